@@ -1,0 +1,332 @@
+"""An experiment is data + model + training: one small tree of validated, frozen dataclasses.
+
+The app, the command line and the tests all start from an `Experiment`. It is checked when
+it is built, so a bad value is reported once, with its name, before any training starts, and
+it is saved as a TOML file a teacher can read and edit by hand.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from nnstudio.core.data import GENERATORS
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
+
+FORMAT_VERSION = 1
+
+OPTIMIZERS: dict[str, str] = {
+    "gd": "gradient descent: w ← w − lr·g",
+    "momentum": "momentum (PyTorch SGD): v ← μ·v + g,  w ← w − lr·v",
+    "adam": "Adam: m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − lr·m̂ / (√v̂ + ε)",
+}
+BACKENDS = ("numpy", "torch")
+DTYPES = ("float64", "float32")
+DEVICES = ("cpu", "cuda", "mps")
+
+MAX_POINTS = 10_000_000
+MAX_UNITS = 4096
+MAX_LAYERS = 16
+MAX_EPOCHS = 10_000_000
+
+
+def _fail(section: str, name: str, requirement: str, value: Any) -> None:
+    raise NNStudioError(f"{section}.{name} must be {requirement}, got {value!r}")
+
+
+def _check_int(section: str, name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        _fail(section, name, f"a whole number from {low} to {high}", value)
+
+
+def _check_float(section: str, name: str, value: Any, low: float, high: float, *, open_low=False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        _fail(section, name, "a finite number", value)
+    too_low = value <= low if open_low else value < low
+    if too_low or value > high:
+        bracket = "(" if open_low else "["
+        _fail(section, name, f"in {bracket}{low:g}, {high:g}]", value)
+
+
+def _check_bool(section: str, name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        _fail(section, name, "true or false", value)
+
+
+def _check_choice(section: str, name: str, value: Any, choices) -> None:
+    if value not in choices:
+        _fail(section, name, "one of " + ", ".join(choices), value)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the points come from and how they are prepared before training."""
+
+    generator: str = "sine"  # a name from data.GENERATORS, or "csv"
+    n_points: int = 100
+    x_min: float = -5.0
+    x_max: float = 5.0
+    noise_sd: float = 1.0
+    seed: int = 0
+    subsample: int | None = None  # keep this many of the points, drawn at random (R's sample_n)
+    standardize: bool = False  # like R's scale(): mean 0, sd 1 (n−1); undone for predictions
+    test_fraction: float = 0.0
+    csv_path: str | None = None
+    csv_x_column: int = 0
+    csv_y_column: int = 1
+    csv_header: bool | None = None  # None: detect a header line
+
+    def __post_init__(self) -> None:
+        s = "data"
+        _check_choice(s, "generator", self.generator, [*GENERATORS, "csv"])
+        _check_int(s, "n_points", self.n_points, 2, MAX_POINTS)
+        _check_float(s, "x_min", self.x_min, -1e6, 1e6)
+        _check_float(s, "x_max", self.x_max, -1e6, 1e6)
+        if self.x_min >= self.x_max:
+            raise NNStudioError(f"data.x_min ({self.x_min:g}) must be smaller than data.x_max ({self.x_max:g})")
+        _check_float(s, "noise_sd", self.noise_sd, 0.0, 1e6)
+        _check_int(s, "seed", self.seed, 0, 2**32 - 1)
+        if self.subsample is not None:
+            _check_int(s, "subsample", self.subsample, 2, MAX_POINTS)
+        _check_bool(s, "standardize", self.standardize)
+        _check_float(s, "test_fraction", self.test_fraction, 0.0, 0.9)
+        if self.generator == "csv" and not self.csv_path:
+            raise NNStudioError("data.csv_path is needed when data.generator is 'csv'")
+        if self.csv_path is not None and not isinstance(self.csv_path, str):
+            _fail(s, "csv_path", "a file path", self.csv_path)
+        _check_int(s, "csv_x_column", self.csv_x_column, 0, 10_000)
+        _check_int(s, "csv_y_column", self.csv_y_column, 0, 10_000)
+        if self.csv_x_column == self.csv_y_column:
+            raise NNStudioError("data.csv_x_column and data.csv_y_column must be different columns")
+        if self.csv_header is not None:
+            _check_bool(s, "csv_header", self.csv_header)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A hidden layer: how many units, their activation, and whether it has a bias."""
+
+    units: int = 64
+    activation: str = "relu"
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        _check_int("model.hidden", "units", self.units, 1, MAX_UNITS)
+        _check_choice("model.hidden", "activation", self.activation, ACTIVATIONS)
+        _check_bool("model.hidden", "bias", self.bias)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A stack of fully connected layers; the input and output widths come from the data."""
+
+    hidden: tuple[LayerSpec, ...] = (LayerSpec(),)
+    output_activation: str = "identity"
+    output_bias: bool = True
+    init: str = "kaiming_uniform"
+    init_constant: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden, list):
+            object.__setattr__(self, "hidden", tuple(self.hidden))
+        if not isinstance(self.hidden, tuple) or not all(isinstance(h, LayerSpec) for h in self.hidden):
+            _fail("model", "hidden", "a list of layers", self.hidden)
+        if len(self.hidden) > MAX_LAYERS:
+            _fail("model", "hidden", f"at most {MAX_LAYERS} hidden layers", len(self.hidden))
+        _check_choice("model", "output_activation", self.output_activation, ACTIVATIONS)
+        _check_bool("model", "output_bias", self.output_bias)
+        _check_choice("model", "init", self.init, INITIALISATIONS)
+        _check_float("model", "init_constant", self.init_constant, -1e3, 1e3)
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """How the weights are learned: backend, loss, optimiser and schedule."""
+
+    backend: str = "numpy"
+    loss: str = "mse"
+    optimizer: str = "adam"
+    learning_rate: float = 0.1
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    epochs: int = 100
+    batch_size: int | None = None  # None: the whole training set in every step
+    seed: int = 0  # initial weights and mini-batch shuffling
+    dtype: str = "float64"
+    device: str = "cpu"
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        s = "training"
+        _check_choice(s, "backend", self.backend, BACKENDS)
+        _check_choice(s, "loss", self.loss, LOSSES)
+        _check_choice(s, "optimizer", self.optimizer, OPTIMIZERS)
+        _check_float(s, "learning_rate", self.learning_rate, 0.0, 1e9, open_low=True)
+        _check_float(s, "momentum", self.momentum, 0.0, 0.999999)
+        _check_float(s, "beta1", self.beta1, 0.0, 0.999999)
+        _check_float(s, "beta2", self.beta2, 0.0, 0.999999)
+        _check_float(s, "eps", self.eps, 0.0, 1.0, open_low=True)
+        _check_int(s, "epochs", self.epochs, 1, MAX_EPOCHS)
+        if self.batch_size is not None:
+            _check_int(s, "batch_size", self.batch_size, 1, MAX_POINTS)
+        _check_int(s, "seed", self.seed, 0, 2**32 - 1)
+        _check_choice(s, "dtype", self.dtype, DTYPES)
+        _check_choice(s, "device", self.device, DEVICES)
+        _check_int(s, "log_every", self.log_every, 1, MAX_EPOCHS)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything needed to reproduce a run, number for number."""
+
+    name: str = "untitled"
+    description: str = ""
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            _fail("experiment", "name", "text", self.name)
+        if not isinstance(self.description, str):
+            _fail("experiment", "description", "text", self.description)
+
+    def with_data(self, **changes: Any) -> Experiment:
+        return replace(self, data=replace(self.data, **changes))
+
+    def with_model(self, **changes: Any) -> Experiment:
+        return replace(self, model=replace(self.model, **changes))
+
+    def with_training(self, **changes: Any) -> Experiment:
+        return replace(self, training=replace(self.training, **changes))
+
+    # --- files -------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A TOML-ready tree (TOML has no null, so unset optional values are left out)."""
+        tree = {"format_version": FORMAT_VERSION, **asdict(self)}
+        tree["model"]["hidden"] = [asdict(h) for h in self.model.hidden]
+        return _drop_none(tree)
+
+    @classmethod
+    def from_dict(cls, tree: dict[str, Any]) -> Experiment:
+        """Build and validate an experiment; unknown or mistyped keys are reported by name."""
+        if not isinstance(tree, dict):
+            raise NNStudioError("an experiment must be a table of settings")
+        tree = dict(tree)
+        version = tree.pop("format_version", FORMAT_VERSION)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise NNStudioError(f"format_version must be a whole number, got {version!r}")
+        if version > FORMAT_VERSION:
+            raise NNStudioError(
+                f"this experiment was written by a newer nnstudio (format {version}; "
+                f"this version reads up to {FORMAT_VERSION})"
+            )
+        _reject_unknown("experiment", tree, {f.name for f in fields(cls)})
+        data = _section(tree, "data")
+        model = _section(tree, "model")
+        training = _section(tree, "training")
+        hidden = model.pop("hidden", None)
+        try:
+            if hidden is not None:
+                if not isinstance(hidden, list):
+                    _fail("model", "hidden", "a list of layers", hidden)
+                layers = []
+                for layer in hidden:
+                    if not isinstance(layer, dict):
+                        _fail("model", "hidden", "a list of layer tables", layer)
+                    _reject_unknown("model.hidden", layer, {f.name for f in fields(LayerSpec)})
+                    layers.append(LayerSpec(**layer))
+                model["hidden"] = tuple(layers)
+            _reject_unknown("data", data, {f.name for f in fields(DataSpec)})
+            _reject_unknown("model", model, {f.name for f in fields(ModelSpec)})
+            _reject_unknown("training", training, {f.name for f in fields(TrainingSpec)})
+            return cls(
+                name=tree.get("name", "untitled"),
+                description=tree.get("description", ""),
+                data=DataSpec(**data),
+                model=ModelSpec(**model),
+                training=TrainingSpec(**training),
+            )
+        except TypeError as error:  # e.g. a float where TOML gave a table
+            raise NNStudioError(f"the experiment has a value of the wrong kind: {error}") from None
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, text: str) -> Experiment:
+        try:
+            tree = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise NNStudioError(f"the experiment file is not valid TOML: {error}") from None
+        return cls.from_dict(tree)
+
+    def save(self, path: str | os.PathLike) -> None:
+        write_atomically(Path(path), self.to_toml().encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Experiment:
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NNStudioError(f"{path} is not a UTF-8 text file") from None
+        try:
+            return cls.from_toml(text)
+        except NNStudioError as error:
+            raise NNStudioError(f"{path.name}: {error}") from None
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise NNStudioError(f"cannot write to {directory}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise NNStudioError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _section(tree: dict[str, Any], name: str) -> dict[str, Any]:
+    value = tree.get(name, {})
+    if not isinstance(value, dict):
+        raise NNStudioError(f"[{name}] must be a table of settings, got {value!r}")
+    return dict(value)
+
+
+def _reject_unknown(section: str, table: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise NNStudioError(f"unknown setting {section}.{unknown[0]} (known: {', '.join(sorted(known))})")
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _drop_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(item) for item in value]
+    return value

@@ -1,0 +1,109 @@
+"""What a run remembers: the loss of every epoch, and the weights at thinned-out epochs.
+
+The weights are kept within a byte budget: every `stride`-th epoch is recorded, and when the
+budget is full the stride doubles and every other record is dropped. A run of any length
+therefore keeps a few hundred evenly spread moments to rewind to, in bounded memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from nnstudio.core.backends.base import TrainingState
+
+DEFAULT_STATE_BUDGET_BYTES = 64 * 1024 * 1024
+MIN_STATES = 16
+MAX_STATES = 4096
+
+
+class LossHistory:
+    """Train and test loss per completed epoch, in growable arrays (no per-epoch Python objects)."""
+
+    def __init__(self) -> None:
+        self._epochs = np.empty(1024, dtype=np.int64)
+        self._train = np.empty(1024)
+        self._test = np.empty(1024)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def append(self, epoch: int, train_loss: float, test_loss: float) -> None:
+        if self._size == len(self._epochs):
+            capacity = 2 * len(self._epochs)
+            self._epochs = np.resize(self._epochs, capacity)
+            self._train = np.resize(self._train, capacity)
+            self._test = np.resize(self._test, capacity)
+        self._epochs[self._size] = epoch
+        self._train[self._size] = train_loss
+        self._test[self._size] = test_loss
+        self._size += 1
+
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._epochs[: self._size]
+
+    @property
+    def train(self) -> np.ndarray:
+        return self._train[: self._size]
+
+    @property
+    def test(self) -> np.ndarray:
+        return self._test[: self._size]
+
+    def since(self, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of the records from index `start` on: what a snapshot sends to the window."""
+        return self.epochs[start:].copy(), self.train[start:].copy(), self.test[start:].copy()
+
+    def truncate(self, last_epoch: int) -> None:
+        """Forget every epoch after `last_epoch` (rewinding)."""
+        self._size = int(np.searchsorted(self.epochs, last_epoch, side="right"))
+
+
+class StateHistory:
+    """Weights and optimiser state at every `stride`-th epoch, within a byte budget."""
+
+    def __init__(self, budget_bytes: int = DEFAULT_STATE_BUDGET_BYTES) -> None:
+        self.budget_bytes = budget_bytes
+        self.stride = 1
+        self._epochs: list[int] = []
+        self._states: list[TrainingState] = []
+        self._capacity: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._epochs)
+
+    @property
+    def epochs(self) -> list[int]:
+        return list(self._epochs)
+
+    def wants(self, epoch: int) -> bool:
+        return epoch % self.stride == 0 and (not self._epochs or epoch > self._epochs[-1])
+
+    def record(self, epoch: int, state: TrainingState) -> None:
+        """Keep `state` (already a private copy) as the state at the end of `epoch`."""
+        if not self.wants(epoch):
+            return
+        if self._capacity is None:
+            per_state = max(state.nbytes(), 1)
+            self._capacity = int(min(MAX_STATES, max(MIN_STATES, self.budget_bytes // per_state)))
+        self._epochs.append(epoch)
+        self._states.append(state)
+        while len(self._epochs) > self._capacity:
+            self.stride *= 2
+            keep = [i for i, e in enumerate(self._epochs) if e % self.stride == 0]
+            self._epochs = [self._epochs[i] for i in keep]
+            self._states = [self._states[i] for i in keep]
+
+    def at_or_before(self, epoch: int) -> tuple[int, TrainingState]:
+        """The latest recorded (epoch, state) not after `epoch` (a copy the caller may change)."""
+        index = bisect.bisect_right(self._epochs, epoch) - 1
+        if index < 0:
+            raise IndexError(f"no recorded state at or before epoch {epoch}")
+        return self._epochs[index], self._states[index].copy()
+
+    def truncate(self, last_epoch: int) -> None:
+        index = bisect.bisect_right(self._epochs, last_epoch)
+        del self._epochs[index:], self._states[index:]

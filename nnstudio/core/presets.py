@@ -1,0 +1,85 @@
+"""Built-in experiments: the tutorial's, in its order, then others worth showing a class."""
+
+from __future__ import annotations
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+
+_LINE = DataSpec(generator="line", n_points=100, x_min=-10.0, x_max=10.0, noise_sd=2.0, seed=1)
+_SINE = DataSpec(generator="sine", n_points=100, x_min=-5.0, x_max=5.0, noise_sd=1.0, seed=2)
+_LINEAR_MODEL = ModelSpec(hidden=())
+
+PRESETS: dict[str, Experiment] = {
+    "linear": Experiment(
+        name="linear",
+        description=(
+            "The tutorial's torch fit: 50 of 100 noisy points of y = 2x + 3, x and y standardised, "
+            "one linear layer, sum-of-squares loss, gradient descent with lr 1e-4."
+        ),
+        data=DataSpec(**{**_LINE.__dict__, "subsample": 50, "standardize": True}),
+        model=_LINEAR_MODEL,
+        training=TrainingSpec(loss="sse", optimizer="gd", learning_rate=1e-4, epochs=200, seed=2),
+    ),
+    "sine": Experiment(
+        name="sine",
+        description="4·sin(x) fitted by a 1-64-1 ReLU network with Adam (lr 0.1), as in the tutorial.",
+        data=_SINE,
+        model=ModelSpec(hidden=(LayerSpec(64, "relu"),)),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.1, epochs=100, seed=0),
+    ),
+    "sine-linear": Experiment(
+        name="sine-linear",
+        description="A straight line on the sine data: the tutorial's point that it cannot fit.",
+        data=_SINE,
+        model=_LINEAR_MODEL,
+        training=TrainingSpec(loss="mse", optimizer="gd", learning_rate=0.01, epochs=200, seed=2),
+    ),
+    "line-manual": Experiment(
+        name="line-manual",
+        description=(
+            "The tutorial's hand-written training loop: all 100 raw points, w starts at (1, 1), "
+            "gradient descent on the sum of squares."
+        ),
+        data=_LINE,
+        model=ModelSpec(hidden=(), init="constant", init_constant=1.0),
+        training=TrainingSpec(loss="sse", optimizer="gd", learning_rate=1e-5, epochs=200),
+    ),
+    "sine-tanh-deep": Experiment(
+        name="sine-tanh-deep",
+        description="A deeper tanh network (1-32-32-1) on the sine, with mini-batches and a test split.",
+        data=DataSpec(**{**_SINE.__dict__, "n_points": 200, "test_fraction": 0.2}),
+        model=ModelSpec(hidden=(LayerSpec(32, "tanh"), LayerSpec(32, "tanh")), init="xavier_uniform"),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=300, batch_size=32),
+    ),
+    "step-relu": Experiment(
+        name="step-relu",
+        description="A jump is hard for a smooth fit: a ReLU net approximates a step function.",
+        data=DataSpec(generator="step", n_points=200, x_min=-3.0, x_max=3.0, noise_sd=0.3, seed=4),
+        model=ModelSpec(hidden=(LayerSpec(32, "relu"), LayerSpec(32, "relu"))),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=400),
+    ),
+    "bump-momentum": Experiment(
+        name="bump-momentum",
+        description="A Gaussian bump with tanh units and SGD with momentum: slower, smoother learning.",
+        data=DataSpec(generator="bump", n_points=100, x_min=-4.0, x_max=4.0, noise_sd=0.3, seed=5),
+        model=ModelSpec(hidden=(LayerSpec(16, "tanh"),)),
+        training=TrainingSpec(loss="mse", optimizer="momentum", learning_rate=0.05, epochs=500),
+    ),
+    "cubic-overfit": Experiment(
+        name="cubic-overfit",
+        description="Few noisy points of a cubic and a wide network: watch the test loss turn up.",
+        data=DataSpec(generator="cubic", n_points=30, x_min=-4.0, x_max=4.0, noise_sd=1.5, seed=6,
+                      test_fraction=0.3),
+        model=ModelSpec(hidden=(LayerSpec(128, "relu"), LayerSpec(128, "relu"))),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=1500),
+    ),
+}
+
+DEFAULT_PRESET = "sine"
+
+
+def preset(name: str) -> Experiment:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise NNStudioError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}") from None

@@ -1,0 +1,339 @@
+"""The training loop, as an object with a generator: step, record, report, stop.
+
+`Trainer.step()` makes exactly one optimiser step. `Trainer.run()` steps until a goal is met
+and yields a frozen `Snapshot` at most every `snapshot_interval` seconds: the loss points
+that are new since the last snapshot and the current prediction curve. The window draws
+snapshots; the command line prints their log lines; tests drive `run()` with `next()`.
+Nothing here knows about Qt.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnstudio.core.backends.base import Backend, TrainingState, create_backend
+from nnstudio.core.data import Dataset, prepare
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiment import Experiment
+from nnstudio.core.history import LossHistory, StateHistory
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.model import dense_layers, initial_parameters, parameter_count
+
+# Why a run ended (or that it has not).
+TRAINING, FINISHED, STOPPED, DIVERGED, TARGET_REACHED = "training", "finished", "stopped", "diverged", "target"
+
+
+@dataclass(frozen=True, eq=False)
+class Metrics:
+    """Fit quality in the data's original units."""
+
+    mse: float
+    rmse: float
+    r2: float
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """Everything the window needs to redraw, copied, so the trainer can go on meanwhile."""
+
+    epoch: int  # completed epochs
+    step: int  # optimiser steps so far
+    new_epochs: np.ndarray  # epochs completed since the previous snapshot...
+    new_train_loss: np.ndarray  # ...their training loss (model units, as the tutorial logs it)
+    new_test_loss: np.ndarray  # ...and test loss (NaN without a test set)
+    last_step_loss: float  # the loss of the most recent step's batch
+    prediction: np.ndarray  # the model's output on dataset.x_grid_raw, original units
+    steps_per_second: float
+    status: str  # TRAINING while running; then FINISHED, STOPPED, DIVERGED or TARGET_REACHED
+    message: str = ""
+    log_lines: tuple[str, ...] = ()
+    train_metrics: Metrics | None = None
+    test_metrics: Metrics | None = None
+    parameters: dict[str, np.ndarray] = field(default_factory=dict)
+    backend: str = ""
+
+
+def format_log_line(epoch: int, loss: float) -> str:
+    """The tutorial's log line; 7 significant digits, as R prints them."""
+    return f"Epoch: {epoch} Loss: {loss:.7g}"
+
+
+def fit_metrics(prediction: np.ndarray, y: np.ndarray) -> Metrics | None:
+    if len(y) == 0:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        residual = float(np.sum((y - prediction) ** 2))
+        spread = float(np.sum((y - y.mean(axis=0)) ** 2))
+        mse = residual / y.size
+        r2 = 1.0 - residual / spread if spread > 0 else float("nan")
+    return Metrics(mse, math.sqrt(mse) if mse >= 0 else float("nan"), r2)
+
+
+class Trainer:
+    """One run of one experiment: its data, its backend, and what it has learned so far."""
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        points: tuple[np.ndarray, np.ndarray] | None = None,
+        dataset: Dataset | None = None,
+    ) -> None:
+        self.experiment = experiment
+        self.dataset = dataset if dataset is not None else prepare(experiment.data, points)
+        self.layers = dense_layers(experiment.model, self.dataset.n_inputs, self.dataset.n_outputs)
+        self._stop_requested = False
+        self.backend: Backend = self._create_backend(experiment.training.backend, self._initial_state())
+        self._begin_run()
+
+    # --- set-up ---------------------------------------------------------------------------------
+
+    @property
+    def training(self):
+        return self.experiment.training
+
+    @property
+    def parameter_count(self) -> int:
+        return parameter_count(self.layers)
+
+    def _initial_state(self) -> TrainingState:
+        return TrainingState(initial_parameters(self.experiment.model, self.layers, self.training.seed))
+
+    def _create_backend(self, name: str, state: TrainingState) -> Backend:
+        training = replace(self.training, backend=name)
+        backend = create_backend(name, self.layers, training, state)
+        backend.set_training_data(self.dataset.x_train, self.dataset.y_train)
+        return backend
+
+    def _begin_run(self) -> None:
+        """Forget the history and start counting from the backend's current weights."""
+        self.epoch = 0
+        self.step_count = 0
+        self.batch_in_epoch = 0
+        self.last_step_loss = float("nan")
+        self.diverged_message = ""
+        self.loss_history = LossHistory()
+        self.state_history = StateHistory()
+        self.state_history.record(0, self.backend.state())
+        self._epoch_loss = 0.0
+        self._epoch_test_loss = float("nan")
+        self._epoch_order: np.ndarray | None = None
+        self._log_lines: list[str] = []
+        self._reported = 0  # loss records already sent in a snapshot
+
+    # --- controls -------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the very same initial weights, so that reruns compare fairly."""
+        self.backend.load_state(self._initial_state())
+        self._begin_run()
+
+    def new_weights(self, seed: int) -> None:
+        """Draw new initial weights from `seed` and start again."""
+        self.experiment = self.experiment.with_training(seed=seed)
+        self.backend = self._create_backend(self.training.backend, self._initial_state())
+        self._begin_run()
+
+    def switch_backend(self, name: str) -> None:
+        """Continue on another backend with the same weights and optimiser state."""
+        state = self.backend.state()
+        self.backend = self._create_backend(name, state)
+        self.experiment = self.experiment.with_training(backend=name)
+
+    def update_training(self, **changes) -> None:
+        """Change training settings mid-run (learning rate, optimiser, ...), keeping the weights.
+
+        A new optimiser starts with empty memory; a new seed means new initial weights.
+        """
+        old = self.training
+        self.experiment = self.experiment.with_training(**changes)
+        if self.training.seed != old.seed:
+            self.new_weights(self.training.seed)
+            return
+        state = self.backend.state()
+        if self.training.optimizer != old.optimizer:
+            state = TrainingState(state.parameters)
+        self.backend = self._create_backend(self.training.backend, state)
+
+    def request_stop(self) -> None:
+        """Ask a running `run()` to stop after the current step (safe from another thread)."""
+        self._stop_requested = True
+
+    def rewind(self, epoch: int) -> int:
+        """Go back to the latest recorded moment at or before `epoch`; returns that epoch.
+
+        Training on from there branches a new run: the later history is forgotten.
+        """
+        recorded_epoch, state = self.state_history.at_or_before(max(0, epoch))
+        self.backend.load_state(state)
+        self.epoch = recorded_epoch
+        self.batch_in_epoch = 0
+        self._epoch_order = None
+        self._epoch_loss = 0.0
+        self.diverged_message = ""
+        self.loss_history.truncate(recorded_epoch)
+        self.state_history.truncate(recorded_epoch)
+        self._reported = min(self._reported, len(self.loss_history))
+        return recorded_epoch
+
+    # --- one step -------------------------------------------------------------------------------
+
+    def _batch_rows(self) -> np.ndarray | None:
+        """The rows of this step's mini-batch; None for full-batch training."""
+        n, size = self.dataset.n_train, self.training.batch_size
+        if size is None or size >= n:
+            return None
+        if self._epoch_order is None:  # a fresh shuffle per epoch, reproducible from (seed, epoch)
+            self._epoch_order = np.random.default_rng([self.training.seed, self.epoch]).permutation(n)
+        start = self.batch_in_epoch * size
+        return self._epoch_order[start : start + size]
+
+    def batches_per_epoch(self) -> int:
+        n, size = self.dataset.n_train, self.training.batch_size
+        return 1 if size is None or size >= n else math.ceil(n / size)
+
+    def step(self) -> float:
+        """Exactly one optimiser step (one mini-batch). Returns that batch's loss before the update."""
+        if self.diverged_message:
+            raise NNStudioError("training has diverged: Reset, or choose a smaller learning rate")
+        if self.batch_in_epoch == 0 and self.dataset.n_test:
+            self._epoch_test_loss = self.backend.loss(self.dataset.x_test, self.dataset.y_test)
+        rows = self._batch_rows()
+        loss = self.backend.step(rows)
+        self.step_count += 1
+        self.last_step_loss = loss
+        weight = len(rows) / self.dataset.n_train if rows is not None and self._averaged else 1.0
+        self._epoch_loss += loss * weight if rows is not None else loss
+        self.batch_in_epoch += 1
+        if not math.isfinite(loss):
+            self._diverge(loss)
+        elif self.batch_in_epoch == self.batches_per_epoch():
+            self._finish_epoch()
+        return loss
+
+    @property
+    def _averaged(self) -> bool:
+        return LOSSES[self.training.loss].averaged
+
+    def _finish_epoch(self) -> None:
+        self.epoch += 1
+        self.loss_history.append(self.epoch, self._epoch_loss, self._epoch_test_loss)
+        if self.epoch % self.training.log_every == 0:
+            self._log_lines.append(format_log_line(self.epoch, self._epoch_loss))
+        if self.state_history.wants(self.epoch):
+            self.state_history.record(self.epoch, self.backend.state())
+        self._epoch_loss = 0.0
+        self.batch_in_epoch = 0
+        self._epoch_order = None
+
+    def _diverge(self, loss: float) -> None:
+        what = "NaN (not a number)" if math.isnan(loss) else "infinite"
+        self.diverged_message = (
+            f"Diverged at epoch {self.epoch + 1}: the loss became {what}. "
+            f"The learning rate {self.training.learning_rate:g} is too large: try a smaller one, then Reset."
+        )
+
+    # --- what the window shows ------------------------------------------------------------------
+
+    def prediction_on_grid(self) -> np.ndarray:
+        scaler = self.dataset.scaler
+        return scaler.y_from_model(self.backend.predict(self.dataset.x_grid))
+
+    def metrics(self) -> tuple[Metrics | None, Metrics | None]:
+        """(train, test) fit quality in original units; test is None without a test set."""
+        data, scaler = self.dataset, self.dataset.scaler
+        train = fit_metrics(scaler.y_from_model(self.backend.predict(data.x_train)), data.y_train_raw)
+        test = None
+        if data.n_test:
+            test = fit_metrics(scaler.y_from_model(self.backend.predict(data.x_test)), data.y_test_raw)
+        return train, test
+
+    def snapshot(
+        self, status: str = TRAINING, message: str = "", steps_per_second: float = 0.0, with_metrics=True,
+        with_parameters: bool = False,
+    ) -> Snapshot:
+        """Copy what is new since the last snapshot, and the current prediction curve."""
+        epochs, train, test = self.loss_history.since(self._reported)
+        self._reported = len(self.loss_history)
+        lines, self._log_lines = tuple(self._log_lines), []
+        train_metrics, test_metrics = self.metrics() if with_metrics else (None, None)
+        return Snapshot(
+            epoch=self.epoch,
+            step=self.step_count,
+            new_epochs=epochs,
+            new_train_loss=train,
+            new_test_loss=test,
+            last_step_loss=self.last_step_loss,
+            prediction=self.prediction_on_grid(),
+            steps_per_second=steps_per_second,
+            status=status,
+            message=message,
+            log_lines=lines,
+            train_metrics=train_metrics,
+            test_metrics=test_metrics,
+            parameters=self.backend.parameters() if with_parameters else {},
+            backend=self.backend.name,
+        )
+
+    # --- the loop -------------------------------------------------------------------------------
+
+    def run(
+        self,
+        until_epoch: int | None = None,
+        max_steps: int | None = None,
+        stop_below: float | None = None,
+        steps_per_second: float | None = None,
+        snapshot_interval: float = 1 / 30,
+        with_parameters: bool = False,
+    ) -> Generator[Snapshot, None, Snapshot]:
+        """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
+
+        Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
+        `stop_below`; `request_stop()` ends it early. `steps_per_second` slows it for demos.
+        The last snapshot yielded says why it ended, and is also the return value.
+        """
+        self._stop_requested = False
+        start_steps, started = self.step_count, time.perf_counter()
+        last_yield, last_steps = started, self.step_count
+        step_interval = 1.0 / steps_per_second if steps_per_second else 0.0
+        next_step_at = started
+        interval = snapshot_interval
+        status, message = TRAINING, ""
+        while True:
+            if self.diverged_message:
+                status, message = DIVERGED, self.diverged_message
+            elif self._stop_requested:
+                status, message = STOPPED, f"Paused at epoch {self.epoch}."
+            elif until_epoch is not None and self.epoch >= until_epoch:
+                status, message = FINISHED, f"Reached epoch {self.epoch}."
+            elif max_steps is not None and self.step_count - start_steps >= max_steps:
+                status, message = FINISHED, f"Made {self.step_count - start_steps} step(s)."
+            elif stop_below is not None and len(self.loss_history) and self.loss_history.train[-1] < stop_below:
+                status = TARGET_REACHED
+                message = f"The loss fell below {stop_below:g} at epoch {self.epoch}."
+            if status != TRAINING:
+                break
+            if step_interval:
+                now = time.perf_counter()
+                if now < next_step_at:  # slowed down: sleep in short slices, so stop stays quick
+                    time.sleep(min(next_step_at - now, 0.02))
+                    continue
+                next_step_at = max(next_step_at + step_interval, now - step_interval)
+            self.step()
+            now = time.perf_counter()
+            if now - last_yield >= interval:
+                rate = (self.step_count - last_steps) / (now - last_yield)
+                snapshot = self.snapshot(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
+                # Keep drawing-side work under ~10 % of the time, however big the data is.
+                interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
+                last_yield, last_steps = time.perf_counter(), self.step_count
+                yield snapshot
+        elapsed = time.perf_counter() - started
+        rate = (self.step_count - start_steps) / elapsed if elapsed > 0 else 0.0
+        final = self.snapshot(status, message, steps_per_second=rate, with_parameters=with_parameters)
+        yield final
+        return final
