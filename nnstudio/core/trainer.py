@@ -51,11 +51,16 @@ class Snapshot:
     steps_per_second: float
     status: str  # TRAINING while running; then FINISHED, STOPPED, DIVERGED or TARGET_REACHED
     message: str = ""
-    log_lines: tuple[str, ...] = ()
+    log_entries: tuple[tuple[int, float], ...] = ()  # (epoch, loss) every `log_every` epochs
     train_metrics: Metrics | None = None
     test_metrics: Metrics | None = None
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     backend: str = ""
+    full_history: bool = False  # new_* hold the whole history: the window replaces, not appends
+
+    @property
+    def log_lines(self) -> tuple[str, ...]:
+        return tuple(format_log_line(epoch, loss) for epoch, loss in self.log_entries)
 
 
 def format_log_line(epoch: int, loss: float) -> str:
@@ -122,7 +127,7 @@ class Trainer:
         self._epoch_loss = 0.0
         self._epoch_test_loss = float("nan")
         self._epoch_order: np.ndarray | None = None
-        self._log_lines: list[str] = []
+        self._log_entries: list[tuple[int, float]] = []
         self._reported = 0  # loss records already sent in a snapshot
 
     # --- controls -------------------------------------------------------------------------------
@@ -223,7 +228,7 @@ class Trainer:
         self.epoch += 1
         self.loss_history.append(self.epoch, self._epoch_loss, self._epoch_test_loss)
         if self.epoch % self.training.log_every == 0:
-            self._log_lines.append(format_log_line(self.epoch, self._epoch_loss))
+            self._log_entries.append((self.epoch, self._epoch_loss))
         if self.state_history.wants(self.epoch):
             self.state_history.record(self.epoch, self.backend.state())
         self._epoch_loss = 0.0
@@ -234,7 +239,7 @@ class Trainer:
         what = "NaN (not a number)" if math.isnan(loss) else "infinite"
         self.diverged_message = (
             f"Diverged at epoch {self.epoch + 1}: the loss became {what}. "
-            f"The learning rate {self.training.learning_rate:g} is too large: try a smaller one, then Reset."
+            f"The learning rate {self.training.learning_rate:g} is too large: try a smaller one."
         )
 
     # --- what the window shows ------------------------------------------------------------------
@@ -253,13 +258,18 @@ class Trainer:
         return train, test
 
     def snapshot(
-        self, status: str = TRAINING, message: str = "", steps_per_second: float = 0.0, with_metrics=True,
+        self,
+        status: str = TRAINING,
+        message: str = "",
+        steps_per_second: float = 0.0,
+        with_metrics: bool = True,
         with_parameters: bool = False,
+        full_history: bool = False,
     ) -> Snapshot:
-        """Copy what is new since the last snapshot, and the current prediction curve."""
-        epochs, train, test = self.loss_history.since(self._reported)
+        """Copy what is new since the last snapshot (or all of it), and the current prediction curve."""
+        epochs, train, test = self.loss_history.since(0 if full_history else self._reported)
         self._reported = len(self.loss_history)
-        lines, self._log_lines = tuple(self._log_lines), []
+        entries, self._log_entries = tuple(self._log_entries), []
         train_metrics, test_metrics = self.metrics() if with_metrics else (None, None)
         return Snapshot(
             epoch=self.epoch,
@@ -272,11 +282,12 @@ class Trainer:
             steps_per_second=steps_per_second,
             status=status,
             message=message,
-            log_lines=lines,
+            log_entries=entries,
             train_metrics=train_metrics,
             test_metrics=test_metrics,
             parameters=self.backend.parameters() if with_parameters else {},
             backend=self.backend.name,
+            full_history=full_history,
         )
 
     # --- the loop -------------------------------------------------------------------------------
@@ -296,7 +307,15 @@ class Trainer:
         `stop_below`; `request_stop()` ends it early. `steps_per_second` slows it for demos.
         The last snapshot yielded says why it ended, and is also the return value.
         """
-        self._stop_requested = False
+        try:
+            final = yield from self._run(
+                until_epoch, max_steps, stop_below, steps_per_second, snapshot_interval, with_parameters
+            )
+        finally:
+            self._stop_requested = False  # a request is for this run only (even one made before it began)
+        return final
+
+    def _run(self, until_epoch, max_steps, stop_below, steps_per_second, snapshot_interval, with_parameters):
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
         step_interval = 1.0 / steps_per_second if steps_per_second else 0.0

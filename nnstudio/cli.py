@@ -1,0 +1,288 @@
+"""The command line: a thin argparse front over the core (and the window). No logic of its own.
+
+    nnstudio [FILE | --preset NAME]      open the window
+    nnstudio train | gradcheck | presets | snapshot | bench ...
+
+Bad input ends with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from nnstudio import __version__
+from nnstudio.core.errors import NNStudioError
+
+EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "bench")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is a single line on stderr (and exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# --- building an experiment from options --------------------------------------------------------
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME", help="start from a built-in experiment (see `nnstudio presets`)")
+    source.add_argument("--experiment", metavar="FILE", help="start from an experiment file (.toml)")
+    parser.add_argument("--data", metavar="CSV", help="train on the first two columns of a CSV file (x, y)")
+    parser.add_argument("--hidden", metavar="64,32|none", help="hidden layer widths; 'none' = one linear layer")
+    parser.add_argument("--activation", metavar="NAME", help="activation of every hidden layer")
+    parser.add_argument("--loss", choices=("sse", "mse"))
+    parser.add_argument("--optimizer", choices=("gd", "momentum", "adam"))
+    parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
+    parser.add_argument("--epochs", type=int, metavar="N")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size (default: the whole set)")
+    scaling = parser.add_mutually_exclusive_group()
+    scaling.add_argument("--standardize", dest="standardize", action="store_true", default=None)
+    scaling.add_argument("--no-standardize", dest="standardize", action="store_false")
+    parser.add_argument("--test-fraction", type=float, metavar="F", help="share of points held out for testing")
+    parser.add_argument("--backend", choices=("numpy", "torch"))
+    parser.add_argument("--seed", type=int, metavar="N", help="seed of the initial weights and shuffling")
+    parser.add_argument("--dtype", choices=("float64", "float32"))
+    parser.add_argument("--log-every", type=int, metavar="K", help="print the loss every K epochs (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON objects instead of text")
+
+
+def _parse_hidden(text: str) -> list[int]:
+    if text.strip().lower() == "none":
+        return []
+    try:
+        widths = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise NNStudioError(f"--hidden must be widths like 64,32 or 'none', got {text!r}") from None
+    if not widths:
+        raise NNStudioError("--hidden must be widths like 64,32 or 'none'")
+    return widths
+
+
+def build_experiment(options: argparse.Namespace):
+    """The preset or file the options name, with every other option applied on top."""
+    from nnstudio.core.experiment import Experiment, LayerSpec
+    from nnstudio.core.presets import DEFAULT_PRESET, preset
+
+    experiment = Experiment.load(options.experiment) if options.experiment else preset(options.preset or DEFAULT_PRESET)
+    if options.data is not None:
+        experiment = experiment.with_data(generator="csv", csv_path=options.data, subsample=None)
+    if options.standardize is not None:
+        experiment = experiment.with_data(standardize=options.standardize)
+    if options.test_fraction is not None:
+        experiment = experiment.with_data(test_fraction=options.test_fraction)
+    hidden = experiment.model.hidden
+    if options.hidden is not None:
+        activation = hidden[0].activation if hidden else "relu"
+        hidden = tuple(LayerSpec(width, activation) for width in _parse_hidden(options.hidden))
+    if options.activation is not None:
+        hidden = tuple(LayerSpec(layer.units, options.activation, layer.bias) for layer in hidden)
+    experiment = experiment.with_model(hidden=hidden)
+    training_changes = {
+        "loss": options.loss,
+        "optimizer": options.optimizer,
+        "learning_rate": options.lr,
+        "epochs": options.epochs,
+        "batch_size": options.batch_size,
+        "backend": options.backend,
+        "seed": options.seed,
+        "dtype": options.dtype,
+        "log_every": options.log_every,
+    }
+    return experiment.with_training(**{k: v for k, v in training_changes.items() if v is not None})
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _emit(options: argparse.Namespace, obj: dict, text: str) -> None:
+    print(json.dumps(obj) if options.json else text, flush=True)
+
+
+def _json_number(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else value
+
+
+def command_train(options: argparse.Namespace) -> int:
+    from nnstudio.core.trainer import DIVERGED, Trainer
+
+    experiment = build_experiment(options)
+    trainer = Trainer(experiment)
+    final = None
+    try:
+        for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
+            for epoch, loss in snapshot.log_entries:
+                _emit(options, {"epoch": epoch, "loss": _json_number(loss)}, f"Epoch: {epoch} Loss: {loss:.7g}")
+            final = snapshot
+    except KeyboardInterrupt:
+        print("nnstudio train: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    train_metrics, test_metrics = final.train_metrics, final.test_metrics
+    history = trainer.loss_history
+    seconds = trainer.step_count / final.steps_per_second if final.steps_per_second else 0.0
+    summary = {
+        "final_loss": _json_number(float(history.train[-1])) if len(history) else None,
+        "train_mse": _json_number(train_metrics.mse) if train_metrics else None,
+        "train_rmse": _json_number(train_metrics.rmse) if train_metrics else None,
+        "train_r2": _json_number(train_metrics.r2) if train_metrics else None,
+        "epochs": trainer.epoch,
+        "steps": trainer.step_count,
+        "backend": trainer.backend.name,
+        "seconds": seconds,
+        "steps_per_second": final.steps_per_second,
+        "diverged": final.status == DIVERGED,
+        "message": final.message,
+    }
+    if test_metrics is not None:
+        summary.update(test_mse=_json_number(test_metrics.mse), test_r2=_json_number(test_metrics.r2))
+    text = (
+        f"{trainer.epoch} epochs on {trainer.backend.name} in {seconds:.3f} s "
+        f"({final.steps_per_second:,.0f} steps/s); train MSE {train_metrics.mse:.6g}"
+        + (f", test MSE {test_metrics.mse:.6g}" if test_metrics is not None else "")
+    )
+    if final.status == DIVERGED:
+        if options.json:
+            _emit(options, summary, "")
+        else:
+            print(f"nnstudio train: {final.message}", file=sys.stderr)
+        return EXIT_DIVERGED
+    _emit(options, summary, text)
+    return EXIT_OK
+
+
+def command_gradcheck(options: argparse.Namespace) -> int:
+    from nnstudio.core.gradcheck import check_trainer
+    from nnstudio.core.trainer import Trainer
+
+    result = check_trainer(Trainer(build_experiment(options)))
+    if options.json:
+        print(json.dumps(result.to_dict()))
+        return EXIT_OK
+
+    def show(value: float | None) -> str:
+        return "n/a (no torch)" if value is None else f"{value:.2e}"
+
+    print(f"loss at the initial weights: {result.loss:.7g}")
+    print(f"{'parameter':<10} {'shape':<10} {'max |dL/dθ|':>12} {'manual vs autograd':>20} {'manual vs finite diff':>22}")
+    for p in result.parameters:
+        shape = "x".join(str(s) for s in p.manual.shape)
+        biggest = float(abs(p.manual).max()) if p.manual.size else 0.0
+        print(
+            f"{p.name:<10} {shape:<10} {biggest:>12.4g} {show(p.manual_vs_autograd):>20} "
+            f"{show(p.manual_vs_finite_difference):>22}"
+        )
+    print(
+        f"largest relative difference: manual vs autograd {show(result.max_rel_diff_manual_vs_autograd)}, "
+        f"manual vs finite differences {show(result.max_rel_diff_manual_vs_finite_diff)}"
+    )
+    return EXIT_OK
+
+
+def command_presets(options: argparse.Namespace) -> int:
+    from nnstudio.core.presets import PRESETS
+
+    if options.json:
+        print(json.dumps({name: e.description for name, e in PRESETS.items()}))
+        return EXIT_OK
+    width = max(len(name) for name in PRESETS)
+    for name, experiment in PRESETS.items():
+        print(f"{name:<{width}}  {experiment.description}")
+    return EXIT_OK
+
+
+def command_snapshot(options: argparse.Namespace) -> int:
+    from nnstudio.gui.app import render_snapshot
+
+    epochs, options.epochs = options.epochs, None if options.epochs == 0 else options.epochs
+    experiment = build_experiment(options)
+    return render_snapshot(experiment, options.output, options.size, experiment.training.epochs if epochs != 0 else 0)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x800, got {text!r}") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError(f"size must be between 200x200 and 8000x8000, got {text!r}")
+    return width, height
+
+
+def _command_parser() -> OneLineParser:
+    parser = OneLineParser(prog="nnstudio", description="Watch a neural network learn.")
+    parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    train = commands.add_parser("train", help="train an experiment in the terminal")
+    _add_experiment_options(train)
+    gradcheck = commands.add_parser("gradcheck", help="manual vs autograd vs finite-difference gradients")
+    _add_experiment_options(gradcheck)
+    presets = commands.add_parser("presets", help="list the built-in experiments")
+    presets.add_argument("--json", action="store_true")
+    snapshot = commands.add_parser("snapshot", help="train in the real window offscreen and save a PNG of it")
+    _add_experiment_options(snapshot)
+    snapshot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
+    snapshot.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    bench = commands.add_parser("bench", help="measure speed (steps per second, redraw, start-up)")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--quick", action="store_true", help="a shorter run, for a smoke test")
+    return parser
+
+
+def _window_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="nnstudio",
+        description="Open the nnstudio window. Commands: " + ", ".join(COMMANDS) + " (nnstudio COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="an experiment file to open")
+    parser.add_argument("--preset", metavar="NAME", help="open a built-in experiment (default: sine)")
+    return parser
+
+
+def command_window(options: argparse.Namespace) -> int:
+    from nnstudio.core.experiment import Experiment
+    from nnstudio.core.presets import DEFAULT_PRESET, preset
+
+    if options.file and options.preset:
+        raise NNStudioError("give either an experiment FILE or --preset, not both")
+    experiment = Experiment.load(options.file) if options.file else preset(options.preset or DEFAULT_PRESET)
+    from nnstudio.gui.app import run_app
+
+    return run_app(experiment, path=options.file)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in COMMANDS:
+            options = _command_parser().parse_args(argv)
+            handler = {
+                "train": command_train,
+                "gradcheck": command_gradcheck,
+                "presets": command_presets,
+                "snapshot": command_snapshot,
+                "bench": command_bench,
+            }[options.command]
+        else:
+            options = _window_parser().parse_args(argv)
+            handler = command_window
+        return handler(options)
+    except NNStudioError as error:
+        print(f"nnstudio: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `nnstudio train | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def command_bench(options: argparse.Namespace) -> int:
+    from nnstudio.bench import run_benchmarks
+
+    return run_benchmarks(json_output=options.json, quick=options.quick)

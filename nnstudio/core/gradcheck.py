@@ -1,0 +1,156 @@
+"""Three ways to the same gradient: by hand (numpy), by autograd (torch), by finite differences.
+
+This is the tutorial's `network_gradient` vs `network_gradient_torch` check, for any network:
+if the hand-derived backward pass is right, all three agree to many digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.core.backends.base import TrainingState, create_backend, torch_available
+from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.losses import LOSSES
+
+if TYPE_CHECKING:
+    from nnstudio.core.experiment import TrainingSpec
+    from nnstudio.core.model import DenseLayer
+    from nnstudio.core.trainer import Trainer
+
+FINITE_DIFFERENCE_STEP = 1e-6
+MAX_FINITE_DIFFERENCE_ENTRIES = 4000  # beyond this, a seeded sample of entries per tensor is checked
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """‖a − b‖∞ / max(‖a‖∞, ‖b‖∞, 1e-12), ignoring entries that were not computed (NaN)."""
+    checked = ~(np.isnan(a) | np.isnan(b))
+    if not checked.any():
+        return 0.0
+    a, b = a[checked], b[checked]
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12))
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterCheck:
+    """One parameter tensor's gradient, three ways."""
+
+    name: str
+    manual: np.ndarray
+    autograd: np.ndarray | None  # None when torch is not installed
+    finite_difference: np.ndarray  # NaN where an entry was not sampled
+
+    @property
+    def manual_vs_autograd(self) -> float | None:
+        return None if self.autograd is None else relative_difference(self.manual, self.autograd)
+
+    @property
+    def manual_vs_finite_difference(self) -> float:
+        return relative_difference(self.manual, self.finite_difference)
+
+
+@dataclass(frozen=True, eq=False)
+class GradientCheck:
+    loss: float
+    parameters: list[ParameterCheck]
+
+    @property
+    def max_rel_diff_manual_vs_autograd(self) -> float | None:
+        values = [p.manual_vs_autograd for p in self.parameters]
+        return None if any(v is None for v in values) else max(values, default=0.0)
+
+    @property
+    def max_rel_diff_manual_vs_finite_diff(self) -> float:
+        return max((p.manual_vs_finite_difference for p in self.parameters), default=0.0)
+
+    def to_dict(self) -> dict:
+        return {
+            "loss": self.loss,
+            "parameters": {
+                p.name: {
+                    "shape": list(p.manual.shape),
+                    "manual": p.manual.tolist(),
+                    "autograd": None if p.autograd is None else p.autograd.tolist(),
+                    "finite_difference": [None if np.isnan(v) else v for v in p.finite_difference.ravel()],
+                    "rel_diff_manual_vs_autograd": p.manual_vs_autograd,
+                    "rel_diff_manual_vs_finite_diff": p.manual_vs_finite_difference,
+                }
+                for p in self.parameters
+            },
+            "max_rel_diff_manual_vs_autograd": self.max_rel_diff_manual_vs_autograd,
+            "max_rel_diff_manual_vs_finite_diff": self.max_rel_diff_manual_vs_finite_diff,
+        }
+
+
+def finite_difference_gradients(
+    layers: list[DenseLayer],
+    loss_name: str,
+    parameters: dict[str, np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    step: float = FINITE_DIFFERENCE_STEP,
+    max_entries: int = MAX_FINITE_DIFFERENCE_ENTRIES,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """dL/dθ ≈ (L(θ + h) − L(θ − h)) / 2h, one entry at a time, in float64."""
+    loss = LOSSES[loss_name].value
+    theta = {name: value.astype(np.float64).copy() for name, value in parameters.items()}
+    total = sum(value.size for value in theta.values())
+    fraction = min(1.0, max_entries / max(total, 1))
+    rng = np.random.default_rng(seed)
+
+    def loss_now() -> float:
+        return loss(forward(layers, theta, x)[-1].outputs, y)
+
+    gradients = {}
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, value in theta.items():
+            flat = value.reshape(-1)  # a view: changing it changes theta[name]
+            estimate = np.full(flat.size, np.nan)
+            count = flat.size if fraction >= 1.0 else max(1, int(round(fraction * flat.size)))
+            entries = np.arange(flat.size) if count == flat.size else rng.choice(flat.size, count, replace=False)
+            for i in entries:
+                original = flat[i]
+                flat[i] = original + step
+                above = loss_now()
+                flat[i] = original - step
+                below = loss_now()
+                flat[i] = original
+                estimate[i] = (above - below) / (2.0 * step)
+            gradients[name] = estimate.reshape(value.shape)
+    return gradients
+
+
+def check_gradients(
+    layers: list[DenseLayer],
+    training: TrainingSpec,
+    state: TrainingState,
+    x: np.ndarray,
+    y: np.ndarray,
+    max_finite_difference_entries: int = MAX_FINITE_DIFFERENCE_ENTRIES,
+) -> GradientCheck:
+    """Compare the three gradients at `state`'s weights on (x, y), always in float64."""
+    training = replace(training, dtype="float64", device="cpu")
+    manual_backend = create_backend("numpy", layers, training, state)
+    manual = manual_backend.gradients(x, y)
+    autograd: dict[str, np.ndarray] | None = None
+    if torch_available()[0]:
+        autograd = create_backend("torch", layers, training, state).gradients(x, y)
+    numeric = finite_difference_gradients(
+        layers, training.loss, state.parameters, x, y, max_entries=max_finite_difference_entries
+    )
+    checks = [
+        ParameterCheck(name, manual[name], None if autograd is None else autograd[name], numeric[name])
+        for name in manual_backend.parameters()
+    ]
+    return GradientCheck(manual_backend.loss(x, y), checks)
+
+
+def check_trainer(trainer: Trainer, **options) -> GradientCheck:
+    """The gradient check at the trainer's current weights, on its whole training set."""
+    data = trainer.dataset
+    return check_gradients(
+        trainer.layers, trainer.training, trainer.backend.state(), data.x_train, data.y_train, **options
+    )

@@ -1,0 +1,164 @@
+"""The command line is a contract: its output format, exit codes and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnstudio.cli import main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_train_linear_prints_the_tutorials_log_lines(capsys):
+    code, out, err = run_cli(capsys, "train", "--preset", "linear")
+    lines = out.splitlines()
+    assert code == 0 and err == ""
+    log = [line for line in lines if line.startswith("Epoch: ")]
+    assert [line.split()[1] for line in log] == [str(e) for e in range(10, 201, 10)]
+    assert log[0] == "Epoch: 10 Loss: 96.09053"
+    losses = [float(line.split()[-1]) for line in log]
+    ratios = np.array(losses[1:]) / np.array(losses[:-1])
+    # The tutorial's log falls by ~0.82 per 10 epochs at first, slowing to ~0.87 near its minimum.
+    tutorial = [94.43447, 77.64619, 63.87258, 52.57226, 43.30109, 35.69468, 29.45408, 24.33403, 20.13331,
+                16.68685, 13.8592, 11.53925, 9.635837, 8.074168, 6.792887, 5.741646, 4.879141, 4.171486,
+                3.590877, 3.114503]
+    tutorial_ratios = np.array(tutorial[1:]) / np.array(tutorial[:-1])
+    assert np.max(np.abs(ratios - tutorial_ratios)) < 0.01
+
+
+def test_train_json_gives_one_object_per_log_line_and_a_summary(capsys):
+    code, out, _ = run_cli(capsys, "train", "--preset", "sine", "--json", "--backend", "torch")
+    objects = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [o["epoch"] for o in objects[:-1]] == list(range(10, 101, 10))
+    summary = objects[-1]
+    for key in ("final_loss", "train_mse", "epochs", "backend", "seconds", "steps_per_second", "diverged"):
+        assert key in summary
+    assert summary["backend"] == "torch" and summary["epochs"] == 100 and summary["diverged"] is False
+    assert summary["final_loss"] == objects[-2]["loss"]
+    assert summary["final_loss"] <= 1.6 and objects[0]["loss"] >= 4 * summary["final_loss"]
+
+
+def test_both_backends_print_identical_logs(capsys):
+    _, numpy_out, _ = run_cli(capsys, "train", "--preset", "linear")
+    _, torch_out, _ = run_cli(capsys, "train", "--preset", "linear", "--backend", "torch")
+    assert numpy_out.splitlines()[:-1] == torch_out.splitlines()[:-1]
+
+
+def test_options_override_the_preset(capsys):
+    code, out, _ = run_cli(
+        capsys, "train", "--preset", "sine", "--hidden", "8,4", "--activation", "tanh", "--optimizer", "momentum",
+        "--lr", "0.01", "--epochs", "30", "--batch-size", "16", "--seed", "7", "--log-every", "15",
+        "--test-fraction", "0.25", "--json",
+    )
+    objects = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [o["epoch"] for o in objects[:-1]] == [15, 30]
+    assert objects[-1]["steps"] == 30 * 5  # 75 training points in batches of 16
+    assert "test_mse" in objects[-1]
+
+
+def test_hidden_none_is_a_single_linear_layer(capsys):
+    code, out, _ = run_cli(capsys, "gradcheck", "--preset", "sine", "--hidden", "none", "--json")
+    assert code == 0
+    assert list(json.loads(out)["parameters"]) == ["W1", "b1"]
+
+
+def test_train_on_a_csv_file(capsys, tmp_path):
+    x = np.linspace(0, 1, 40)
+    csv = tmp_path / "line.csv"
+    csv.write_text("x,y\n" + "".join(f"{a},{3 * a + 1}\n" for a in x))
+    code, out, _ = run_cli(capsys, "train", "--data", str(csv), "--hidden", "none", "--optimizer", "gd",
+                           "--lr", "0.5", "--epochs", "300", "--json")
+    assert code == 0
+    assert json.loads(out.splitlines()[-1])["train_mse"] < 1e-6
+
+
+def test_gradcheck_json_reports_the_three_way_comparison(capsys):
+    code, out, _ = run_cli(capsys, "gradcheck", "--preset", "sine", "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert set(result["parameters"]) == {"W1", "b1", "W2", "b2"}
+    assert result["max_rel_diff_manual_vs_autograd"] < 1e-12
+    assert result["max_rel_diff_manual_vs_finite_diff"] < 1e-6
+
+
+def test_gradcheck_text_names_every_parameter(capsys):
+    code, out, _ = run_cli(capsys, "gradcheck", "--preset", "linear")
+    assert code == 0
+    assert "W1" in out and "b1" in out and "manual vs autograd" in out
+
+
+def test_presets_lists_the_tutorial_first(capsys):
+    code, out, _ = run_cli(capsys, "presets")
+    names = [line.split()[0] for line in out.splitlines()]
+    assert code == 0 and names[:3] == ["linear", "sine", "sine-linear"]
+
+
+def test_divergence_is_reported_with_exit_code_1(capsys):
+    code, out, _ = run_cli(capsys, "train", "--optimizer", "gd", "--lr", "1000", "--json")
+    summary = json.loads(out.splitlines()[-1])
+    assert code == 1 and summary["diverged"] is True and "learning rate" in summary["message"]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["train", "--lr", "0"], "learning_rate"),
+        (["train", "--lr", "-3"], "learning_rate"),
+        (["train", "--lr", "abc"], "invalid float value"),
+        (["train", "--epochs", "0"], "epochs"),
+        (["train", "--hidden", "64,x"], "--hidden"),
+        (["train", "--hidden", "100000"], "units"),
+        (["train", "--activation", "swish"], "activation"),
+        (["train", "--preset", "nope"], "unknown preset"),
+        (["train", "--experiment", "/no/such/file.toml"], "cannot read"),
+        (["train", "--data", "/no/such/file.csv"], "cannot read"),
+        (["train", "--preset", "sine", "--experiment", "x.toml"], "not allowed with"),
+        (["train", "--bogus"], "unrecognized arguments"),
+        (["gradcheck", "--loss", "huber"], "invalid choice"),
+        (["snapshot", "-o", "x.jpg"], "PNG"),
+        (["--preset", "nope"], "unknown preset"),
+    ],
+)
+def test_bad_arguments_give_one_line_on_stderr_and_exit_2(capsys, args, fragment):
+    try:
+        code = main(args)
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.count("\n") == 1 and fragment in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_bad_csv_names_line_and_column(capsys, tmp_path):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("x,y\n1,2\n3,oops\n")
+    code, _, err = run_cli(capsys, "train", "--data", str(csv))
+    assert code == 2 and "line 3, column 2" in err and err.count("\n") == 1
+
+
+def test_python_dash_m_runs_the_same_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "nnstudio", "train", "--preset", "linear", "--epochs", "10"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == "Epoch: 10 Loss: 96.09053"
+
+
+def test_train_does_not_import_qt_or_torch_unless_asked():
+    code = (
+        "import sys; from nnstudio.cli import main; main(['train', '--epochs', '10']); "
+        "print(sorted(m for m in ('torch', 'PySide6') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.splitlines()[-1] == "[]"
