@@ -18,7 +18,7 @@ from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("train", "gradcheck", "presets", "snapshot", "bench")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -229,9 +229,6 @@ def _command_parser() -> OneLineParser:
     _add_experiment_options(snapshot)
     snapshot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
     snapshot.add_argument("-o", "--output", required=True, metavar="FILE.png")
-    bench = commands.add_parser("bench", help="measure speed (steps per second, redraw, start-up)")
-    bench.add_argument("--json", action="store_true")
-    bench.add_argument("--quick", action="store_true", help="a shorter run, for a smoke test")
     return parser
 
 
@@ -268,7 +265,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "gradcheck": command_gradcheck,
                 "presets": command_presets,
                 "snapshot": command_snapshot,
-                "bench": command_bench,
             }[options.command]
         else:
             options = _window_parser().parse_args(argv)
@@ -281,8 +277,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
 
-
-def command_bench(options: argparse.Namespace) -> int:
-    from nnstudio.bench import run_benchmarks
-
-    return run_benchmarks(json_output=options.json, quick=options.quick)
