@@ -170,7 +170,9 @@ def command_gradcheck(options: argparse.Namespace) -> int:
         return "n/a (no torch)" if value is None else f"{value:.2e}"
 
     print(f"loss at the initial weights: {result.loss:.7g}")
-    print(f"{'parameter':<10} {'shape':<10} {'max |dL/dθ|':>12} {'manual vs autograd':>20} {'manual vs finite diff':>22}")
+    print(
+        f"{'parameter':<10} {'shape':<10} {'max |dL/dθ|':>12} {'manual vs autograd':>20} {'manual vs finite diff':>22}"
+    )
     for p in result.parameters:
         shape = "x".join(str(s) for s in p.manual.shape)
         biggest = float(abs(p.manual).max()) if p.manual.size else 0.0
@@ -276,4 +278,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `nnstudio train | head`
         sys.stderr.close()
         return EXIT_OK
-

@@ -197,9 +197,7 @@ def parse_csv(
     width = len(rows[0][1])
     needed = max(x_column, y_column) + 1
     if width < needed:
-        raise NNStudioError(
-            f"line {rows[0][0]}: column {needed} was asked for but the row has only {width} column(s)"
-        )
+        raise NNStudioError(f"line {rows[0][0]}: column {needed} was asked for but the row has only {width} column(s)")
     x = np.empty(len(rows))
     y = np.empty(len(rows))
     for i, (number, row) in enumerate(rows):

@@ -66,9 +66,7 @@ def dense_layers(spec: ModelSpec, n_inputs: int, n_outputs: int) -> list[DenseLa
     for index, hidden in enumerate(spec.hidden, start=1):
         layers.append(DenseLayer(index, width_in, hidden.units, hidden.activation, hidden.bias))
         width_in = hidden.units
-    layers.append(
-        DenseLayer(len(spec.hidden) + 1, width_in, n_outputs, spec.output_activation, spec.output_bias)
-    )
+    layers.append(DenseLayer(len(spec.hidden) + 1, width_in, n_outputs, spec.output_activation, spec.output_bias))
     return layers
 
 
@@ -86,9 +84,7 @@ def parameter_count(layers: list[DenseLayer]) -> int:
     return sum(layer.parameter_count for layer in layers)
 
 
-def initial_parameters(
-    spec: ModelSpec, layers: list[DenseLayer], seed: int
-) -> dict[str, np.ndarray]:
+def initial_parameters(spec: ModelSpec, layers: list[DenseLayer], seed: int) -> dict[str, np.ndarray]:
     """Draw every initial weight from one seeded generator, layer by layer (float64)."""
     rng = np.random.default_rng(seed)
     parameters: dict[str, np.ndarray] = {}

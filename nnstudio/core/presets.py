@@ -68,8 +68,7 @@ PRESETS: dict[str, Experiment] = {
     "cubic-overfit": Experiment(
         name="cubic-overfit",
         description="Few noisy points of a cubic and a wide network: watch the test loss turn up.",
-        data=DataSpec(generator="cubic", n_points=30, x_min=-4.0, x_max=4.0, noise_sd=1.5, seed=6,
-                      test_fraction=0.3),
+        data=DataSpec(generator="cubic", n_points=30, x_min=-4.0, x_max=4.0, noise_sd=1.5, seed=6, test_fraction=0.3),
         model=ModelSpec(hidden=(LayerSpec(128, "relu"), LayerSpec(128, "relu"))),
         training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=1500),
     ),

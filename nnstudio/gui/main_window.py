@@ -82,8 +82,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower().replace(" ", "_"))
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(area, dock)
         return dock
 
@@ -115,22 +118,36 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(self._action("&Open Experiment…", self.open_experiment, "Ctrl+O",
-                                         "Open an experiment file (.toml)"))
-        file_menu.addAction(self._action("Save Experiment &As…", self.save_experiment_as, "Ctrl+Shift+S",
-                                         "Save the data, model and training settings to a .toml file"))
-        file_menu.addAction(self._action("&Import CSV…", self.data_panel.import_csv, "Ctrl+I",
-                                         "Train on two numeric columns of a CSV file"))
-        file_menu.addAction(self._action("Save &Screenshot…", self.save_screenshot, "Ctrl+Shift+P",
-                                         "Save a PNG picture of the whole window"))
+        file_menu.addAction(
+            self._action("&Open Experiment…", self.open_experiment, "Ctrl+O", "Open an experiment file (.toml)")
+        )
+        file_menu.addAction(
+            self._action(
+                "Save Experiment &As…",
+                self.save_experiment_as,
+                "Ctrl+Shift+S",
+                "Save the data, model and training settings to a .toml file",
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "&Import CSV…", self.data_panel.import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file"
+            )
+        )
+        file_menu.addAction(
+            self._action(
+                "Save &Screenshot…", self.save_screenshot, "Ctrl+Shift+P", "Save a PNG picture of the whole window"
+            )
+        )
         file_menu.addSeparator()
         quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Stop training and close nnstudio")
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         file_menu.addAction(quit_action)
 
         edit_menu = bar.addMenu("&Edit")
-        edit_menu.addAction(self._action("&Copy Log", self.log_panel.copy_all, "Ctrl+Shift+C",
-                                         "Copy every log line to the clipboard"))
+        edit_menu.addAction(
+            self._action("&Copy Log", self.log_panel.copy_all, "Ctrl+Shift+C", "Copy every log line to the clipboard")
+        )
         edit_menu.addAction(self._action("C&lear Log", self.log_panel.clear, None, "Empty the log panel"))
 
         view_menu = bar.addMenu("&View")
@@ -139,12 +156,16 @@ class MainWindow(QMainWindow):
             toggle.setToolTip(f"Show or hide the {dock.windowTitle()} panel")
             view_menu.addAction(toggle)
         view_menu.addSeparator()
-        self.log_scale_action = self._action("&Log-scale Loss", self.loss_plot.set_log_scale, "L",
-                                             "Show the loss on a logarithmic axis")
+        self.log_scale_action = self._action(
+            "&Log-scale Loss", self.loss_plot.set_log_scale, "L", "Show the loss on a logarithmic axis"
+        )
         self.log_scale_action.setCheckable(True)
         view_menu.addAction(self.log_scale_action)
-        view_menu.addAction(self._action("&Fit Plots to Data", self.autorange_plots, "Ctrl+0",
-                                         "Zoom both plots back to show all their data"))
+        view_menu.addAction(
+            self._action(
+                "&Fit Plots to Data", self.autorange_plots, "Ctrl+0", "Zoom both plots back to show all their data"
+            )
+        )
 
         train_menu = bar.addMenu("&Train")
         for action in self.controls.actions():
@@ -155,8 +176,10 @@ class MainWindow(QMainWindow):
         backend_menu.setToolTipsVisible(True)
         self.backend_actions = QActionGroup(self)
         usable, why_not = torch_available()
-        for name, tip in (("numpy", "Hand-written forward and backward pass"),
-                          ("torch", "torch.nn modules with autograd" if usable else why_not)):
+        for name, tip in (
+            ("numpy", "Hand-written forward and backward pass"),
+            ("torch", "torch.nn modules with autograd" if usable else why_not),
+        ):
             action = self._action(name, lambda _=False, n=name: self.switch_backend(n), None, tip)
             action.setCheckable(True)
             action.setEnabled(name == "numpy" or usable)
@@ -164,10 +187,12 @@ class MainWindow(QMainWindow):
             backend_menu.addAction(action)
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1",
-                                         "List every keyboard shortcut"))
-        help_menu.addAction(self._action("&About nnstudio", self.show_about, None,
-                                         "Version, and the tutorial nnstudio grew from"))
+        help_menu.addAction(
+            self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "List every keyboard shortcut")
+        )
+        help_menu.addAction(
+            self._action("&About nnstudio", self.show_about, None, "Version, and the tutorial nnstudio grew from")
+        )
 
     def _connect(self) -> None:
         self.session.snapshot_ready.connect(self._on_snapshot)
@@ -242,9 +267,11 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self, spec: ModelSpec) -> None:
         fallback = self.experiment
         self.session.change(
-            lambda t: Trainer(replace(t.experiment, model=spec), dataset=t.dataset)
-            if t
-            else Trainer(replace(fallback, model=spec)),
+            lambda t: (
+                Trainer(replace(t.experiment, model=spec), dataset=t.dataset)
+                if t
+                else Trainer(replace(fallback, model=spec))
+            ),
             "New model: its weights were re-initialised.",
         )
 
@@ -344,8 +371,9 @@ class MainWindow(QMainWindow):
         self.session.load(experiment, message=f"Opened {path}.")
 
     def save_experiment_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save experiment", self.path or "experiment.toml",
-                                              "Experiments (*.toml)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save experiment", self.path or "experiment.toml", "Experiments (*.toml)"
+        )
         if not path:
             return
         try:
@@ -396,4 +424,3 @@ def _reset(trainer: Trainer) -> Trainer:
 def _new_weights(trainer: Trainer) -> Trainer:
     trainer.new_weights((trainer.training.seed + 1) % 2**32)
     return trainer
-

@@ -29,29 +29,52 @@ class TrainingControls(QObject):
         self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
 
         self.play_pause = self._action(
-            parent, "&Play", "Space", "Train until the target epoch (again: pause). Shortcut: Space",
-            self.play_pause_requested.emit, self._play_icon,
+            parent,
+            "&Play",
+            "Space",
+            "Train until the target epoch (again: pause). Shortcut: Space",
+            self.play_pause_requested.emit,
+            self._play_icon,
         )
         self.step = self._action(
-            parent, "&Step", "N", "Exactly one optimiser step: one mini-batch (one epoch when full batch). Shortcut: N",
-            lambda: self.step_requested.emit(1), style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward),
+            parent,
+            "&Step",
+            "N",
+            "Exactly one optimiser step: one mini-batch (one epoch when full batch). Shortcut: N",
+            lambda: self.step_requested.emit(1),
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward),
         )
         self.step_ten = self._action(
-            parent, "Step ×&10", "Shift+N", "Ten optimiser steps. Shortcut: Shift+N",
-            lambda: self.step_requested.emit(10), style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
+            parent,
+            "Step ×&10",
+            "Shift+N",
+            "Ten optimiser steps. Shortcut: Shift+N",
+            lambda: self.step_requested.emit(10),
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
         )
         self.run_to = self._action(
-            parent, "Run to &epoch", "Ctrl+E", "Train until the epoch in the box beside this button. Shortcut: Ctrl+E",
+            parent,
+            "Run to &epoch",
+            "Ctrl+E",
+            "Train until the epoch in the box beside this button. Shortcut: Ctrl+E",
             lambda: self.run_to_requested.emit(self.target_epoch.value()),
             style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight),
         )
         self.reset = self._action(
-            parent, "&Reset", "R", "Back to the very same initial weights, so reruns compare fairly. Shortcut: R",
-            self.reset_requested.emit, style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
+            parent,
+            "&Reset",
+            "R",
+            "Back to the very same initial weights, so reruns compare fairly. Shortcut: R",
+            self.reset_requested.emit,
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
         )
         self.new_weights = self._action(
-            parent, "New &weights", "Shift+R", "Draw new initial weights from the next seed. Shortcut: Shift+R",
-            self.new_weights_requested.emit, style.standardIcon(QStyle.StandardPixmap.SP_DialogResetButton),
+            parent,
+            "New &weights",
+            "Shift+R",
+            "Draw new initial weights from the next seed. Shortcut: Shift+R",
+            self.new_weights_requested.emit,
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogResetButton),
         )
         self.target_epoch = QSpinBox()
         self.target_epoch.setRange(1, MAX_EPOCHS)

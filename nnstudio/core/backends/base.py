@@ -82,9 +82,7 @@ class Backend(Protocol):
         """Continue from `state` (which may come from the other backend)."""
 
 
-def create_backend(
-    name: str, layers: list[DenseLayer], training: TrainingSpec, state: TrainingState
-) -> Backend:
+def create_backend(name: str, layers: list[DenseLayer], training: TrainingSpec, state: TrainingState) -> Backend:
     """The backend called `name`, starting from `state`. torch is imported only here, on demand."""
     if name == "numpy":
         from nnstudio.core.backends.numpy_backend import NumpyBackend

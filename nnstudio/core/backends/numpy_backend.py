@@ -250,9 +250,7 @@ class NumpyBackend:
             traces = forward(self.layers, self.parameters_, x)
             prediction = traces[-1].outputs
             loss = self.loss_function.value(prediction, y)
-            gradients = backward(
-                self.layers, self.parameters_, traces, self.loss_function.gradient(prediction, y)
-            )
+            gradients = backward(self.layers, self.parameters_, traces, self.loss_function.gradient(prediction, y))
             self.optimizer.update(self.parameters_, gradients)
         self._last_gradients = gradients
         return loss
