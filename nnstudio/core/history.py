@@ -15,7 +15,7 @@ from nnstudio.core.backends.base import TrainingState
 
 DEFAULT_STATE_BUDGET_BYTES = 64 * 1024 * 1024
 MIN_STATES = 16
-MAX_STATES = 4096
+MAX_STATES = 512
 
 
 class LossHistory:

@@ -31,7 +31,7 @@ def sum_of_squares_gradient(prediction: np.ndarray, y: np.ndarray) -> np.ndarray
 
 def mean_squared_error(prediction: np.ndarray, y: np.ndarray) -> float:
     # L = (1/N) Σ (y − ŷ)²     N = every output of every point, as torch's mse_loss
-    return float(np.mean((y - prediction) ** 2))
+    return float(np.sum((y - prediction) ** 2)) / prediction.size
 
 
 def mean_squared_error_gradient(prediction: np.ndarray, y: np.ndarray) -> np.ndarray:

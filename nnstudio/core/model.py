@@ -9,6 +9,7 @@ Weight matrices are stored as (inputs, outputs), so a layer computes z = x W + b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,11 +47,11 @@ class DenseLayer:
     activation: str
     bias: bool
 
-    @property
+    @cached_property
     def weight_name(self) -> str:
         return f"W{self.index}"
 
-    @property
+    @cached_property
     def bias_name(self) -> str:
         return f"b{self.index}"
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.backends.base import TrainingState
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
@@ -46,7 +46,7 @@ def relu(z):
 
 def relu_derivative(z, a):
     # g'(z) = 1 if z > 0 else 0      (a unit that is never > 0 never learns: a "dead" unit)
-    return (a > 0).astype(z.dtype)
+    return a > 0  # True/False multiply as 1/0
 
 
 def leaky_relu(z):
@@ -114,9 +114,9 @@ def forward(layers: list[DenseLayer], parameters: dict[str, np.ndarray], x: np.n
     traces = []
     a = x
     for layer in layers:
-        z = a @ parameters[layer.weight_name]  # z = x W
+        z = np.dot(a, parameters[layer.weight_name])  # z = x W
         if layer.bias:
-            z = z + parameters[layer.bias_name]  # z = x W + b   (b is added to every row)
+            z += parameters[layer.bias_name]  # z = x W + b   (b is added to every row)
         activation, _ = ACTIVATION_FUNCTIONS[layer.activation]
         traces.append(LayerTrace(a, z, activation(z)))
         a = traces[-1].outputs
@@ -137,54 +137,60 @@ def backward(
     dL_da = loss_gradient  # the output of the last layer is ŷ
     for layer, trace in zip(reversed(layers), reversed(traces), strict=True):
         _, derivative = ACTIVATION_FUNCTIONS[layer.activation]
-        # dL/dz = dL/da ⊙ g'(z)          (element by element: a = g(z) acts on each unit alone)
-        dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)
+        if layer.activation == "identity":
+            dL_dz = dL_da  # g'(z) = 1, so nothing to multiply
+        else:
+            # dL/dz = dL/da ⊙ g'(z)      (element by element: a = g(z) acts on each unit alone)
+            dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)
         # dL/dW = xᵀ · dL/dz              (z = x W + b: each weight's share, summed over the points)
-        gradients[layer.weight_name] = trace.inputs.T @ dL_dz
+        gradients[layer.weight_name] = np.dot(trace.inputs.T, dL_dz)
         if layer.bias:
             # dL/db = Σ_points dL/dz      (b is added to every point's z)
             gradients[layer.bias_name] = dL_dz.sum(axis=0)
-        # dL/dx = dL/dz · Wᵀ              (how the loss changes with this layer's input: the previous a)
-        dL_da = dL_dz @ parameters[layer.weight_name].T
+        if layer.index > 1:  # the data x itself needs no gradient
+            # dL/dx = dL/dz · Wᵀ          (how the loss changes with this layer's input: the previous a)
+            dL_da = np.dot(dL_dz, parameters[layer.weight_name].T)
     return gradients
 
 
 # --- optimisers: how a gradient becomes an update ------------------------------------------------
+# An optimiser sees all the weights as one long vector θ and all the gradients as one vector g.
 # Each follows torch.optim's update rule operation for operation, so both backends agree exactly.
 
 
 class GradientDescent:
-    """w ← w − lr · g     (the tutorial's gradient_step)"""
+    """θ ← θ − lr · g     (the tutorial's gradient_step)"""
+
+    buffer_names: tuple[str, ...] = ()
 
     def __init__(self, training: TrainingSpec):
         self.learning_rate = training.learning_rate
         self.steps = 0
-        self.buffers: dict[str, dict[str, np.ndarray]] = {}
+        self.buffers: dict[str, np.ndarray] = {}
 
-    def update(self, parameters, gradients) -> None:
+    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
         self.steps += 1
-        for name, g in gradients.items():
-            parameters[name] -= self.learning_rate * g
+        theta -= self.learning_rate * g
 
 
 class Momentum:
-    """v ← μ·v + g  (v = g at the first step),  w ← w − lr · v     (torch.optim.SGD with momentum)"""
+    """v ← μ·v + g  (v = g at the first step),  θ ← θ − lr · v     (torch.optim.SGD with momentum)"""
+
+    buffer_names = ("momentum_buffer",)
 
     def __init__(self, training: TrainingSpec):
         self.learning_rate = training.learning_rate
         self.momentum = training.momentum
         self.steps = 0
-        self.buffers: dict[str, dict[str, np.ndarray]] = {}
+        self.buffers: dict[str, np.ndarray] = {}
 
-    def update(self, parameters, gradients) -> None:
+    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
         self.steps += 1
-        velocity = self.buffers.setdefault("momentum_buffer", {})
-        for name, g in gradients.items():
-            if name in velocity:
-                velocity[name] = self.momentum * velocity[name] + g
-            else:
-                velocity[name] = g.copy()
-            parameters[name] -= self.learning_rate * velocity[name]
+        if "momentum_buffer" in self.buffers:
+            self.buffers["momentum_buffer"] = self.momentum * self.buffers["momentum_buffer"] + g
+        else:
+            self.buffers["momentum_buffer"] = g.copy()
+        theta -= self.learning_rate * self.buffers["momentum_buffer"]
 
 
 class Adam:
@@ -192,29 +198,30 @@ class Adam:
 
     m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²
     m̂ = m / (1 − β₁ᵗ)              v̂ = v / (1 − β₂ᵗ)
-    w ← w − lr · m̂ / (√v̂ + ε)
+    θ ← θ − lr · m̂ / (√v̂ + ε)
     """
+
+    buffer_names = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, training: TrainingSpec):
         self.learning_rate = training.learning_rate
         self.beta1, self.beta2, self.eps = training.beta1, training.beta2, training.eps
         self.steps = 0
-        self.buffers: dict[str, dict[str, np.ndarray]] = {}
+        self.buffers: dict[str, np.ndarray] = {}
 
-    def update(self, parameters, gradients) -> None:
+    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
         self.steps += 1
         t = self.steps
-        m = self.buffers.setdefault("exp_avg", {})
-        v = self.buffers.setdefault("exp_avg_sq", {})
+        if not self.buffers:
+            self.buffers = {"exp_avg": np.zeros_like(g), "exp_avg_sq": np.zeros_like(g)}
+        m, v = self.buffers["exp_avg"], self.buffers["exp_avg_sq"]
+        # m + (1 − β₁)(g − m) equals β₁·m + (1 − β₁)·g; written as torch's lerp_ to match its rounding
+        m += (1.0 - self.beta1) * (g - m)
+        v *= self.beta2
+        v += (1.0 - self.beta2) * g * g
         step_size = self.learning_rate / (1.0 - self.beta1**t)  # lr / (1 − β₁ᵗ) turns m into m̂
         v_correction = (1.0 - self.beta2**t) ** 0.5  # √(1 − β₂ᵗ) turns √v into √v̂
-        for name, g in gradients.items():
-            if name not in m:
-                m[name], v[name] = np.zeros_like(g), np.zeros_like(g)
-            # m + (1 − β₁)(g − m) equals β₁·m + (1 − β₁)·g; written as torch's lerp_ to match its rounding
-            m[name] += (1.0 - self.beta1) * (g - m[name])
-            v[name] = v[name] * self.beta2 + (1.0 - self.beta2) * g * g
-            parameters[name] -= step_size * m[name] / (np.sqrt(v[name]) / v_correction + self.eps)
+        theta -= step_size * m / (np.sqrt(v) / v_correction + self.eps)
 
 
 OPTIMIZER_CLASSES = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
@@ -233,10 +240,22 @@ class NumpyBackend:
         self.dtype = np.dtype(training.dtype)
         self.loss_function = LOSSES[training.loss]
         self.optimizer = OPTIMIZER_CLASSES[training.optimizer](training)
-        self._buffer_names = BUFFERS_BY_OPTIMIZER[training.optimizer]
         self._x_train = self._y_train = None
         self._last_gradients: dict[str, np.ndarray] = {}
         self.load_state(state)
+
+    # All weights live in one vector θ; `self.parameters_` holds named views into it (W1, b1, ...),
+    # so the forward pass reads matrices while the optimiser updates θ in a few whole-vector steps.
+
+    def _flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([arrays[name].ravel() for name in self.parameters_])
+
+    def _unflatten(self, vector: np.ndarray) -> dict[str, np.ndarray]:
+        named, start = {}, 0
+        for name, view in self.parameters_.items():
+            named[name] = vector[start : start + view.size].reshape(view.shape)
+            start += view.size
+        return named
 
     def set_training_data(self, x: np.ndarray, y: np.ndarray) -> None:
         self._x_train = np.ascontiguousarray(x, dtype=self.dtype)
@@ -251,7 +270,7 @@ class NumpyBackend:
             prediction = traces[-1].outputs
             loss = self.loss_function.value(prediction, y)
             gradients = backward(self.layers, self.parameters_, traces, self.loss_function.gradient(prediction, y))
-            self.optimizer.update(self.parameters_, gradients)
+            self.optimizer.update(self.theta, self._flatten(gradients))
         self._last_gradients = gradients
         return loss
 
@@ -287,16 +306,24 @@ class NumpyBackend:
 
     def state(self) -> TrainingState:
         buffers = {
-            kind: {name: value.astype(np.float64) for name, value in per.items()}
-            for kind, per in self.optimizer.buffers.items()
+            kind: {name: value.astype(np.float64) for name, value in self._unflatten(vector).items()}
+            for kind, vector in self.optimizer.buffers.items()
         }
         return TrainingState(self.parameters(), self.optimizer.steps, buffers)
 
     def load_state(self, state: TrainingState) -> None:
-        self.parameters_ = {name: np.array(value, dtype=self.dtype) for name, value in state.parameters.items()}
+        names = list(state.parameters)
+        self.theta = np.concatenate([np.asarray(state.parameters[n], dtype=self.dtype).ravel() for n in names])
+        self.parameters_ = {}
+        start = 0
+        for name in names:
+            shape = np.shape(state.parameters[name])
+            size = int(np.prod(shape))
+            self.parameters_[name] = self.theta[start : start + size].reshape(shape)
+            start += size
         self.optimizer.steps = state.optimizer_steps
         self.optimizer.buffers = {
-            kind: {name: np.array(value, dtype=self.dtype) for name, value in per.items()}
-            for kind, per in state.optimizer_buffers.items()
-            if kind in self._buffer_names
+            kind: self._flatten(state.optimizer_buffers[kind]).astype(self.dtype)
+            for kind in self.optimizer.buffer_names
+            if len(state.optimizer_buffers.get(kind, {})) == len(names)
         }
