@@ -1,0 +1,1 @@
+"""The desktop app: Qt widgets over the core engine (core never imports this package)."""

@@ -1,0 +1,286 @@
+"""The data panel: where the points come from and how they are prepared.
+
+It shows a `DataSpec`, and when the user edits it, emits a new validated one; it never builds
+the data itself. The window answers with `set_spec` (what is really in use) and `set_dataset`
+(a summary of the points that were made).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.data import GENERATORS, Dataset, load_csv
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiment import MAX_POINTS, DataSpec
+from nnstudio.gui.panels.widgets import (
+    ExactFloats,
+    error_label,
+    float_spin_box,
+    int_spin_box,
+    seed_spin_box,
+    show_error,
+)
+
+CSV = "csv"
+COORDINATE_LIMIT = 1e6  # DataSpec accepts x_min and x_max in [−10⁶, 10⁶]
+
+
+class DataPanel(QWidget):
+    """Generator and its parameters, subsample, standardise, test split, CSV import, summary."""
+
+    spec_changed = Signal(object)  # DataSpec, validated
+
+    def __init__(self, spec: DataSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._spec = spec
+        self._csv_rows: int | None = None  # known after an import; a CSV spec from a file has none
+        self._listed_csv_path: str | None = None  # the file behind the combo's "CSV: …" item
+        self._updating = False
+        self._exact = ExactFloats()
+        self._build()
+        self._connect()
+        self.set_spec(spec)
+
+    # --- public -----------------------------------------------------------------------------------
+
+    def spec(self) -> DataSpec:
+        return self._spec
+
+    def set_spec(self, spec: DataSpec) -> None:
+        """Show `spec` without emitting anything; clears any error shown."""
+        if spec.csv_path != self._spec.csv_path:
+            self._csv_rows = None  # another file: its size is not known here
+        self._spec = spec
+        self._updating = True
+        try:
+            self._fill_generator_combo(spec)
+            self.n_points.setValue(spec.n_points)
+            self._exact.show(self.noise_sd, spec.noise_sd)
+            self._exact.show(self.x_min, spec.x_min)
+            self._exact.show(self.x_max, spec.x_max)
+            self.seed.setValue(spec.seed)
+            self.subsample_check.setChecked(spec.subsample is not None)
+            default_subsample = max(2, (self._csv_rows or spec.n_points) // 2)
+            self.subsample.setValue(spec.subsample if spec.subsample is not None else default_subsample)
+            self.standardize.setChecked(spec.standardize)
+            self._exact.show(self.test_fraction, spec.test_fraction)
+        finally:
+            self._updating = False
+        self._update_enabled()
+        show_error(self.error_label, "")
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Summarise the points in use: how many, and their ranges in original units."""
+        x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
+        y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
+        lines = [
+            f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+            f"x from {x.min():.4g} to {x.max():.4g}",
+            f"y from {y.min():.4g} to {y.max():.4g}",
+        ]
+        scaler = dataset.scaler
+        if (scaler.x_mean, scaler.x_sd, scaler.y_mean, scaler.y_sd) != (0.0, 1.0, 0.0, 1.0):
+            lines.append(
+                f"standardised: x̄ = {scaler.x_mean:.3g}, sd {scaler.x_sd:.3g}; "
+                f"ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
+            )
+        self.summary.setText("<br>".join(lines))
+
+    def import_csv(self) -> None:
+        """Ask for a CSV file; train on its first two columns if it reads, else say why and keep the data."""
+        path = self._ask_csv_path()
+        if not path:
+            return
+        try:
+            x, _ = load_csv(path)
+            rows = len(x)
+            subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
+            spec = replace(
+                self._spec,
+                generator=CSV,
+                csv_path=path,
+                csv_x_column=0,
+                csv_y_column=1,
+                csv_header=None,
+                subsample=subsample,
+            )
+            _check_sizes(spec, rows)
+        except NNStudioError as error:
+            self._warn(str(error))
+            return
+        self.set_spec(spec)
+        self._csv_rows = rows
+        self.spec_changed.emit(spec)
+
+    # --- seams for tests: the dialogs -------------------------------------------------------------
+
+    def _ask_csv_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Import CSV", "", "CSV files (*.csv *.tsv *.txt);;All files (*)")
+        return path
+
+    def _warn(self, message: str) -> None:
+        QMessageBox.warning(self, "Cannot import the CSV file", message)
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.generator = QComboBox()
+        # Sized for the names, not the longest formula: the panel must fit a narrow dock.
+        self.generator.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.generator.setMinimumContentsLength(14)
+        self.generator.setToolTip("Where the points come from: y = f(x) + noise, or an imported CSV file")
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setToolTip(
+            "Train on the first two numeric columns (x, y) of a CSV file.\n"
+            "Commas, semicolons or tabs; a header line is detected. Problems name their line and column."
+        )
+        import_row = QHBoxLayout()  # its own row, so the panel fits a narrow dock
+        import_row.addWidget(self.import_button)
+        import_row.addStretch(1)
+
+        self.n_points = int_spin_box(2, MAX_POINTS, "How many points to draw, evenly spaced in x")
+        self.noise_sd = float_spin_box(0.0, 1e6, 3, 0.1, "Noise standard deviation σ:  y = f(x) + ε,  ε ~ N(0, σ²)")
+        self.x_min = float_spin_box(-COORDINATE_LIMIT, COORDINATE_LIMIT, 3, 0.5, "Smallest x (must be below x max)")
+        self.x_max = float_spin_box(-COORDINATE_LIMIT, COORDINATE_LIMIT, 3, 0.5, "Largest x (must be above x min)")
+        points = QGroupBox("Points")
+        form = QFormLayout(points)
+        form.addRow("Function", self.generator)
+        form.addRow("", import_row)
+        form.addRow("Points (n)", self.n_points)
+        form.addRow("Noise σ", self.noise_sd)
+        form.addRow("x min", self.x_min)
+        form.addRow("x max", self.x_max)
+
+        self.seed = seed_spin_box("Random seed for the noise, the subsample and the train/test split")
+        self.subsample_check = QCheckBox("Keep only")
+        self.subsample_check.setToolTip("Keep a random subsample of the points (like R's sample_n)")
+        self.subsample = int_spin_box(2, MAX_POINTS, "How many points the random subsample keeps", " points")
+        subsample_row = QHBoxLayout()
+        subsample_row.addWidget(self.subsample_check)
+        subsample_row.addWidget(self.subsample, 1)
+        self.standardize = QCheckBox("Standardise x and y")
+        self.standardize.setToolTip(
+            "z = (v − mean) / sd for x and y, fitted on the training points (R's scale()).\n"
+            "The network learns in these units; plots stay in the original units."
+        )
+        self.test_fraction = float_spin_box(
+            0.0, 0.9, 2, 0.05, "Share of the points held out as a test set: never trained on, only measured"
+        )
+        preparation = QGroupBox("Preparation")
+        form = QFormLayout(preparation)
+        form.addRow("Seed", self.seed)
+        form.addRow("Subsample", subsample_row)
+        form.addRow("", self.standardize)
+        form.addRow("Test fraction", self.test_fraction)
+
+        self.error_label = error_label()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setToolTip("The points in use now (original units)")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(points)
+        layout.addWidget(preparation)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+
+    def _connect(self) -> None:
+        self.generator.currentIndexChanged.connect(self._on_edited)
+        self.import_button.clicked.connect(self.import_csv)
+        for box in (
+            self.n_points,
+            self.noise_sd,
+            self.x_min,
+            self.x_max,
+            self.seed,
+            self.subsample,
+            self.test_fraction,
+        ):
+            box.valueChanged.connect(self._on_edited)
+        for check in (self.subsample_check, self.standardize):
+            check.toggled.connect(self._on_edited)
+
+    def _fill_generator_combo(self, spec: DataSpec) -> None:
+        """The generators, then the CSV file when the spec names one."""
+        self.generator.clear()
+        for name, generator in GENERATORS.items():
+            self.generator.addItem(f"{name}:  {generator.formula}", name)
+            self.generator.setItemData(
+                self.generator.count() - 1, f"{name}: {generator.formula} + noise", Qt.ItemDataRole.ToolTipRole
+            )
+        if spec.csv_path:
+            self.generator.addItem(f"CSV: {Path(spec.csv_path).name}", CSV)
+            self.generator.setItemData(self.generator.count() - 1, spec.csv_path, Qt.ItemDataRole.ToolTipRole)
+        self.generator.setCurrentIndex(self.generator.findData(spec.generator))
+        self._listed_csv_path = spec.csv_path
+
+    def _update_enabled(self) -> None:
+        generated = self.generator.currentData() != CSV
+        for box in (self.n_points, self.noise_sd, self.x_min, self.x_max):
+            box.setEnabled(generated)
+        self.subsample.setEnabled(self.subsample_check.isChecked())
+
+    # --- editing ----------------------------------------------------------------------------------
+
+    def _on_edited(self, *_) -> None:
+        if self._updating:
+            return
+        self._update_enabled()
+        try:
+            spec = self._spec_from_widgets()
+        except NNStudioError as error:
+            show_error(self.error_label, str(error))
+            return
+        show_error(self.error_label, "")
+        if spec != self._spec:
+            self._spec = spec
+            self.spec_changed.emit(spec)
+
+    def _spec_from_widgets(self) -> DataSpec:
+        generator = self.generator.currentData()
+        spec = replace(
+            self._spec,
+            generator=generator,
+            csv_path=self._listed_csv_path if generator == CSV else None,
+            n_points=self.n_points.value(),
+            noise_sd=self._exact.read(self.noise_sd),
+            x_min=self._exact.read(self.x_min),
+            x_max=self._exact.read(self.x_max),
+            seed=int(self.seed.value()),
+            subsample=self.subsample.value() if self.subsample_check.isChecked() else None,
+            standardize=self.standardize.isChecked(),
+            test_fraction=self._exact.read(self.test_fraction),
+        )
+        _check_sizes(spec, self._csv_rows if generator == CSV else spec.n_points)
+        return spec
+
+
+def _check_sizes(spec: DataSpec, rows: int | None) -> None:
+    """What DataSpec cannot check alone: the subsample and the split against the number of points."""
+    if rows is None:  # a CSV file not read here: `prepare` will check when the data is made
+        return
+    if spec.subsample is not None and spec.subsample > rows:
+        raise NNStudioError(f"cannot keep {spec.subsample} of only {rows} points: lower the subsample")
+    kept = spec.subsample or rows
+    n_train = kept - int(round(spec.test_fraction * kept))
+    if n_train < 2:
+        raise NNStudioError(f"only {n_train} training point(s) would be left: use a smaller test fraction")

@@ -1,0 +1,280 @@
+"""The training panel: backend, loss, optimiser, learning rate, batch size, epochs, seed — and run options.
+
+The first group edits the experiment's `TrainingSpec` and emits a new one on every edit. The
+"Run" group holds what is not part of the experiment (how fast to go, when to stop early) and
+reports it by its own signals, so a slowed-down classroom demo is never saved into a file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.backends.base import torch_available
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
+from nnstudio.core.losses import LOSSES
+from nnstudio.gui.panels.widgets import (
+    ExactFloats,
+    ScientificSpinBox,
+    choice_combo,
+    error_label,
+    float_spin_box,
+    int_spin_box,
+    seed_spin_box,
+    select_text,
+    show_error,
+)
+
+LEARNING_RATE_MIN = 1e-6
+LEARNING_RATE_MAX = 10.0
+SLIDER_STEPS_PER_DECADE = 100  # the slider moves log10(learning rate) in steps of 0.01
+DEFAULT_SPEED = 5.0  # steps per second when slow motion is switched on
+DEFAULT_STOP_BELOW = 0.01
+
+BACKEND_NOTES = {
+    "numpy": "Hand-written forward and backward passes in NumPy: the code a student can read",
+    "torch": "PyTorch: nn.Sequential, autograd and torch.optim",
+}
+
+
+class TrainingPanel(QWidget):
+    """Edits a TrainingSpec, plus the run options speed and stop-below."""
+
+    spec_changed = Signal(object)  # TrainingSpec
+    speed_changed = Signal(object)  # float steps per second, or None for full speed
+    stop_below_changed = Signal(object)  # float loss threshold, or None
+
+    def __init__(self, spec: TrainingSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._spec = spec
+        self._updating = False
+        self._exact = ExactFloats()
+        self._build()
+        self._connect()
+        self.set_spec(spec)
+
+    # --- public -----------------------------------------------------------------------------------
+
+    def spec(self) -> TrainingSpec:
+        return self._spec
+
+    def set_spec(self, spec: TrainingSpec) -> None:
+        """Show `spec` without emitting anything."""
+        self._spec = spec
+        self._updating = True
+        try:
+            select_text(self.backend, spec.backend)
+            select_text(self.loss, spec.loss)
+            select_text(self.optimizer, spec.optimizer)
+            self._exact.show(self.learning_rate, spec.learning_rate)
+            self._sync_slider()
+            self._exact.show(self.momentum, spec.momentum)
+            self.full_batch.setChecked(spec.batch_size is None)
+            if spec.batch_size is not None:
+                self.batch_size.setValue(spec.batch_size)
+            self.epochs.setValue(spec.epochs)
+            self.seed.setValue(spec.seed)
+        finally:
+            self._updating = False
+        self._update_enabled()
+        show_error(self.error_label, "")
+
+    def speed(self) -> float | None:
+        """Steps per second, or None for full speed."""
+        return self.speed_value.value() if self.slow_motion.isChecked() else None
+
+    def stop_below(self) -> float | None:
+        return self.stop_below_value.value() if self.stop_below_check.isChecked() else None
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.backend = QComboBox()
+        self.backend.setToolTip("Which library computes the steps; switching keeps the weights and the optimiser")
+        for name in BACKENDS:
+            self.backend.addItem(name)
+            self.backend.setItemData(
+                self.backend.count() - 1, BACKEND_NOTES.get(name, name), Qt.ItemDataRole.ToolTipRole
+            )
+        usable, why_not = torch_available()
+        if not usable:
+            self._disable_backend("torch", why_not)
+
+        self.loss = choice_combo({name: loss.formula for name, loss in LOSSES.items()}, "What training minimises")
+        self.optimizer = choice_combo(OPTIMIZERS, "How each step changes the weights w, given the gradient g")
+        self.learning_rate = ScientificSpinBox(
+            LEARNING_RATE_MIN,
+            LEARNING_RATE_MAX,
+            "Learning rate lr: the size of each step, w ← w − lr·g.\n"
+            "Too small: slow. Too large: the loss jumps or diverges. Arrows step 1, 2, 5, 10…",
+        )
+        self.learning_rate_slider = QSlider(Qt.Orientation.Horizontal)
+        self.learning_rate_slider.setRange(
+            round(math.log10(LEARNING_RATE_MIN) * SLIDER_STEPS_PER_DECADE),
+            round(math.log10(LEARNING_RATE_MAX) * SLIDER_STEPS_PER_DECADE),
+        )
+        self.learning_rate_slider.setPageStep(SLIDER_STEPS_PER_DECADE)
+        self.learning_rate_slider.setTickInterval(SLIDER_STEPS_PER_DECADE)
+        self.learning_rate_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.learning_rate_slider.setToolTip(
+            "Learning rate on a log scale: each tick is ten times the last (10⁻⁶ … 10)"
+        )
+        self.momentum = float_spin_box(
+            0.0, 0.9999, 4, 0.05, "Momentum μ (momentum optimiser only): v ← μ·v + g,  w ← w − lr·v"
+        )
+        self.full_batch = QCheckBox("Full batch")
+        self.full_batch.setToolTip("Every step uses all the training points (one step = one epoch)")
+        self.batch_size = int_spin_box(
+            1, MAX_POINTS, "Points per mini-batch: an epoch is ⌈n / batch size⌉ steps on shuffled batches"
+        )
+        batch_row = QHBoxLayout()
+        batch_row.addWidget(self.full_batch)
+        batch_row.addWidget(self.batch_size, 1)
+        self.epochs = int_spin_box(1, MAX_EPOCHS, "Play trains until this many epochs (passes over the data)")
+        self.seed = seed_spin_box("Random seed for the initial weights and the mini-batch shuffling")
+
+        experiment = QGroupBox("Learning (saved with the experiment)")
+        form = QFormLayout(experiment)
+        form.addRow("Backend", self.backend)
+        form.addRow("Loss", self.loss)
+        form.addRow("Optimiser", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        slider_row = QHBoxLayout()
+        slider_row.addWidget(_small_label("10⁻⁶"))
+        slider_row.addWidget(self.learning_rate_slider, 1)
+        slider_row.addWidget(_small_label("10"))
+        form.addRow("", slider_row)
+        form.addRow("Momentum μ", self.momentum)
+        form.addRow("Batch", batch_row)
+        form.addRow("Target epochs", self.epochs)
+        form.addRow("Seed", self.seed)
+
+        self.slow_motion = QCheckBox("Slow motion")
+        self.slow_motion.setToolTip("Off: train at full speed. On: take only this many steps per second (for demos)")
+        self.speed_value = float_spin_box(0.1, 1000.0, 1, 1.0, "Optimiser steps per second in slow motion")
+        self.speed_value.setSuffix(" steps/s")
+        self.speed_value.setValue(DEFAULT_SPEED)
+        speed_row = QHBoxLayout()
+        speed_row.addWidget(self.slow_motion)
+        speed_row.addWidget(self.speed_value, 1)
+        self.stop_below_check = QCheckBox("Stop when loss <")
+        self.stop_below_check.setToolTip("Pause training as soon as the training loss falls below this value")
+        self.stop_below_value = ScientificSpinBox(1e-12, 1e12, "The training loss at which training pauses")
+        self.stop_below_value.setValue(DEFAULT_STOP_BELOW)
+        stop_row = QHBoxLayout()
+        stop_row.addWidget(self.stop_below_check)
+        stop_row.addWidget(self.stop_below_value, 1)
+        run = QGroupBox("This run only (not saved)")
+        run_form = QFormLayout(run)
+        run_form.addRow("Speed", speed_row)
+        run_form.addRow("Early stop", stop_row)
+
+        self.error_label = error_label()
+        layout = QVBoxLayout(self)
+        layout.addWidget(experiment)
+        layout.addWidget(run)
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+        self._update_run_enabled()
+
+    def _disable_backend(self, name: str, reason: str) -> None:
+        index = self.backend.findText(name)
+        model = self.backend.model()
+        if isinstance(model, QStandardItemModel):
+            model.item(index).setEnabled(False)
+        self.backend.setItemData(index, f"{name} is not available: {reason}", Qt.ItemDataRole.ToolTipRole)
+        self.backend.setToolTip(f"{self.backend.toolTip()}\n{name} is not available: {reason}")
+
+    def _connect(self) -> None:
+        for combo in (self.backend, self.loss, self.optimizer):
+            combo.currentIndexChanged.connect(self._on_edited)
+        for box in (self.learning_rate, self.momentum, self.batch_size, self.epochs, self.seed):
+            box.valueChanged.connect(self._on_edited)
+        self.full_batch.toggled.connect(self._on_edited)
+        self.learning_rate.valueChanged.connect(self._sync_slider)
+        self.learning_rate_slider.valueChanged.connect(self._on_slider_moved)
+        self.learning_rate_slider.sliderReleased.connect(self._on_edited)
+        self.slow_motion.toggled.connect(self._on_speed_edited)
+        self.speed_value.valueChanged.connect(self._on_speed_edited)
+        self.stop_below_check.toggled.connect(self._on_stop_below_edited)
+        self.stop_below_value.valueChanged.connect(self._on_stop_below_edited)
+
+    # --- learning rate: spin box and log slider ---------------------------------------------------
+
+    def _sync_slider(self, *_) -> None:
+        position = round(math.log10(self.learning_rate.value()) * SLIDER_STEPS_PER_DECADE)
+        self.learning_rate_slider.blockSignals(True)
+        self.learning_rate_slider.setValue(position)
+        self.learning_rate_slider.blockSignals(False)
+
+    def _on_slider_moved(self, position: int) -> None:
+        # Three significant digits: the slider picks 0.0126, not 0.012589254117941675.
+        value = float(f"{10 ** (position / SLIDER_STEPS_PER_DECADE):.3g}")
+        self.learning_rate.blockSignals(True)
+        self.learning_rate.setValue(value)
+        self.learning_rate.blockSignals(False)
+        if not self.learning_rate_slider.isSliderDown():  # a drag reports once, on release
+            self._on_edited()
+
+    # --- editing ----------------------------------------------------------------------------------
+
+    def _update_enabled(self) -> None:
+        self.momentum.setEnabled(self.optimizer.currentText() == "momentum")
+        self.batch_size.setEnabled(not self.full_batch.isChecked())
+
+    def _update_run_enabled(self) -> None:
+        self.speed_value.setEnabled(self.slow_motion.isChecked())
+        self.stop_below_value.setEnabled(self.stop_below_check.isChecked())
+
+    def _on_edited(self, *_) -> None:
+        if self._updating:
+            return
+        self._update_enabled()
+        try:
+            spec = replace(
+                self._spec,
+                backend=self.backend.currentText(),
+                loss=self.loss.currentText(),
+                optimizer=self.optimizer.currentText(),
+                learning_rate=self._exact.read(self.learning_rate),
+                momentum=self._exact.read(self.momentum),
+                batch_size=None if self.full_batch.isChecked() else self.batch_size.value(),
+                epochs=self.epochs.value(),
+                seed=int(self.seed.value()),
+            )
+        except NNStudioError as error:
+            show_error(self.error_label, str(error))
+            return
+        show_error(self.error_label, "")
+        if spec != self._spec:
+            self._spec = spec
+            self.spec_changed.emit(spec)
+
+    def _on_speed_edited(self, *_) -> None:
+        self._update_run_enabled()
+        self.speed_changed.emit(self.speed())
+
+    def _on_stop_below_edited(self, *_) -> None:
+        self._update_run_enabled()
+        self.stop_below_changed.emit(self.stop_below())
+
+
+def _small_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setToolTip("The learning-rate slider's end: it spans 10⁻⁶ to 10 on a log scale")
+    return label

@@ -1,0 +1,1 @@
+"""Live plots: pyqtgraph items created once, then updated with setData."""

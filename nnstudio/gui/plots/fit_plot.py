@@ -1,0 +1,124 @@
+"""The fit: training and test points, the true function, and the network's prediction as it learns.
+
+Every item is created once in the constructor; new data only ever goes in with `setData`, so a
+30 Hz redraw costs one curve update and the legend never grows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from nnstudio.core.data import Dataset
+from nnstudio.gui import style
+
+TRAIN_NAME = "training points"
+TEST_NAME = "test points"
+TRUE_NAME = "true function"
+PREDICTION_NAME = "prediction"
+
+
+class FitPlot(QWidget):
+    """Points, true function and prediction in the data's original units."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        style.configure_pyqtgraph()
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        style.style_axes(self.plot_item, "x", "y")
+        self.plot_item.setMenuEnabled(False)  # pyqtgraph's own menu offers settings that fight ours
+        self.legend = style.legend_strip(self.plot_item, columns=4)
+
+        self.train_points = pg.PlotDataItem(**style.train_points_style())
+        self.test_points = pg.PlotDataItem(**style.test_points_style())
+        self.true_curve = pg.PlotDataItem(pen=style.true_function_pen())
+        # connect="finite": a diverged (NaN) prediction leaves a gap instead of a wild line.
+        self.prediction_curve = pg.PlotDataItem(pen=style.prediction_pen(), connect="finite")
+        for item in (self.train_points, self.test_points, self.true_curve):
+            self.plot_item.addItem(item)
+        # The axes follow the data, not the prediction: an untrained network's curve far away
+        # (or a diverging one) must not zoom the points out of sight.
+        self.plot_item.addItem(self.prediction_curve, ignoreBounds=True)
+        self.prediction_curve.setZValue(10)
+        self._names = {
+            self.train_points: TRAIN_NAME,
+            self.test_points: TEST_NAME,
+            self.true_curve: TRUE_NAME,
+            self.prediction_curve: PREDICTION_NAME,
+        }
+        self._in_legend: set[pg.PlotDataItem] = set()
+        self._grid_x: np.ndarray | None = None
+        self._update_legend()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.setToolTip(
+            "Blue circles: training points. Vermillion triangles: test points (never trained on).\n"
+            "Dashed black: the function the points came from. Green: what the network predicts now."
+        )
+
+    # --- public -----------------------------------------------------------------------------------
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Show new points; the old prediction belongs to the old data, so it goes."""
+        self.train_points.setData(dataset.x_train_raw[:, 0], dataset.y_train_raw[:, 0])
+        self.test_points.setData(dataset.x_test_raw[:, 0], dataset.y_test_raw[:, 0])
+        self._grid_x = np.ascontiguousarray(dataset.x_grid_raw[:, 0], dtype=np.float64)
+        if dataset.true_function is not None:
+            self.true_curve.setData(self._grid_x, np.asarray(dataset.true_function(self._grid_x), dtype=np.float64))
+        else:
+            self.true_curve.setData([], [])
+        self.clear_prediction()
+        self._update_legend()
+        self.auto_range()
+
+    def set_prediction(self, prediction: np.ndarray) -> None:
+        """The network's output on the dataset's grid: shape (G, 1) or (G,)."""
+        if self._grid_x is None:
+            raise ValueError("set_dataset() must come before set_prediction()")
+        values = np.asarray(prediction, dtype=np.float64)
+        values = values[:, 0] if values.ndim == 2 else values.ravel()
+        if len(values) != len(self._grid_x):
+            raise ValueError(f"a prediction of {len(values)} values for a grid of {len(self._grid_x)} points")
+        if not np.isfinite(values).all():
+            values = np.where(np.isfinite(values), values, np.nan)
+        self.prediction_curve.setData(self._grid_x, values)
+        self._update_legend()
+
+    def clear_prediction(self) -> None:
+        self.prediction_curve.setData([], [])
+        self._update_legend()
+
+    def prediction(self) -> tuple[np.ndarray, np.ndarray]:
+        """The (x, y) the prediction curve holds now (empty arrays when there is none)."""
+        x, y = self.prediction_curve.getData()
+        return (x, y) if x is not None else (np.empty(0), np.empty(0))
+
+    def auto_range(self) -> None:
+        """Fit the view to the points and the true function (not to a wild prediction)."""
+        self.plot_item.enableAutoRange()
+
+    def legend_names(self) -> list[str]:
+        return [label.text for _, label in self.legend.items]
+
+    # --- legend -----------------------------------------------------------------------------------
+
+    def _update_legend(self) -> None:
+        """List only what is drawn: no "test points" entry without a test set, no true function for a CSV."""
+        drawn = {item for item in self._names if _has_data(item)}
+        if drawn == self._in_legend:
+            return
+        self._in_legend = drawn
+        # Re-adding in a fixed order keeps the entries where the eye expects them.
+        self.legend.clear()
+        for item, name in self._names.items():
+            if item in drawn:
+                self.legend.addItem(item, name)
+
+
+def _has_data(item: pg.PlotDataItem) -> bool:
+    x, _ = item.getData()
+    return x is not None and len(x) > 0

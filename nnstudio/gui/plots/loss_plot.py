@@ -1,0 +1,280 @@
+"""The loss per epoch, train and test, with the exact values under the mouse and a table of fit metrics.
+
+The history lives in growable NumPy arrays (doubling, like a list but contiguous), and the two
+curves are created once: each append is one `setData` on views of those arrays. Peak
+downsampling and clipping to the view keep a million-epoch run as quick to draw as a short one.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.trainer import Metrics
+from nnstudio.gui import style
+
+TRAIN_NAME = "train loss"
+TEST_NAME = "test loss"
+METRIC_ROWS = (
+    ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
+    ("RMSE", "rmse", "Root mean squared error:  √MSE, in the units of y"),
+    ("R²", "r2", "Coefficient of determination:  1 − Σ(y − ŷ)² / Σ(y − ȳ)²  (1 is a perfect fit)"),
+)
+NO_VALUE = "–"
+
+
+class LossHistory:
+    """Epochs, train and test loss in one (3, capacity) array that doubles when full."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._data = np.empty((3, capacity), dtype=np.float64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+        count = len(epochs)
+        if not len(train) == len(test) == count:
+            raise ValueError(f"epochs, train and test must have one value each: got {count}, {len(train)}, {len(test)}")
+        needed = self._size + count
+        if needed > self._data.shape[1]:
+            grown = np.empty((3, max(needed, 2 * self._data.shape[1])), dtype=np.float64)
+            grown[:, : self._size] = self._data[:, : self._size]
+            self._data = grown
+        self._data[:, self._size : needed] = (epochs, train, test)
+        self._size = needed
+
+    def clear(self) -> None:
+        self._size = 0
+
+    # Views, not copies: rows of a C-ordered array are contiguous, as pyqtgraph likes them.
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._data[0, : self._size]
+
+    @property
+    def train(self) -> np.ndarray:
+        return self._data[1, : self._size]
+
+    @property
+    def test(self) -> np.ndarray:
+        return self._data[2, : self._size]
+
+
+class LossPlot(QWidget):
+    """Train and test loss per epoch, a log-scale toggle, hover read-out, and MSE/RMSE/R² for both sets."""
+
+    log_scale_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        style.configure_pyqtgraph()
+        self._history = LossHistory()
+        self._has_test = False
+        self._thin_pens = False
+        self._build_plot()
+        self._build_side()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addLayout(self._side)
+
+    # --- public -----------------------------------------------------------------------------------
+
+    def append(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+        """Add new points; a NaN test loss means there is no test set, and its curve stays hidden."""
+        epochs, train, test = (np.asarray(a, dtype=np.float64).ravel() for a in (epochs, train, test))
+        if not len(epochs):
+            return
+        self._history.extend(epochs, train, test)
+        history = self._history
+        self._set_thin_pens(len(history) > style.THICK_LOSS_PEN_MAX_POINTS)
+        self.train_curve.setData(history.epochs, history.train)
+        if not self._has_test and np.isfinite(test).any():
+            self._has_test = True
+            self.test_curve.setVisible(True)
+            self.legend.addItem(self.test_curve, TEST_NAME)
+        if self._has_test:
+            self.test_curve.setData(history.epochs, history.test)
+
+    def clear(self) -> None:
+        self._history.clear()
+        self._set_thin_pens(False)
+        self.train_curve.setData([], [])
+        self.test_curve.setData([], [])
+        if self._has_test:
+            self._has_test = False
+            self.test_curve.setVisible(False)
+            self.legend.removeItem(self.test_curve)
+        self._hide_hover()
+
+    def set_log_scale(self, on: bool) -> None:
+        """Show the loss on a log10 axis (also what the checkbox beside the plot does)."""
+        self.log_scale_check.setChecked(bool(on))
+
+    def is_log_scale(self) -> bool:
+        return self.log_scale_check.isChecked()
+
+    def set_metrics(self, train: Metrics | None, test: Metrics | None) -> None:
+        for column, metrics in enumerate((train, test)):
+            for row, (_, field, _) in enumerate(METRIC_ROWS):
+                value = getattr(metrics, field) if metrics is not None else math.nan
+                text = f"{value:.4g}" if math.isfinite(value) else NO_VALUE
+                self.metrics_table.item(row, column).setText(text)
+
+    def metric_text(self, name: str, column: str) -> str:
+        """The table's text for a metric ("MSE", "RMSE", "R²") of "train" or "test"."""
+        row = [label for label, _, _ in METRIC_ROWS].index(name)
+        return self.metrics_table.item(row, ("train", "test").index(column)).text()
+
+    def epochs(self) -> np.ndarray:
+        return self._history.epochs.copy()
+
+    def train_values(self) -> np.ndarray:
+        return self._history.train.copy()
+
+    def test_values(self) -> np.ndarray:
+        return self._history.test.copy()
+
+    def has_test_curve(self) -> bool:
+        return self._has_test
+
+    def hover_text(self) -> str:
+        """What the hover read-out says now ("" when hidden)."""
+        return self.hover_label.toPlainText() if self.hover_label.isVisible() else ""
+
+    def auto_range(self) -> None:
+        self.plot_item.enableAutoRange()
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build_plot(self) -> None:
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        style.style_axes(self.plot_item, "epoch", "loss")
+        self.plot_item.setMenuEnabled(False)
+        self.plot_item.setDownsampling(auto=True, mode="peak")
+        self.plot_item.setClipToView(True)
+        self.legend = style.legend_strip(self.plot_item, columns=2)
+        self.train_curve = self.plot_item.plot(pen=style.train_loss_pen())
+        self.legend.addItem(self.train_curve, TRAIN_NAME)
+        self.test_curve = self.plot_item.plot(pen=style.test_loss_pen())  # joins the legend with its data
+        self.test_curve.setVisible(False)
+        self.hover_markers = pg.PlotDataItem(**style.hover_marker_style())
+        self.plot_item.addItem(self.hover_markers, ignoreBounds=True)
+        self.hover_markers.setZValue(20)
+        self.hover_label = pg.TextItem(color=style.BLACK, fill=pg.mkBrush(255, 255, 255, 230), border="#888888")
+        font = QFont()
+        font.setPointSize(style.AXIS_FONT_POINTS)
+        self.hover_label.setFont(font)
+        self.plot_item.addItem(self.hover_label, ignoreBounds=True)
+        self.hover_label.setZValue(30)
+        self._hide_hover()
+        self.plot_item.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_widget.setToolTip("Move the mouse over the plot to read the exact loss at an epoch")
+
+    def _build_side(self) -> None:
+        self.log_scale_check = QCheckBox("Log scale")
+        self.log_scale_check.setToolTip("Show the loss on a logarithmic axis: late, small improvements become visible")
+        self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
+        self.metrics_table = QTableWidget(len(METRIC_ROWS), 2)
+        self.metrics_table.setToolTip("How well the current prediction fits, in the data's original units")
+        for column, (name, colour) in enumerate((("train", style.TRAIN_COLOUR), ("test", style.TEST_COLOUR))):
+            header = QTableWidgetItem(name)
+            header.setForeground(QColor(colour))
+            header.setToolTip(f"Measured on the {name} points")
+            self.metrics_table.setHorizontalHeaderItem(column, header)
+        for row, (label, _, tooltip) in enumerate(METRIC_ROWS):
+            header = QTableWidgetItem(label)
+            header.setToolTip(tooltip)
+            self.metrics_table.setVerticalHeaderItem(row, header)
+            for column in range(2):
+                item = QTableWidgetItem(NO_VALUE)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(tooltip)
+                self.metrics_table.setItem(row, column, item)
+        self.metrics_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.metrics_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.metrics_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.metrics_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.metrics_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.metrics_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.metrics_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.metrics_table.setFixedWidth(210)
+        height = self.metrics_table.horizontalHeader().sizeHint().height()
+        height += sum(self.metrics_table.verticalHeader().sectionSizeHint(row) for row in range(len(METRIC_ROWS)))
+        self.metrics_table.setFixedHeight(height + 2 * self.metrics_table.frameWidth())
+        self._side = QVBoxLayout()
+        self._side.addWidget(self.log_scale_check)
+        self._side.addWidget(self.metrics_table)
+        self._side.addStretch(1)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # The scene reports moves only inside the plot: leaving the widget must hide the read-out too.
+        self._hide_hover()
+        super().leaveEvent(event)
+
+    def _set_thin_pens(self, thin: bool) -> None:
+        if thin != self._thin_pens:
+            self._thin_pens = thin
+            self.train_curve.setPen(style.train_loss_pen(thin))
+            self.test_curve.setPen(style.test_loss_pen(thin))
+
+    # --- log scale and hover ----------------------------------------------------------------------
+
+    def _on_log_scale_toggled(self, on: bool) -> None:
+        self.plot_item.setLogMode(x=False, y=on)
+        self._hide_hover()
+        self.log_scale_changed.emit(on)
+
+    def _hide_hover(self) -> None:
+        self.hover_label.setVisible(False)
+        self.hover_markers.setData([], [])
+
+    def _on_mouse_moved(self, scene_position: QPointF) -> None:
+        view_box = self.plot_item.getViewBox()
+        if not len(self._history) or not view_box.sceneBoundingRect().contains(scene_position):
+            self._hide_hover()
+            return
+        self._show_values_near(view_box.mapSceneToView(scene_position).x())
+
+    def _show_values_near(self, epoch: float) -> None:
+        """Mark the recorded epoch nearest to `epoch` and print its exact losses beside it."""
+        epochs = self._history.epochs
+        index = int(np.clip(np.searchsorted(epochs, epoch), 1, len(epochs) - 1)) if len(epochs) > 1 else 0
+        if index > 0 and abs(epochs[index - 1] - epoch) <= abs(epochs[index] - epoch):
+            index -= 1
+        at, train, test = epochs[index], self._history.train[index], self._history.test[index]
+        lines = [f"epoch {at:.0f}", f"train loss {train:.6g}"]
+        marked = [train]
+        if self._has_test and math.isfinite(test):
+            lines.append(f"test loss {test:.6g}")
+            marked.append(test)
+        self.hover_markers.setData([at] * len(marked), marked)  # the item maps log mode itself
+        self.hover_label.setText("\n".join(lines))
+        y = max(marked)
+        if self.is_log_scale():
+            y = math.log10(y) if y > 0 else math.nan
+        (left, right), _ = self.plot_item.getViewBox().viewRange()
+        # Keep the label inside the view: to the left of the point when it is on the right half.
+        self.hover_label.setAnchor((1.05, 1.05) if at > (left + right) / 2 else (-0.05, 1.05))
+        if math.isfinite(y):
+            self.hover_label.setPos(at, y)
+            self.hover_label.setVisible(True)
+        else:
+            self.hover_label.setVisible(False)

@@ -1,0 +1,36 @@
+"""GUI fixtures: a main window per test, and a check that no test leaves a worker thread running."""
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_worker_threads(qapp):
+    """Fail any test that leaves training running in the thread pool (as napari's conftest does)."""
+    yield
+    pool = QThreadPool.globalInstance()
+    finished = pool.waitForDone(5000)
+    assert finished and pool.activeThreadCount() == 0, "a test left a worker thread running"
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Build the real main window on an experiment and wait until its trainer is ready."""
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.style import configure_pyqtgraph
+
+    configure_pyqtgraph()
+    windows = []
+
+    def make(experiment):
+        window = MainWindow(experiment)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.session.shutdown()

@@ -1,0 +1,202 @@
+"""The whole window, driven as a user would: its numbers must be the core's numbers."""
+
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.core.experiment import LayerSpec
+from nnstudio.core.presets import preset
+from nnstudio.core.trainer import DIVERGED, Trainer
+from nnstudio.gui.worker import IDLE, PAUSED
+from tests.gui.image_checks import distinct_colours, rendered_pixels
+
+
+def wait_idle(qtbot, window, timeout=20000):
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
+    window.redraw()
+
+
+def core_losses(experiment, epochs):
+    trainer = Trainer(experiment)
+    for _ in trainer.run(until_epoch=epochs):
+        pass
+    return trainer.loss_history.train.copy()
+
+
+def test_play_trains_to_the_target_and_the_plots_change(qtbot, make_window):
+    window = make_window(preset("sine"))
+    before = window.fit_plot.prediction()[1].copy()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.session.state == PAUSED, timeout=20000)
+    window.redraw()
+    assert window.trainer.epoch == 100
+    after = window.fit_plot.prediction()[1]
+    assert np.max(np.abs(after - before)) > 0.5
+    np.testing.assert_allclose(window.loss_plot.train_values(), core_losses(preset("sine"), 100), rtol=1e-12)
+    assert window.log_panel.lines()[-1] == "Epoch: 100 Loss: 0.9798807"
+    assert "paused" in window.status.state_label.text()
+
+
+def test_step_makes_exactly_one_optimiser_step_and_shows_the_cores_loss(qtbot, make_window):
+    experiment = preset("sine-tanh-deep")  # mini-batches: one step is one batch, not one epoch
+    window = make_window(experiment)
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    wait_idle(qtbot, window)
+    core = Trainer(experiment)
+    expected = core.step()
+    assert window.trainer.step_count == 1 and window.trainer.epoch == 0
+    assert window.status.loss_label.text() == f"loss {expected:.6g}"
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
+    wait_idle(qtbot, window)
+    assert window.trainer.step_count == 11
+    for _ in range(10):
+        expected = core.step()
+    assert window.trainer.last_step_loss == pytest.approx(expected, rel=1e-12)
+    assert len(window.loss_plot.train_values()) == core.epoch == 2  # 160 points in batches of 32: 5 per epoch
+
+
+def test_pause_takes_effect_within_100_ms(qtbot, make_window):
+    window = make_window(preset("sine"))
+    window.run_to(10_000_000)
+    qtbot.waitUntil(lambda: window.trainer.epoch > 50, timeout=10000)
+    ended = []
+    window.session.state_changed.connect(lambda state: ended.append(time.perf_counter()))
+    started = time.perf_counter()
+    window.play_pause()
+    qtbot.waitUntil(lambda: bool(ended), timeout=2000)
+    assert ended[0] - started < 0.1
+    assert window.session.state == PAUSED
+
+
+def test_reset_restores_the_initial_weights(qtbot, make_window):
+    window = make_window(preset("sine"))
+    initial = Trainer(preset("sine")).backend.parameters()
+    window.run_to(30)
+    wait_idle(qtbot, window)
+    assert not np.allclose(window.trainer.backend.parameters()["W1"], initial["W1"])
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    wait_idle(qtbot, window)
+    for name, value in window.trainer.backend.parameters().items():
+        np.testing.assert_array_equal(value, initial[name])
+    assert window.trainer.epoch == 0 and len(window.loss_plot.train_values()) == 0
+    assert window.session.state == IDLE
+
+
+def test_switching_backend_mid_run_continues_the_same_loss_sequence(qtbot, make_window):
+    window = make_window(preset("sine"))
+    window.run_to(40)
+    wait_idle(qtbot, window)
+    window.switch_backend("torch")
+    wait_idle(qtbot, window, timeout=60000)
+    assert window.trainer.backend.name == "torch"
+    assert window.status.backend_label.text() == "torch"
+    window.run_to(80)
+    wait_idle(qtbot, window)
+    np.testing.assert_allclose(window.loss_plot.train_values(), core_losses(preset("sine"), 80), rtol=1e-9)
+
+
+def test_divergence_stops_training_says_so_in_red_and_reset_recovers(qtbot, make_window):
+    window = make_window(preset("sine").with_training(optimizer="gd", learning_rate=1000.0))
+    window.play_pause()
+    qtbot.waitUntil(lambda: window.session.state == DIVERGED, timeout=10000)
+    window.redraw()
+    assert "DIVERGED" in window.status.state_label.text()
+    assert "smaller" in window.status.alert_label.text() and "learning rate" in window.status.alert_label.text()
+    assert "c0392b" in window.status.state_label.styleSheet()
+    assert not window.controls.step.isEnabled()
+    window.reset()
+    wait_idle(qtbot, window)
+    assert window.session.state == IDLE and window.status.alert_label.text() == ""
+    assert window.controls.step.isEnabled()
+
+
+def test_changing_the_model_while_training_pauses_then_reinitialises(qtbot, make_window):
+    window = make_window(preset("sine"))
+    window.run_to(10_000_000)
+    qtbot.waitUntil(lambda: window.trainer.epoch > 20, timeout=10000)
+    new_model = replace(window.experiment.model, hidden=(LayerSpec(8, "tanh"),))
+    window.model_panel.spec_changed.emit(new_model)
+    qtbot.waitUntil(lambda: window.trainer.parameter_count == 8 * 3 + 1, timeout=10000)
+    wait_idle(qtbot, window)
+    assert window.session.state == IDLE and window.trainer.epoch == 0
+    assert "re-initialised" in window.log_panel.lines()[-1]
+    assert len(window.loss_plot.train_values()) == 0
+
+
+def test_a_bad_csv_leaves_the_current_data_untouched(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window(preset("sine"))
+    dataset, spec = window.trainer.dataset, window.experiment.data
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,oops\n")
+    warnings = []
+    monkeypatch.setattr(window.data_panel, "_ask_csv_path", lambda: str(bad))
+    monkeypatch.setattr(window.data_panel, "_warn", warnings.append)
+    window.data_panel.import_csv()
+    wait_idle(qtbot, window)
+    assert warnings and "line 3, column 2" in warnings[0]
+    assert window.trainer.dataset is dataset and window.experiment.data == spec
+
+
+def test_the_window_is_drawn_with_real_content(qtbot, make_window):
+    window = make_window(preset("linear"))
+    window.run_to(200)
+    wait_idle(qtbot, window)
+    pixels = rendered_pixels(window)
+    assert pixels.shape[:2] == (800, 1280)
+    assert distinct_colours(pixels) > 200
+
+
+def test_closing_the_window_during_training_exits_cleanly():
+    script = """
+import sys
+from PySide6.QtCore import QTimer
+from nnstudio.core.presets import preset
+from nnstudio.gui.app import create_application
+from nnstudio.gui.main_window import MainWindow
+app = create_application(offscreen=True)
+window = MainWindow(preset("sine-tanh-deep"))
+window.show()
+QTimer.singleShot(400, lambda: window.run_to(10_000_000))
+QTimer.singleShot(1200, lambda: print("training" if window.session.is_training else "idle", flush=True))
+QTimer.singleShot(1300, window.close)
+sys.exit(app.exec())
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "training"
+    assert "QThread" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_snapshot_command_writes_a_png_of_the_trained_window(tmp_path):
+    output = tmp_path / "window.png"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nnstudio",
+            "snapshot",
+            "--preset",
+            "linear",
+            "--epochs",
+            "50",
+            "--size",
+            "1024x700",
+            "-o",
+            str(output),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(output))
+    assert (image.width(), image.height()) == (1024, 700)
+    colours = {image.pixel(x, y) for x in range(0, 1024, 7) for y in range(0, 700, 7)}
+    assert len(colours) > 50
