@@ -12,7 +12,7 @@ from dataclasses import fields, replace
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
 
 from nnstudio import __version__
 from nnstudio.core.backends.base import torch_available
@@ -100,11 +100,14 @@ class MainWindow(QMainWindow):
         self.data_dock = self._dock("Data", self.data_panel, left)
         self.model_dock = self._dock("Model", self.model_panel, left)
         self.training_dock = self._dock("Training", self.training_panel, left)
-        self.log_dock = self._dock("Log", self.log_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.log_dock = self._dock("Log", self.log_panel, left)
+        self.setTabPosition(left, QTabWidget.TabPosition.North)
+        self.splitDockWidget(self.data_dock, self.log_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.data_dock, self.model_dock)
         self.tabifyDockWidget(self.model_dock, self.training_dock)
         self.training_dock.raise_()
-        self.resizeDocks([self.data_dock, self.log_dock], [380, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.data_dock], [390], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.training_dock, self.log_dock], [560, 240], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut: str | None = None, tooltip: str = "") -> QAction:
         action = QAction(text, self)
@@ -323,7 +326,9 @@ class MainWindow(QMainWindow):
         self.fit_plot.set_prediction(snapshot.prediction)
         self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics)
         self.status.show_snapshot(snapshot)
-        if snapshot.status not in (TRAINING, "changed") and snapshot.message:
+        if snapshot.status == DIVERGED:
+            self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
+        elif snapshot.status not in (TRAINING, "changed") and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
 
     def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:

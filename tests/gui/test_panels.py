@@ -332,7 +332,7 @@ def test_learning_rate_arrows_step_one_two_five(qtbot, training_panel):
     assert box.value() == 1e-4
     box.setValue(1e-6)
     box.stepBy(-1)
-    assert box.value() == 1e-6 and box.minimum() == 1e-6 and box.maximum() == 10.0
+    assert box.value() == 1e-6 and box.minimum() == 1e-6 and box.maximum() == 1000.0
 
 
 def test_a_learning_rate_beyond_the_box_is_kept_until_edited(qtbot):

@@ -17,7 +17,7 @@ class LogPanel(QWidget):
         super().__init__(parent)
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # long messages stay readable
         # QPlainTextEdit drops the first blocks itself once there are more than this many.
         self.text.setMaximumBlockCount(max_lines)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

@@ -41,7 +41,7 @@ from nnstudio.gui.panels.widgets import (
 )
 
 LEARNING_RATE_MIN = 1e-6
-LEARNING_RATE_MAX = 10.0
+LEARNING_RATE_MAX = 1000.0  # large enough to show a class what divergence looks like
 SLIDER_STEPS_PER_DECADE = 100  # the slider moves log10(learning rate) in steps of 0.01
 DEFAULT_SPEED = 5.0  # steps per second when slow motion is switched on
 DEFAULT_STOP_BELOW = 0.01
@@ -132,7 +132,7 @@ class TrainingPanel(QWidget):
         self.learning_rate_slider.setTickInterval(SLIDER_STEPS_PER_DECADE)
         self.learning_rate_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.learning_rate_slider.setToolTip(
-            "Learning rate on a log scale: each tick is ten times the last (10⁻⁶ … 10)"
+            "Learning rate on a log scale: each tick is ten times the last (10⁻⁶ … 10³)"
         )
         self.momentum = float_spin_box(
             0.0, 0.9999, 4, 0.05, "Momentum μ (momentum optimiser only): v ← μ·v + g,  w ← w − lr·v"
@@ -157,7 +157,7 @@ class TrainingPanel(QWidget):
         slider_row = QHBoxLayout()
         slider_row.addWidget(_small_label("10⁻⁶"))
         slider_row.addWidget(self.learning_rate_slider, 1)
-        slider_row.addWidget(_small_label("10"))
+        slider_row.addWidget(_small_label("10³"))
         form.addRow("", slider_row)
         form.addRow("Momentum μ", self.momentum)
         form.addRow("Batch", batch_row)
@@ -276,5 +276,5 @@ class TrainingPanel(QWidget):
 
 def _small_label(text: str) -> QLabel:
     label = QLabel(text)
-    label.setToolTip("The learning-rate slider's end: it spans 10⁻⁶ to 10 on a log scale")
+    label.setToolTip("The learning-rate slider's end: it spans 10⁻⁶ to 10³ on a log scale")
     return label
