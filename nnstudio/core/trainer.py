@@ -197,6 +197,15 @@ class Trainer:
         start = self.batch_in_epoch * size
         return self._epoch_order[start : start + size]
 
+    def next_batch_rows(self) -> np.ndarray | None:
+        """A copy of the rows the next step() will train on; None: the whole training set.
+
+        For the step inspector. Asking changes nothing: the epoch's shuffle is drawn from
+        (seed, epoch), so step() draws the very same one whether or not it was asked first.
+        """
+        rows = self._batch_rows()
+        return None if rows is None else rows.copy()
+
     def batches_per_epoch(self) -> int:
         n, size = self.dataset.n_train, self.training.batch_size
         return 1 if size is None or size >= n else math.ceil(n / size)

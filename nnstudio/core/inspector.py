@@ -1,0 +1,328 @@
+"""The step inspector: one optimiser step taken apart, layer by layer, in its three phases.
+
+    forward    z = a_prev W + b,  a = g(z)            (each layer's pre-activation and output)
+    backward   dL/dz, dL/dW, dL/db                      (the chain rule, last layer first)
+    update     Δ = after − before, and its parts        (−lr·g, −lr·v, or Adam's −lr·m̂/(√v̂+ε))
+
+`inspect_step(trainer)` makes exactly one step (through `trainer.step()`) and reports it;
+`inspect_state(trainer)` reports the step that would come next without making it. Every
+gradient is shown three ways (by hand, by autograd, by finite differences, from `gradcheck`),
+on the very batch the step trains on. Large tensors are summarised by `summarise()`; the full
+arrays stay in the inspection. Nothing here draws: the window decides how to show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.core.backends.base import TrainingState
+from nnstudio.core.backends.numpy_backend import ACTIVATION_FUNCTIONS, LayerTrace, forward
+from nnstudio.core.diagnostics import Flag, LayerDiagnostics, TensorSummary, diagnose_layer, summarise
+from nnstudio.core.experiment import OPTIMIZERS, TrainingSpec
+from nnstudio.core.formulas import LayerFormulas, layer_formulas, loss_gradient_formula
+from nnstudio.core.gradcheck import GradientCheck, ParameterCheck, check_gradients
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.model import DenseLayer
+
+if TYPE_CHECKING:
+    from nnstudio.core.trainer import Trainer
+
+__all__ = [
+    "BackwardPhase",
+    "Flag",
+    "ForwardPhase",
+    "LayerDiagnostics",
+    "LayerFormulas",
+    "LayerInspection",
+    "StepInspection",
+    "TensorSummary",
+    "UpdateParts",
+    "backward_phases",
+    "inspect_state",
+    "inspect_step",
+    "summarise",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardPhase:
+    """What one layer computed on the batch: its input, z = a_prev W + b and a = g(z)."""
+
+    inputs: np.ndarray  # (batch, n_in): x for the first layer, the previous layer's a after that
+    pre_activation: np.ndarray  # z, (batch, n_out)
+    outputs: np.ndarray  # a = g(z), (batch, n_out); the last layer's is the prediction ŷ
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardPhase:
+    """What the chain rule gave one layer, from dL/da of its output down to its weights."""
+
+    output_gradient: np.ndarray  # dL/da, (batch, n_out); the last layer's is dL/dŷ
+    pre_activation_gradient: np.ndarray  # dL/dz = dL/da ⊙ g'(z)
+    weight_gradient: np.ndarray  # dL/dW = a_prevᵀ · dL/dz, (n_in, n_out)
+    bias_gradient: np.ndarray | None  # dL/db = Σ_points dL/dz, (n_out,); None without a bias
+
+
+@dataclass(frozen=True, eq=False)
+class UpdateParts:
+    """How the optimiser turned one parameter's gradient into the change it applied."""
+
+    name: str  # W1, b1, ...
+    optimizer: str  # gd, momentum or adam
+    applied: np.ndarray  # Δ = weights after − weights before: what really happened
+    predicted: np.ndarray  # Δ rebuilt from the parts below with the optimiser's formula
+    parts: dict[str, np.ndarray]  # gradient; velocity (momentum); m, v, m_hat, v_hat (adam)
+    constants: dict[str, float]  # lr; μ (momentum); β₁, β₂, ε, t (adam)
+    formula: str
+
+
+@dataclass(frozen=True, eq=False)
+class LayerInspection:
+    """Everything the inspector shows for one layer."""
+
+    layer: DenseLayer
+    weights: np.ndarray  # W before the step
+    biases: np.ndarray | None  # b before the step
+    weight_gradients: ParameterCheck  # dL/dW three ways
+    bias_gradients: ParameterCheck | None
+    forward: ForwardPhase
+    backward: BackwardPhase
+    formulas: LayerFormulas
+    diagnostics: LayerDiagnostics
+    weights_after: np.ndarray | None = None  # None when nothing was stepped (inspect_state)
+    biases_after: np.ndarray | None = None
+    weight_update: UpdateParts | None = None
+    bias_update: UpdateParts | None = None
+
+    def summaries(self) -> dict[str, TensorSummary]:
+        """Small summaries of this layer's tensors (norms, a ≤ 32×32 heat map), by name."""
+        tensors = {
+            self.layer.weight_name: self.weights,
+            f"dL/d{self.layer.weight_name}": self.weight_gradients.manual,
+            f"z{self.layer.index}": self.forward.pre_activation,
+            f"a{self.layer.index}": self.forward.outputs,
+        }
+        if self.biases is not None and self.bias_gradients is not None:
+            tensors[self.layer.bias_name] = self.biases
+            tensors[f"dL/d{self.layer.bias_name}"] = self.bias_gradients.manual
+        for update in (self.weight_update, self.bias_update):
+            if update is not None:
+                tensors[f"Δ{update.name}"] = update.applied
+        return {name: summarise(value) for name, value in tensors.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class StepInspection:
+    """One step (or the next one, unstepped) of a trainer, taken apart."""
+
+    stepped: bool  # True: the trainer made this step; False: it is only what the next step would do
+    epoch: int  # completed epochs before the step
+    step: int  # optimiser steps before the step
+    backend: str
+    optimizer: str
+    learning_rate: float
+    loss_name: str
+    loss_formula: str  # e.g. L = Σᵢ (yᵢ − ŷᵢ)²
+    loss_gradient_formula: str  # e.g. dL/dŷ = −2 (y − ŷ)
+    update_formula: str  # the optimiser's rule
+    loss: float  # the batch's loss before the step
+    batch_rows: np.ndarray | None  # rows of the training set; None: all of them
+    x: np.ndarray  # the batch, model units
+    y: np.ndarray
+    layers: tuple[LayerInspection, ...]
+    gradient_check: GradientCheck
+
+    @property
+    def max_rel_diff_manual_vs_autograd(self) -> float | None:
+        return self.gradient_check.max_rel_diff_manual_vs_autograd
+
+    @property
+    def max_rel_diff_manual_vs_finite_diff(self) -> float:
+        return self.gradient_check.max_rel_diff_manual_vs_finite_diff
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return tuple(flag for layer in self.layers for flag in layer.diagnostics.flags)
+
+    def layer(self, index: int) -> LayerInspection:
+        """The layer whose parameters are W{index}, b{index} (1-based, as in the formulas)."""
+        return self.layers[index - 1]
+
+
+# --- the backward pass, keeping every intermediate --------------------------------------------------
+
+
+def backward_phases(
+    layers: list[DenseLayer],
+    parameters: dict[str, np.ndarray],
+    traces: list[LayerTrace],
+    loss_gradient: np.ndarray,
+) -> list[BackwardPhase]:
+    """numpy_backend.backward(), keeping each layer's dL/da and dL/dz for the inspector.
+
+    The same operations in the same order, so its dL/dW and dL/db are the backend's, bit for bit.
+    """
+    phases = []
+    dL_da = loss_gradient  # the last layer's output is ŷ
+    for layer, trace in zip(reversed(layers), reversed(traces), strict=True):
+        _, derivative = ACTIVATION_FUNCTIONS[layer.activation]
+        if layer.activation == "identity":
+            dL_dz = dL_da  # g'(z) = 1
+        else:
+            dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)  # dL/dz = dL/da ⊙ g'(z)
+        weight_gradient = np.dot(trace.inputs.T, dL_dz)  # dL/dW = a_prevᵀ · dL/dz
+        bias_gradient = dL_dz.sum(axis=0) if layer.bias else None  # dL/db = Σ_points dL/dz
+        phases.append(BackwardPhase(dL_da, dL_dz, weight_gradient, bias_gradient))
+        if layer.index > 1:
+            dL_da = np.dot(dL_dz, parameters[layer.weight_name].T)  # dL/da_prev = dL/dz · Wᵀ
+    return phases[::-1]
+
+
+# --- the update and its parts ------------------------------------------------------------------------
+
+
+def update_parts(
+    name: str,
+    training: TrainingSpec,
+    before: TrainingState,
+    after: TrainingState,
+    used_gradient: np.ndarray,
+) -> UpdateParts:
+    """Δ as applied, and as rebuilt from the optimiser's memory after the step."""
+    lr = training.learning_rate
+    applied = after.parameters[name] - before.parameters[name]
+    parts: dict[str, np.ndarray] = {"gradient": used_gradient}
+    constants = {"lr": lr}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if training.optimizer == "momentum":
+            # v ← μ·v + g (v = g at the first step),  Δ = −lr·v
+            velocity = after.optimizer_buffers["momentum_buffer"][name]
+            previous = before.optimizer_buffers.get("momentum_buffer", {}).get(name)
+            if previous is not None:
+                parts["velocity_before"] = previous
+            parts["velocity"] = velocity
+            constants["μ"] = training.momentum
+            predicted = -lr * velocity
+        elif training.optimizer == "adam":
+            # m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ),  Δ = −lr·m̂ / (√v̂ + ε)
+            t = after.optimizer_steps
+            m = after.optimizer_buffers["exp_avg"][name]
+            v = after.optimizer_buffers["exp_avg_sq"][name]
+            m_hat = m / (1.0 - training.beta1**t)
+            v_hat = v / (1.0 - training.beta2**t)
+            parts.update(m=m, v=v, m_hat=m_hat, v_hat=v_hat)
+            constants.update({"β₁": training.beta1, "β₂": training.beta2, "ε": training.eps, "t": float(t)})
+            predicted = -lr * m_hat / (np.sqrt(v_hat) + training.eps)
+        else:
+            predicted = -lr * used_gradient  # Δ = −lr·g
+    return UpdateParts(name, training.optimizer, applied, predicted, parts, constants, OPTIMIZERS[training.optimizer])
+
+
+# --- the two entry points ----------------------------------------------------------------------------
+
+
+def inspect_state(trainer: Trainer, max_finite_difference_entries: int | None = None) -> StepInspection:
+    """What the next step would see and compute, without making it (for a paused moment)."""
+    rows = trainer.next_batch_rows()
+    state = trainer.backend.state()
+    return _inspect(trainer, rows, state, trainer.epoch, trainer.step_count, max_finite_difference_entries)
+
+
+def inspect_step(trainer: Trainer, max_finite_difference_entries: int | None = None) -> StepInspection:
+    """Make exactly one optimiser step with `trainer.step()`, and take it apart.
+
+    Raises NNStudioError (from the trainer) when training has diverged.
+    """
+    rows = trainer.next_batch_rows()
+    before = trainer.backend.state()
+    step, epoch = trainer.step_count, trainer.epoch
+    loss = trainer.step()
+    return _inspect(
+        trainer,
+        rows,
+        before,
+        epoch,
+        step,
+        max_finite_difference_entries,
+        after=trainer.backend.state(),
+        used_gradients=trainer.backend.last_gradients(),  # the gradient the optimiser really used
+        loss=loss,
+    )
+
+
+def _inspect(
+    trainer: Trainer,
+    rows: np.ndarray | None,
+    before: TrainingState,
+    epoch: int,
+    step: int,
+    max_finite_difference_entries: int | None,
+    after: TrainingState | None = None,
+    used_gradients: dict[str, np.ndarray] | None = None,
+    loss: float | None = None,
+) -> StepInspection:
+    data, training, layers = trainer.dataset, trainer.training, trainer.layers
+    x, y = (data.x_train, data.y_train) if rows is None else (data.x_train[rows], data.y_train[rows])
+    options = {}
+    if max_finite_difference_entries is not None:
+        options["max_finite_difference_entries"] = max_finite_difference_entries
+    check = check_gradients(layers, training, before, x, y, **options)
+    checks = {p.name: p for p in check.parameters}
+    parameters = before.parameters
+    loss_function = LOSSES[training.loss]
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is shown, not warned about
+        traces = forward(layers, parameters, x)
+        phases = backward_phases(layers, parameters, traces, loss_function.gradient(traces[-1].outputs, y))
+    inspected = []
+    for layer, trace, phase in zip(layers, traces, phases, strict=True):
+        w, b = layer.weight_name, layer.bias_name
+        weight_update = bias_update = None
+        if after is not None and used_gradients is not None:
+            weight_update = update_parts(w, training, before, after, used_gradients[w])
+            if layer.bias:
+                bias_update = update_parts(b, training, before, after, used_gradients[b])
+        inspected.append(
+            LayerInspection(
+                layer=layer,
+                weights=parameters[w],
+                biases=parameters[b] if layer.bias else None,
+                weight_gradients=checks[w],
+                bias_gradients=checks[b] if layer.bias else None,
+                forward=ForwardPhase(trace.inputs, trace.pre_activation, trace.outputs),
+                backward=phase,
+                formulas=layer_formulas(layer, len(layers), training.loss, training.optimizer),
+                diagnostics=diagnose_layer(
+                    layer,
+                    trace.pre_activation,
+                    parameters[w],
+                    checks[w].manual,
+                    checks[b].manual if layer.bias else None,
+                    None if weight_update is None else weight_update.applied,
+                ),
+                weights_after=None if after is None else after.parameters[w],
+                biases_after=None if after is None or not layer.bias else after.parameters[b],
+                weight_update=weight_update,
+                bias_update=bias_update,
+            )
+        )
+    return StepInspection(
+        stepped=after is not None,
+        epoch=epoch,
+        step=step,
+        backend=trainer.backend.name,
+        optimizer=training.optimizer,
+        learning_rate=training.learning_rate,
+        loss_name=training.loss,
+        loss_formula=loss_function.formula,
+        loss_gradient_formula=loss_gradient_formula(training.loss),
+        update_formula=OPTIMIZERS[training.optimizer],
+        loss=check.loss if loss is None else loss,
+        batch_rows=rows,
+        x=x,
+        y=y,
+        layers=tuple(inspected),
+        gradient_check=check,
+    )
