@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
 
@@ -23,6 +24,25 @@ from nnstudio.core.experiment import Experiment
 from nnstudio.core.history import LossHistory, StateHistory
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import dense_layers, initial_parameters, parameter_count
+
+UNDO_DEPTH = 200  # how many manual steps Back can undo
+
+
+@dataclass
+class _Checkpoint:
+    """Everything a step changes, so Back can put it back exactly."""
+
+    state: TrainingState
+    epoch: int
+    step_count: int
+    batch_in_epoch: int
+    last_step_loss: float
+    history_length: int
+    epoch_loss: float
+    epoch_test_loss: float
+    epoch_order: np.ndarray | None
+    diverged_message: str
+
 
 # Why a run ended (or that it has not).
 TRAINING, FINISHED, STOPPED, DIVERGED, TARGET_REACHED = "training", "finished", "stopped", "diverged", "target"
@@ -129,6 +149,7 @@ class Trainer:
         self._epoch_order: np.ndarray | None = None
         self._log_entries: list[tuple[int, float]] = []
         self._reported = 0  # loss records already sent in a snapshot
+        self._checkpoints: deque[_Checkpoint] = deque(maxlen=UNDO_DEPTH)
 
     # --- controls -------------------------------------------------------------------------------
 
@@ -180,10 +201,52 @@ class Trainer:
         self._epoch_order = None
         self._epoch_loss = 0.0
         self.diverged_message = ""
+        self.step_count = recorded_epoch * self.batches_per_epoch()
+        self.last_step_loss = float(self.loss_history.train[recorded_epoch - 1]) if recorded_epoch else float("nan")
         self.loss_history.truncate(recorded_epoch)
         self.state_history.truncate(recorded_epoch)
+        self._log_entries = [entry for entry in self._log_entries if entry[0] <= recorded_epoch]
         self._reported = min(self._reported, len(self.loss_history))
+        self._checkpoints.clear()
         return recorded_epoch
+
+    def push_checkpoint(self) -> None:
+        """Remember this moment exactly, so that `undo()` can come back to it (before manual steps)."""
+        self._checkpoints.append(
+            _Checkpoint(
+                self.backend.state(),
+                self.epoch,
+                self.step_count,
+                self.batch_in_epoch,
+                self.last_step_loss,
+                len(self.loss_history),
+                self._epoch_loss,
+                self._epoch_test_loss,
+                None if self._epoch_order is None else self._epoch_order.copy(),
+                self.diverged_message,
+            )
+        )
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._checkpoints)
+
+    def undo(self) -> bool:
+        """Go back to the last checkpoint (Back); False when there is none."""
+        if not self._checkpoints:
+            return False
+        point = self._checkpoints.pop()
+        self.backend.load_state(point.state)
+        self.epoch, self.step_count, self.batch_in_epoch = point.epoch, point.step_count, point.batch_in_epoch
+        self.last_step_loss = point.last_step_loss
+        self._epoch_loss, self._epoch_test_loss = point.epoch_loss, point.epoch_test_loss
+        self._epoch_order = point.epoch_order
+        self.diverged_message = point.diverged_message
+        self.loss_history.truncate(self.epoch)
+        self.state_history.truncate(self.epoch)
+        self._log_entries = [entry for entry in self._log_entries if entry[0] <= self.epoch]
+        self._reported = min(self._reported, len(self.loss_history))
+        return True
 
     # --- one step -------------------------------------------------------------------------------
 

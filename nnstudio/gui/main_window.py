@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
 
@@ -20,6 +20,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
 from nnstudio.core.presets import preset
 from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.gui.instruments import install_instruments
 from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel
 from nnstudio.gui.panels.model_panel import ModelPanel
@@ -35,6 +36,11 @@ TUTORIAL = "Jonny Law, “Neural Networks in R” (2021)"
 
 
 class MainWindow(QMainWindow):
+    """Instruments subscribe to `frame_ready` (the latest snapshot, at most ~30 times a second) and to
+    the session's `trainer_changed`; they add themselves with `add_instrument_dock()`."""
+
+    frame_ready = Signal(object)  # Snapshot, with parameters, once per redraw
+
     def __init__(self, experiment: Experiment, path: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"nnstudio — {experiment.name}")
@@ -53,6 +59,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.controls.build_toolbar(self))
         self._build_menus()
         self._connect()
+        self.instrument_docks: list[QDockWidget] = []
+        install_instruments(self)
 
         self._pending_loss: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_log: list[str] = []
@@ -159,6 +167,10 @@ class MainWindow(QMainWindow):
             toggle.setToolTip(f"Show or hide the {dock.windowTitle()} panel")
             view_menu.addAction(toggle)
         view_menu.addSeparator()
+        self.instruments_menu = view_menu.addMenu("&Instruments")
+        self.instruments_menu.setToolTipsVisible(True)
+        view_menu.addSeparator()
+        self.view_menu = view_menu
         self.log_scale_action = self._action(
             "&Log-scale Loss", self.loss_plot.set_log_scale, "L", "Show the loss on a logarithmic axis"
         )
@@ -222,7 +234,7 @@ class MainWindow(QMainWindow):
         return self.session.trainer
 
     def _goals(self, **goals) -> dict:
-        return {"steps_per_second": self.speed, "stop_below": self.stop_below, **goals}
+        return {"steps_per_second": self.speed, "stop_below": self.stop_below, "with_parameters": True, **goals}
 
     def play_pause(self) -> None:
         if self.session.state == TRAINING:
@@ -233,7 +245,7 @@ class MainWindow(QMainWindow):
 
     def step(self, count: int = 1) -> None:
         if self.session.state != TRAINING:
-            self.session.run(**self._goals(max_steps=count, stop_below=None))
+            self.session.run(checkpoint=True, **self._goals(max_steps=count, stop_below=None))
 
     def run_to(self, epoch: int) -> None:
         if self.session.state != TRAINING:
@@ -323,6 +335,7 @@ class MainWindow(QMainWindow):
         if self._pending_log:
             self.log_panel.append_lines(self._pending_log)
             self._pending_log = []
+        self.frame_ready.emit(snapshot)
         self.fit_plot.set_prediction(snapshot.prediction)
         self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics)
         self.status.show_snapshot(snapshot)
@@ -358,6 +371,23 @@ class MainWindow(QMainWindow):
             panel.set_spec(spec)
         self.status.showMessage(message, 15000)
         QMessageBox.warning(self, "nnstudio", message)
+
+    # --- instruments ------------------------------------------------------------------------------
+
+    def add_instrument_dock(self, title: str, widget: QWidget, shortcut: str | None, tooltip: str) -> QDockWidget:
+        """Add an instrument as a dock on the right (tabbed with the others), hidden until asked for."""
+        dock = self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea)
+        if self.instrument_docks:
+            self.tabifyDockWidget(self.instrument_docks[-1], dock)
+        self.instrument_docks.append(dock)
+        dock.hide()
+        toggle = dock.toggleViewAction()
+        toggle.setToolTip(tooltip)
+        toggle.setStatusTip(tooltip)
+        if shortcut:
+            toggle.setShortcut(QKeySequence(shortcut))
+        self.instruments_menu.addAction(toggle)
+        return dock
 
     # --- files and dialogs ------------------------------------------------------------------------
 

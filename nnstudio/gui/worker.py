@@ -27,6 +27,19 @@ IDLE, PAUSED, BUSY = "idle", "paused", "working"
 @dataclass
 class _Run:
     goals: dict
+    checkpoint: bool  # remember the moment before the run, so Back can return to it
+
+
+@dataclass
+class _Use:
+    read: Callable[[Trainer], object]  # runs in the worker, between runs
+    deliver: Callable[[object], None]  # then gets the result on the GUI thread
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    deliver: Callable[[object], None]
+    value: object
 
 
 @dataclass
@@ -80,12 +93,31 @@ class TrainingSession(QObject):
         self._jobs.append(_Change(lambda trainer: apply(trainer) or trainer, message))
         self._start_next()
 
-    def run(self, **goals) -> None:
+    def run(self, checkpoint: bool = False, **goals) -> None:
         """Train in the worker; `goals` are `Trainer.run()`'s (until_epoch, max_steps, ...)."""
         if self.trainer is None or self._shutting_down:
             return
-        self._jobs.append(_Run(goals))
+        self._jobs.append(_Run(goals, checkpoint))
         self._start_next()
+
+    def use_trainer(self, read: Callable[[Trainer], object], deliver: Callable[[object], None]) -> None:
+        """Run `read(trainer)` in the worker when no run is going on; `deliver(result)` on the GUI thread.
+
+        For instruments that must see (or step) the live trainer, e.g. the step inspector.
+        """
+        if self.trainer is None or self._shutting_down:
+            return
+        self._jobs.append(_Use(read, deliver))
+        self._start_next()
+
+    def compute(self, work: Callable[[], object], deliver: Callable[[object], None]) -> None:
+        """Run a pure computation on copied data in a background thread (it never touches the trainer)."""
+        if self._shutting_down:
+            return
+        worker = create_worker(work, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(deliver)
+        worker.errored.connect(self._on_errored)
+        worker.start()
 
     def pause(self) -> None:
         """Stop the current run after its current step (within ~one snapshot interval)."""
@@ -114,7 +146,12 @@ class TrainingSession(QObject):
                 self._set_state(DIVERGED)
                 return self._start_next()
             self._set_state(TRAINING)
-            worker = create_worker(_run_job, self.trainer, job.goals, _start_thread=False, _ignore_errors=True)
+            worker = create_worker(
+                _run_job, self.trainer, job.goals, job.checkpoint, _start_thread=False, _ignore_errors=True
+            )
+        elif isinstance(job, _Use):
+            self._set_state(BUSY)
+            worker = create_worker(_use_job, self.trainer, job, _start_thread=False, _ignore_errors=True)
         else:
             self._set_state(BUSY)
             worker = create_worker(_change_job, self.trainer, job, _start_thread=False, _ignore_errors=True)
@@ -125,7 +162,9 @@ class TrainingSession(QObject):
         worker.start()
 
     def _on_yielded(self, item) -> None:
-        if isinstance(item, ChangeResult):
+        if isinstance(item, _Delivery):
+            item.deliver(item.value)
+        elif isinstance(item, ChangeResult):
             self.trainer = item.trainer
             self.trainer_changed.emit(item.trainer, item.message)
             self.snapshot_ready.emit(item.snapshot)
@@ -157,8 +196,14 @@ class TrainingSession(QObject):
             self.state_changed.emit(state)
 
 
-def _run_job(trainer: Trainer, goals: dict) -> Generator[Snapshot, None, None]:
+def _run_job(trainer: Trainer, goals: dict, checkpoint: bool) -> Generator[Snapshot, None, None]:
+    if checkpoint:
+        trainer.push_checkpoint()
     yield from trainer.run(**goals)
+
+
+def _use_job(trainer: Trainer, job: _Use) -> Generator[_Delivery, None, None]:
+    yield _Delivery(job.deliver, job.read(trainer))
 
 
 def _change_job(trainer: Trainer | None, job: _Change) -> Generator[ChangeResult, None, None]:
