@@ -190,10 +190,11 @@ def parse_csv(
         raise NNStudioError("line 1: the file is empty")
     if header is None:
         header = not all(_is_number(cell) for cell in rows[0][1])
+    last_line = rows[-1][0]
     if header:
         rows = rows[1:]
-    if len(rows) < 2:
-        raise NNStudioError(f"line {len(rows) + (2 if header else 1)}: at least 2 rows of numbers are needed")
+    if len(rows) < 2:  # the line after the last one read is where another row was needed
+        raise NNStudioError(f"line {last_line + 1}: at least 2 rows of numbers are needed")
     width = len(rows[0][1])
     needed = max(x_column, y_column) + 1
     if width < needed:

@@ -49,7 +49,12 @@ def _check_int(section: str, name: str, value: Any, low: int, high: int) -> None
 
 
 def _check_float(section: str, name: str, value: Any, low: float, high: float, *, open_low=False) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    # an int is always finite (and math.isfinite would overflow on one with 400 digits)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not math.isfinite(value))
+    ):
         _fail(section, name, "a finite number", value)
     too_low = value <= low if open_low else value < low
     if too_low or value > high:
@@ -63,7 +68,7 @@ def _check_bool(section: str, name: str, value: Any) -> None:
 
 
 def _check_choice(section: str, name: str, value: Any, choices) -> None:
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:  # a list or table is not hashable: no `in dict`
         _fail(section, name, "one of " + ", ".join(choices), value)
 
 
@@ -269,7 +274,7 @@ class Experiment:
     def from_toml(cls, text: str) -> Experiment:
         try:
             tree = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
+        except ValueError as error:  # TOMLDecodeError, or a number too long for Python's int()
             raise NNStudioError(f"the experiment file is not valid TOML: {error}") from None
         return cls.from_dict(tree)
 

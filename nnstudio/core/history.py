@@ -70,7 +70,8 @@ class StateHistory:
         self.stride = 1
         self._epochs: list[int] = []
         self._states: list[TrainingState] = []
-        self._capacity: int | None = None
+        self._capacity = MAX_STATES
+        self._largest_state = 0
 
     def __len__(self) -> int:
         return len(self._epochs)
@@ -86,8 +87,11 @@ class StateHistory:
         """Keep `state` (already a private copy) as the state at the end of `epoch`."""
         if not self.wants(epoch):
             return
-        if self._capacity is None:
-            per_state = max(state.nbytes(), 1)
+        # Size the capacity by the largest state so far: the first (epoch 0) has no optimiser
+        # memory yet, while Adam's later states are three times as large.
+        per_state = max(state.nbytes(), 1)
+        if per_state > self._largest_state:
+            self._largest_state = per_state
             self._capacity = int(min(MAX_STATES, max(MIN_STATES, self.budget_bytes // per_state)))
         self._epochs.append(epoch)
         self._states.append(state)

@@ -356,7 +356,7 @@ class MainWindow(QMainWindow):
         self.controls.target_epoch.setValue(e.training.epochs)
         for action in self.backend_actions.actions():
             action.setChecked(action.text() == trainer.backend.name)
-        self.log_panel.append_lines([f"— {message}"])
+        self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
         self.status.showMessage(message, 8000)
 
     def _on_state_changed(self, state: str) -> None:
