@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
 
-INSTRUMENT_MODULES: tuple[str, ...] = ()
+INSTRUMENT_MODULES: tuple[str, ...] = ("timeline", "step_inspector", "presentation")
+# The hidden-unit view, network diagram, loss landscape and run comparison (hidden_units_view comes
+# before network_diagram, which links its nodes to the hidden units).
+INSTRUMENT_MODULES += ("hidden_units_view", "network_diagram", "landscape_view", "runs_view")
 
 
 def install_instruments(window: MainWindow) -> None:

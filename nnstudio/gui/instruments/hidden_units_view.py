@@ -1,0 +1,545 @@
+"""The hidden-unit view: the prediction taken apart into one simple curve per hidden unit.
+
+For one input and one hidden layer, each unit j adds c_j(x) = w2_j · g(w1_j · x + b1_j) to the
+output, so the class sees the ReLU hinges (or tanh steps) add up, with the output bias b2, to
+the green prediction of the fit plot. Curves are coloured by the sign of w2_j, ReLU elbows are
+marked, and the same curves can be drawn on the fit plot itself. For other networks the view
+shows each unit's output a_j over x for a chosen hidden layer.
+
+The numbers come from `nnstudio.core.hidden_units`, in the data's original units (y_sd · c_j,
+offset y_sd · b2 + y_mean), as the fit curve is. One forward pass over the 256-point grid per
+frame is cheap enough for the GUI thread (well under a millisecond for 64 units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from nnstudio.core.data import Dataset
+from nnstudio.core.hidden_units import contributions_in_original_units, layer_outputs, supports_unit_contributions
+from nnstudio.core.model import DenseLayer
+from nnstudio.gui import style
+from nnstudio.gui.instruments.instrument_support import (
+    HIGHLIGHT_COLOUR,
+    NEGATIVE_LIGHT,
+    POSITIVE_LIGHT,
+    READOUT_POINTS,
+    ParameterFeed,
+    add_dock,
+    legend_entry,
+    on_shown,
+    set_axis_label,
+    text_label,
+)
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.plots.fit_plot import FitPlot
+
+MAX_CURVES = 128  # more thin curves than this are a grey smear: the largest ones are drawn
+CONTRIBUTIONS, OUTPUTS = "contributions", "outputs"
+# Layer outputs cycle through the palette, minus the purple that marks the highlighted unit.
+OUTPUT_COLOURS = (style.BLUE, style.VERMILLION, style.BLUISH_GREEN, style.ORANGE, style.SKY_BLUE)
+HINGED = ("relu", "leaky_relu")  # activations with an elbow at z = 0
+DOCK_TOOLTIP = "Hidden units: each unit's curve, and how they add up to the prediction (Ctrl+2)"
+PICK_PIXELS = 12  # how near the mouse a curve must be to be picked
+
+
+def _pen(colour: str, width: float, style_: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = pg.mkPen(color=colour, width=width, style=style_)
+    pen.setCosmetic(True)
+    return pen
+
+
+@dataclass(frozen=True, eq=False)
+class ShownCurves:
+    """What the view draws now: the grid, every unit's curve (all units, not just the drawn ones)."""
+
+    mode: str  # CONTRIBUTIONS or OUTPUTS
+    layer: int  # 1-based hidden layer
+    x: np.ndarray  # (G,) original units
+    values: np.ndarray  # (G, units)
+    drawn_units: np.ndarray  # the units that have a curve, largest first
+    offset: float = 0.0  # contributions only: y_sd · b2 + y_mean
+    total: np.ndarray | None = None  # contributions only: Σ values + offset, the prediction
+
+
+class HiddenUnitView(QWidget):
+    """The plot of unit curves with a layer chooser; optionally mirrored on the fit plot."""
+
+    unit_highlighted = Signal(int, int)  # (layer, unit); (0, -1) when the highlight is cleared
+
+    def __init__(self, fit_plot: FitPlot | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        style.configure_pyqtgraph()
+        self.fit_plot = fit_plot
+        self.layers: list[DenseLayer] = []
+        self.dataset: Dataset | None = None
+        self.parameters: dict[str, np.ndarray] | None = None
+        self.shown: ShownCurves | None = None
+        self.highlighted: tuple[int, int] | None = None
+        self._pens = {colour: _pen(colour, 1.5) for colour in (POSITIVE_LIGHT, NEGATIVE_LIGHT, *OUTPUT_COLOURS)}
+        self._curves: list[pg.PlotCurveItem] = []
+        self._overlay: list[pg.PlotCurveItem] = []
+        self._build_controls()
+        self._build_plot()
+        self._build_overlay_items()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._controls)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.readout)
+        layout.addStretch(0)  # takes the room only when there is no plot, so the caption stays on top
+        self._show_caption()
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build_controls(self) -> None:
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip(
+            "What to draw: each hidden unit's share of the prediction (one hidden layer),\n"
+            "or each unit's output over x for one hidden layer"
+        )
+        self.layer_combo.currentIndexChanged.connect(self._on_choice_changed)
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer_combo.setMinimumContentsLength(16)  # long entries must not widen the window
+        self.overlay_check = QCheckBox("Also on the fit plot")
+        self.overlay_check.setToolTip(
+            "Draw the units' curves on the fit plot too, beneath the prediction they add up to"
+        )
+        self.overlay_check.toggled.connect(self._redraw)
+        self._controls = QHBoxLayout()
+        show = QLabel("Show:")
+        show.setToolTip(self.layer_combo.toolTip())
+        self._controls.addWidget(show)
+        self._controls.addWidget(self.layer_combo, 1)
+        self._controls.addWidget(self.overlay_check)
+        self.caption = text_label(tooltip="What the curves are, in symbols")
+        self.legend = text_label("", READOUT_POINTS, "#000000", "What each kind of line on the plot is")
+        self.readout = text_label(
+            "Point at a curve to see its unit; click to highlight it.",
+            READOUT_POINTS,
+            "#000000",
+            "The unit under the mouse, or the highlighted unit: its weights",
+        )
+
+    def _build_plot(self) -> None:
+        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes(), enableMenu=False)
+        self.plot_widget.setToolTip("")
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot_item.setMenuEnabled(False)
+        style.style_axes(self.plot_item, "x", "contribution to ŷ")
+        self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)": the numbers are y's own
+        self.sum_curve = pg.PlotDataItem(pen=style.prediction_pen(), connect="finite")
+        self.sum_curve.setZValue(20)
+        offset_pen = _pen("#555555", 2, Qt.PenStyle.DotLine)
+        self.offset_line = pg.InfiniteLine(angle=0, pen=offset_pen)
+        self.offset_line.setZValue(15)
+        self.elbows = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1))
+        self.elbows.setZValue(18)
+        self.highlight_curve = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 4), connect="finite")
+        self.highlight_curve.setZValue(30)
+        for item in (self.sum_curve, self.elbows, self.highlight_curve):
+            self.plot_item.addItem(item)
+        self.plot_item.addItem(self.offset_line, ignoreBounds=True)
+        self.plot_item.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_item.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def _build_overlay_items(self) -> None:
+        self.overlay_highlight = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 3.5), connect="finite")
+        if self.fit_plot is not None:
+            self.fit_plot.plot_item.addItem(self.overlay_highlight, ignoreBounds=True)
+            self.overlay_highlight.setZValue(8)
+        self.overlay_highlight.hide()
+
+    # --- public -----------------------------------------------------------------------------------
+
+    def set_model(self, layers: list[DenseLayer], dataset: Dataset) -> None:
+        """A new network or new data: offer its hidden layers; the curves come with its weights."""
+        previous = self.layer_combo.currentData()
+        self.layers, self.dataset, self.parameters, self.shown = list(layers), dataset, None, None
+        self.highlighted = None
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        if dataset.n_inputs != 1:  # curves over x need one x; a diagram or a map is for two inputs
+            pass
+        elif supports_unit_contributions(self.layers):
+            hidden = self.layers[0]
+            self.layer_combo.addItem(
+                f"Each unit's share of ŷ  ({hidden.n_out} {hidden.activation} units)", (CONTRIBUTIONS, 1)
+            )
+        for layer in self.layers[:-1] if dataset.n_inputs == 1 else ():
+            self.layer_combo.addItem(
+                f"Outputs of hidden layer {layer.index}  ({layer.n_out} {layer.activation} units)",
+                (OUTPUTS, layer.index),
+            )
+        index = self._choice_index(previous)
+        self.layer_combo.setCurrentIndex(max(index, 0))
+        self.layer_combo.setEnabled(self.layer_combo.count() > 0)
+        self.layer_combo.blockSignals(False)
+        self._redraw()
+
+    def _choice_index(self, choice: tuple[str, int] | None) -> int:
+        """The combo row of a (mode, layer) choice, or −1 (findData does not compare Python tuples)."""
+        for index in range(self.layer_combo.count()):
+            if self.layer_combo.itemData(index) == choice:
+                return index
+        return -1
+
+    def set_parameters(self, parameters: dict[str, np.ndarray]) -> None:
+        self.parameters = parameters
+        self._redraw()
+
+    @property
+    def choice(self) -> tuple[str, int] | None:
+        return self.layer_combo.currentData()
+
+    def highlight_unit(self, layer: int, unit: int | None) -> None:
+        """Draw unit `unit` of hidden layer `layer` (1-based) thick; None clears the highlight.
+
+        If the view shows another layer, it switches to the one asked for.
+        """
+        if unit is None or layer < 1 or layer >= len(self.layers) or not 0 <= unit < self.layers[layer - 1].n_out:
+            self.highlighted = None
+        else:
+            self.highlighted = (layer, int(unit))
+            choice = self.choice
+            if choice is None or choice[1] != layer:
+                index = self._choice_index((CONTRIBUTIONS, layer))
+                if index < 0:
+                    index = self._choice_index((OUTPUTS, layer))
+                if index >= 0:
+                    self.layer_combo.setCurrentIndex(index)  # redraws
+        self._redraw()
+        self.unit_highlighted.emit(*(self.highlighted or (0, -1)))
+
+    def curve_data(self, unit: int) -> np.ndarray | None:
+        """The drawn curve of `unit` (its y values), or None when it has no curve of its own."""
+        for curve in self._curves:
+            if curve.isVisible() and curve.property("unit") == unit:
+                return curve.getData()[1]
+        return None
+
+    def overlay_curve_count(self) -> int:
+        return sum(curve.isVisible() for curve in self._overlay)
+
+    # --- drawing ----------------------------------------------------------------------------------
+
+    def _on_choice_changed(self) -> None:
+        if self.highlighted is not None and self.choice is not None and self.highlighted[0] != self.choice[1]:
+            self.highlighted = None
+        self._redraw()
+
+    def _redraw(self) -> None:
+        choice = self.choice
+        self.plot_widget.setVisible(choice is not None)  # no unit curves to draw: only the caption says why
+        self.readout.setVisible(choice is not None)
+        self.overlay_check.setEnabled(self.fit_plot is not None and choice is not None and choice[0] == CONTRIBUTIONS)
+        if choice is None or self.parameters is None or self.dataset is None:
+            self.shown = None
+            self._draw_empty()
+            return
+        mode, layer = choice
+        with np.errstate(all="ignore"):  # a diverged network draws as gaps
+            if mode == CONTRIBUTIONS:
+                parts = contributions_in_original_units(self.layers, self.parameters, self.dataset)
+                values, x = parts.contributions, parts.x
+                size = np.nanmax(np.abs(np.where(np.isfinite(values), values, np.nan)), axis=0, initial=0.0)
+                shown = ShownCurves(mode, layer, x, values, _largest(size), parts.offset, parts.prediction)
+            else:
+                values = layer_outputs(self.layers, self.parameters, self.dataset.x_grid, layer)
+                finite = np.where(np.isfinite(values), values, np.nan)
+                spread = np.nan_to_num(
+                    np.nanmax(finite, axis=0, initial=-np.inf) - np.nanmin(finite, axis=0, initial=np.inf)
+                )
+                shown = ShownCurves(mode, layer, self.dataset.x_grid_raw[:, 0], values, _largest(spread))
+        self.shown = shown
+        self._draw_curves(shown)
+        self._draw_sum_and_elbows(shown)
+        self._draw_highlight(shown)
+        self._show_caption()
+
+    def _draw_empty(self) -> None:
+        for curve in (*self._curves, *self._overlay):
+            curve.hide()
+        self.sum_curve.setData([], [])
+        self.elbows.setData([], [])
+        self.highlight_curve.setData([], [])
+        self.overlay_highlight.hide()
+        self.offset_line.hide()
+        self._update_legend(None)
+        self._show_caption()
+
+    def _draw_curves(self, shown: ShownCurves) -> None:
+        units = shown.drawn_units
+        overlay = self.fit_plot is not None and self.overlay_check.isChecked() and shown.mode == CONTRIBUTIONS
+        self._grow(self._curves, len(units), self.plot_item, z=10)
+        if overlay:
+            self._grow(self._overlay, len(units), self.fit_plot.plot_item, z=2)
+        colours = self._unit_colours(shown)
+        x = np.ascontiguousarray(shown.x, dtype=np.float64)
+        for slot, unit in enumerate(units):
+            y = np.ascontiguousarray(shown.values[:, unit], dtype=np.float64)
+            for pool, show in ((self._curves, True), (self._overlay, overlay)):
+                if not show:
+                    continue
+                curve = pool[slot]
+                if curve.property("colour") != colours[unit]:
+                    curve.setPen(self._pens[colours[unit]])
+                    curve.setProperty("colour", colours[unit])
+                curve.setProperty("unit", int(unit))
+                curve.setData(x, y)
+                curve.show()
+        for curve in self._curves[len(units) :]:
+            curve.hide()
+        for curve in self._overlay[len(units) if overlay else 0 :]:
+            curve.hide()
+
+    def _grow(self, pool: list[pg.PlotCurveItem], count: int, plot_item: pg.PlotItem, z: float) -> None:
+        """Curves are created once and reused; a bigger layer adds the missing ones."""
+        while len(pool) < count:
+            curve = pg.PlotCurveItem(connect="finite")
+            curve.setZValue(z)
+            plot_item.addItem(curve, ignoreBounds=plot_item is not self.plot_item)
+            pool.append(curve)
+
+    def _unit_colours(self, shown: ShownCurves) -> list[str]:
+        if shown.mode == CONTRIBUTIONS:
+            w2 = self.parameters[self.layers[1].weight_name][:, 0]
+            return [POSITIVE_LIGHT if w >= 0 else NEGATIVE_LIGHT for w in w2]
+        return [OUTPUT_COLOURS[unit % len(OUTPUT_COLOURS)] for unit in range(shown.values.shape[1])]
+
+    def _draw_sum_and_elbows(self, shown: ShownCurves) -> None:
+        if shown.mode != CONTRIBUTIONS:
+            self.sum_curve.setData([], [])
+            self.elbows.setData([], [])
+            self.offset_line.hide()
+            self._update_legend(shown)
+            return
+        self.sum_curve.setData(shown.x, np.where(np.isfinite(shown.total), shown.total, np.nan))
+        self.offset_line.setValue(shown.offset if np.isfinite(shown.offset) else 0.0)
+        self.offset_line.setVisible(bool(np.isfinite(shown.offset)))
+        hidden = self.layers[0]
+        if hidden.activation in HINGED:
+            x_at, units = self._elbows(shown)
+            w2 = self.parameters[self.layers[1].weight_name][units, 0]
+            brushes = [pg.mkBrush(POSITIVE_LIGHT if w >= 0 else NEGATIVE_LIGHT) for w in w2]
+            self.elbows.setData(x_at, np.zeros(len(x_at)), brush=brushes)
+        else:
+            self.elbows.setData([], [])
+        self._update_legend(shown)
+
+    def _elbows(self, shown: ShownCurves) -> tuple[np.ndarray, np.ndarray]:
+        """Where each drawn unit's ReLU switches on (w1·x + b1 = 0), in original x units, inside the grid."""
+        first = self.layers[0]
+        w1 = self.parameters[first.weight_name][0]
+        b1 = self.parameters[first.bias_name] if first.bias else np.zeros_like(w1)
+        units = shown.drawn_units
+        with np.errstate(all="ignore"):
+            z_zero = -b1[units] / w1[units]  # model units of x
+            scaler = self.dataset.scaler
+            x_at = scaler.x_mean + scaler.x_sd * z_zero
+        inside = np.isfinite(x_at) & (x_at >= shown.x.min()) & (x_at <= shown.x.max())
+        return x_at[inside], units[inside]
+
+    def _draw_highlight(self, shown: ShownCurves) -> None:
+        unit = self._highlighted_unit(shown)
+        if unit is None:
+            self.highlight_curve.setData([], [])
+            self.overlay_highlight.hide()
+            return
+        y = np.ascontiguousarray(shown.values[:, unit], dtype=np.float64)
+        self.highlight_curve.setData(shown.x, y)
+        if self.fit_plot is not None and self.overlay_check.isChecked() and shown.mode == CONTRIBUTIONS:
+            self.overlay_highlight.setData(shown.x, y)
+            self.overlay_highlight.show()
+        else:
+            self.overlay_highlight.hide()
+        self.readout.setText(self._describe(shown, unit, "Highlighted"))
+
+    def _highlighted_unit(self, shown: ShownCurves) -> int | None:
+        if self.highlighted is None or self.highlighted[0] != shown.layer:
+            return None
+        return self.highlighted[1] if self.highlighted[1] < shown.values.shape[1] else None
+
+    def _update_legend(self, shown: ShownCurves | None) -> None:
+        """A legend in words under the plot: it wraps, where a row of entries above the plot would not fit."""
+        entries = []
+        if shown is not None and shown.mode == CONTRIBUTIONS:
+            entries = [
+                legend_entry(POSITIVE_LIGHT, "━━", "unit with w₂ > 0"),
+                legend_entry(NEGATIVE_LIGHT, "━━", "unit with w₂ < 0"),
+            ]
+            if self.layers[0].activation in HINGED:
+                entries.append(legend_entry("#444444", "●", "elbow: where the unit switches on"))
+            entries += [
+                legend_entry("#555555", "┅┅", "b₂ (output bias)"),
+                legend_entry(style.PREDICTION_COLOUR, "━━", "sum + b₂ = prediction ŷ"),
+            ]
+        text = " &nbsp;&nbsp; ".join(entries)
+        if text != self.legend.text():
+            self.legend.setText(text)
+        self.legend.setVisible(bool(entries))
+
+    def _show_caption(self) -> None:
+        shown = self.shown
+        if not self.layers:
+            self.caption.setText("")
+            return
+        if self.dataset is not None and self.dataset.n_inputs != 1:
+            self.caption.setText(
+                f"Unit curves are drawn over one input x; this data has {self.dataset.n_inputs} inputs. "
+                "The network diagram shows every unit and weight."
+            )
+            set_axis_label(self.plot_item, "left", "")
+            return
+        if len(self.layers) == 1:
+            self.caption.setText("This network has no hidden layer: its prediction is a straight line (or one curve).")
+            set_axis_label(self.plot_item, "left", "")
+            return
+        if shown is None:
+            return
+        units = shown.values.shape[1]
+        if shown.mode == CONTRIBUTIONS:
+            g = self.layers[0].activation
+            text = (
+                f"Each thin curve is one hidden unit's share  w₂ⱼ · {g}(w₁ⱼ·x + b₁ⱼ).  "
+                f"Add all {units} and the output bias b₂: you get the thick green prediction."
+            )
+            set_axis_label(self.plot_item, "left", "contribution to ŷ")
+        else:
+            layer = self.layers[shown.layer - 1]
+            text = (
+                f"Each curve is one unit's output  aⱼ = {layer.activation}(zⱼ)  in hidden layer {shown.layer}, over x."
+            )
+            set_axis_label(self.plot_item, "left", f"output a of layer {shown.layer}")
+        if len(shown.drawn_units) < units:
+            text += f"  The {len(shown.drawn_units)} largest of {units} units are drawn."
+        if self.overlay_check.isChecked() and shown.mode != CONTRIBUTIONS:
+            text += "  (The fit plot shows unit shares only for one hidden layer.)"
+        if _diverged(shown):
+            text = (
+                f"<span style='color:{style.ERROR_TEXT_COLOUR}'><b>The network diverged:</b> its weights are huge "
+                "(or not numbers), and so are these curves. Reset (R) and try a smaller learning rate.</span>"
+            )
+        self.caption.setText(text)
+
+    # --- the mouse --------------------------------------------------------------------------------
+
+    def unit_near(self, scene_position) -> int | None:
+        """The drawn unit whose curve passes within PICK_PIXELS of a scene point, or None."""
+        shown = self.shown
+        view = self.plot_item.getViewBox()
+        if shown is None or not len(shown.drawn_units) or not view.sceneBoundingRect().contains(scene_position):
+            return None
+        point = view.mapSceneToView(scene_position)
+        column = int(np.clip(np.searchsorted(shown.x, point.x()), 0, len(shown.x) - 1))
+        values = shown.values[column, shown.drawn_units]
+        pixel_height = view.viewPixelSize()[1]
+        with np.errstate(invalid="ignore"):
+            distance = np.abs(values - point.y()) / max(pixel_height, 1e-300)
+        if not np.isfinite(distance).any():
+            return None
+        best = int(np.nanargmin(distance))
+        return int(shown.drawn_units[best]) if distance[best] <= PICK_PIXELS else None
+
+    def _on_mouse_moved(self, scene_position) -> None:
+        unit = self.unit_near(scene_position)
+        if unit is not None and self.shown is not None:
+            self.readout.setText(self._describe(self.shown, unit, "Unit"))
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.shown is None:
+            return
+        unit = self.unit_near(event.scenePos())
+        self.highlight_unit(self.shown.layer, unit)
+
+    def _describe(self, shown: ShownCurves, unit: int, prefix: str) -> str:
+        layer = self.layers[shown.layer - 1]
+        weights = self.parameters[layer.weight_name][:, unit]
+        text = f"<b>{prefix} {unit}</b> of hidden layer {shown.layer}: "
+        if len(weights) == 1:
+            text += f"w{layer.index} = {weights[0]:.4g}"
+        else:
+            text += f"|incoming w| = {np.linalg.norm(weights):.4g}"
+        if layer.bias:
+            text += f", b{layer.index} = {self.parameters[layer.bias_name][unit]:.4g}"
+        if shown.mode == CONTRIBUTIONS:
+            text += f", w{layer.index + 1} = {self.parameters[self.layers[1].weight_name][unit, 0]:.4g}"
+            if layer.activation in HINGED and weights[0] != 0 and layer.bias:
+                scaler = self.dataset.scaler
+                x_at = scaler.x_mean + scaler.x_sd * (-self.parameters[layer.bias_name][unit] / weights[0])
+                text += f";  switches on at x = {x_at:.3g}"
+        return text
+
+
+def _diverged(shown: ShownCurves) -> bool:
+    """Curves that are not numbers or absurdly large (far beyond any data a class would plot)."""
+    with np.errstate(invalid="ignore"):
+        values = shown.values if shown.total is None else np.column_stack([shown.values, shown.total])
+        return not np.all(np.isfinite(values)) or float(np.max(np.abs(values), initial=0.0)) > 1e12
+
+
+def _largest(size: np.ndarray) -> np.ndarray:
+    """Unit indices, largest first, at most MAX_CURVES of them."""
+    order = np.argsort(-np.nan_to_num(size, nan=0.0), kind="stable")
+    return order[:MAX_CURVES]
+
+
+class HiddenUnitsInstrument(QObject):
+    """The dock, fed by the window: new trainers, live weights, timeline moments.
+
+    The view is built the first time it is needed (its dock shown, or a unit highlighted), so a
+    window whose hidden-unit view is never opened does not pay for its plot.
+    """
+
+    unit_highlighted = Signal(int, int)  # the view's, once it exists: (layer, unit); (0, -1) cleared
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._view: HiddenUnitView | None = None
+        self.dock = add_dock(window, "Hidden units", QWidget(), "Ctrl+2", DOCK_TOOLTIP)
+        self.feed = ParameterFeed(window, self.dock, also_active=self._overlay_on)
+        self.feed.trainer_changed.connect(self._on_trainer_changed)
+        self.feed.parameters_changed.connect(lambda parameters: self.view.set_parameters(parameters))
+        on_shown(self.dock, lambda: self.view)  # built when first shown
+
+    @property
+    def view(self) -> HiddenUnitView:
+        if self._view is None:
+            view = HiddenUnitView(self.window.fit_plot)
+            self._view = view
+            self.dock.setWidget(view)
+            if self.feed.trainer is not None:
+                view.set_model(self.feed.trainer.layers, self.feed.trainer.dataset)
+            view.overlay_check.toggled.connect(self._on_overlay_toggled)
+            view.unit_highlighted.connect(self.unit_highlighted)
+        return self._view
+
+    def _overlay_on(self) -> bool:
+        return self._view is not None and self._view.overlay_check.isChecked()
+
+    def _on_trainer_changed(self, trainer) -> None:
+        if self._view is not None:
+            self._view.set_model(trainer.layers, trainer.dataset)
+
+    def _on_overlay_toggled(self, on: bool) -> None:
+        if on:  # the overlay stays live even when the dock is closed
+            self.feed.refresh()
+
+    def highlight_unit(self, layer: int, unit: int | None) -> None:
+        self.view.highlight_unit(layer, unit)
+
+
+def install(window: MainWindow) -> None:
+    window.hidden_units = HiddenUnitsInstrument(window)

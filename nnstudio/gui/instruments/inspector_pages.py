@@ -1,0 +1,367 @@
+"""The step inspector's three pages, one per phase of a step: forward, backward, update.
+
+Each page shows one layer of a `StepInspection`: the phase's formulas, then its tensors in
+`TensorTable`s (every digit when small, summaries and heat maps when large). The pages only
+render what the core computed; they compute nothing themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from nnstudio.core.gradcheck import ParameterCheck
+from nnstudio.core.inspector import LayerInspection, StepInspection, UpdateParts
+from nnstudio.gui.instruments.tensor_views import (
+    TensorTable,
+    batch_labeller,
+    format_number,
+    index_labeller,
+    math_font,
+)
+from nnstudio.gui.style import ERROR_TEXT_COLOUR
+
+GOOD_COLOUR = "#1E7B4F"  # a green that stays dark enough to read on white under a projector
+AGREE_AUTOGRAD = 1e-8  # hand-derived vs autograd: the same arithmetic, so ~1e-15 is usual
+AGREE_FINITE_DIFFERENCE = 1e-5  # a central difference with h = 1e-6 is good to ~1e-8 relative
+COMBINE_ENTRIES = 4  # a layer with at most this many weights and biases shows them in one table
+
+UPDATE_NOTES = {
+    "gd": "The step is the gradient, scaled by the learning rate and reversed: downhill.",
+    "momentum": "v remembers the earlier gradients (it is the value after this step): the step follows v.",
+    "adam": "m and v are running means of g and g² (after this step); m̂ and v̂ correct their start-up bias.",
+}
+BY_HAND, AUTOGRAD, FINITE_DIFFERENCE = "by hand (numpy)", "autograd (torch)", "finite difference"
+GRADIENT_TIPS = {
+    BY_HAND: "numpy backend's backward pass: the chain rule written out by hand",
+    AUTOGRAD: "PyTorch autograd on the same weights and batch (float64)",
+    FINITE_DIFFERENCE: "(L(θ + h) − L(θ − h)) / 2h with h = 1e-6, one entry at a time ('—': not sampled)",
+}
+
+
+def format_relative(value: float | None) -> str:
+    if value is None:
+        return "n/a (torch is not installed)"
+    return f"{value:.1e}".replace("-", "−")
+
+
+def agreement_html(checks: list[ParameterCheck], finite: bool = True) -> str:
+    """'largest relative difference' over some parameters, green when the three ways agree."""
+    if not finite:
+        return f"<span style='color:{ERROR_TEXT_COLOUR}'>not finite: training has diverged</span>"
+    autograds = [check.manual_vs_autograd for check in checks]
+    autograd = None if any(value is None for value in autograds) else max(autograds, default=0.0)
+    numeric = max((check.manual_vs_finite_difference for check in checks), default=0.0)
+    good = (autograd is None or autograd <= AGREE_AUTOGRAD) and numeric <= AGREE_FINITE_DIFFERENCE
+    colour = GOOD_COLOUR if good else ERROR_TEXT_COLOUR
+    verdict = "✓ they agree" if good else "✗ they differ"
+    return (
+        f"Largest relative difference: by hand vs autograd <b>{format_relative(autograd)}</b>, "
+        f"by hand vs finite difference <b>{format_relative(numeric)}</b> "
+        f"<span style='color:{colour}'><b>{verdict}</b></span>"
+    )
+
+
+def joined(*arrays: np.ndarray | None) -> np.ndarray:
+    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays if a is not None])
+
+
+def combined_labels(layer: LayerInspection) -> list[str] | None:
+    """A layer with few parameters (the tutorial's line: one weight, one bias) shows W and b in one table."""
+    if layer.biases is None or layer.weights.size + layer.biases.size > COMBINE_ENTRIES:
+        return None
+    w, b = layer.layer.weight_name, layer.layer.bias_name
+    label_w, label_b = index_labeller(w), index_labeller(b)
+    weights = [label_w(i) for i in np.ndindex(*layer.weights.shape)]
+    return weights + [label_b(i) for i in np.ndindex(*layer.biases.shape)]
+
+
+def list_labeller(labels: list[str]):
+    return lambda index: labels[index[0]]
+
+
+class Section(QWidget):
+    """A heading, a line of explanation, one TensorTable and a line under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #444444;")
+        self.note.setFont(math_font())
+        self.table = TensorTable()
+        self.footer = QLabel()
+        self.footer.setWordWrap(True)
+        self.footer.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 6)
+        layout.setSpacing(3)
+        for widget in (self.heading, self.note, self.table, self.footer):
+            layout.addWidget(widget)
+
+    def set_text(self, heading: str, note: str = "", footer: str = "") -> None:
+        self.heading.setText(f"<b>{heading}</b>")
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.footer.setText(footer)
+        self.footer.setVisible(bool(footer))
+
+
+def formula_box() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    label.setStyleSheet("QLabel { background: #F3F6F9; padding: 6px; }")
+    label.setFont(math_font())
+    label.setToolTip("The equations this phase computes, with this layer's own names")
+    return label
+
+
+def formula_html(lines) -> str:
+    return "<br>".join(f"<span style='font-size:large'>{line}</span>" for line in lines)
+
+
+class PhasePage(QScrollArea):
+    """One phase: a formula box on top and sections below, scrolling as a whole."""
+
+    def __init__(self, section_keys: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        self.formulas = formula_box()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.sections = {key: Section() for key in section_keys}
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.formulas)
+        layout.addWidget(self.message)
+        for section in self.sections.values():
+            layout.addWidget(section)
+        layout.addStretch(1)
+        self.setWidget(content)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+
+class ForwardPage(PhasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(("parameters.W", "parameters.b", "forward"), parent)
+
+    def show_layer(self, inspection: StepInspection, layer: LayerInspection) -> None:
+        self.formulas.setText(formula_html(layer.formulas.forward))
+        w, b = layer.layer.weight_name, layer.layer.bias_name
+        labels = combined_labels(layer)
+        section_w, section_b = self.sections["parameters.W"], self.sections["parameters.b"]
+        section_b.setVisible(layer.biases is not None and labels is None)
+        if labels is not None:
+            section_w.set_text(f"{w} and {b}: the weights before the step")
+            section_w.table.set_arrays(
+                f"{w}, {b}", {"value": joined(layer.weights, layer.biases)}, list_labeller(labels), digits=10
+            )
+            return self._show_batch(inspection, layer)
+        section_w.set_text(
+            f"{w}: the weights before the step",
+            f"{layer.layer.n_in} input(s) × {layer.layer.n_out} unit(s): column j holds unit j's weights.",
+        )
+        section_w.table.set_arrays(w, {w: layer.weights}, index_labeller(w), heat=(w,), digits=10)
+        if layer.biases is not None:
+            section_b.set_text(f"{b}: the biases before the step")
+            section_b.table.set_arrays(b, {b: layer.biases}, index_labeller(b), heat=(b,), digits=10)
+        self._show_batch(inspection, layer)
+
+    def _show_batch(self, inspection: StepInspection, layer: LayerInspection) -> None:
+        k, n = layer.layer.index, len(inspection.layers)
+        z, a = f"z{k}", f"a{k}"
+        arrays = {z: layer.forward.pre_activation, f"{a} = g({z})": layer.forward.outputs}
+        tips = {z: "pre-activation: the weighted sum before the activation", f"{a} = g({z})": "the layer's output"}
+        heat = (z, f"{a} = g({z})")
+        if k == n:  # the output layer: its a is the prediction, and beside it what it should have been
+            arrays = {z: layer.forward.pre_activation, f"ŷ = {a}": layer.forward.outputs}
+            if inspection.y.shape == layer.forward.outputs.shape:
+                arrays["y"] = inspection.y
+                arrays["y − ŷ"] = inspection.y - layer.forward.outputs
+            tips = {"ŷ = " + a: "the prediction", "y": "the target", "y − ŷ": "the error the loss squares"}
+            heat = (f"ŷ = {a}", "y − ŷ")
+        points = len(layer.forward.outputs)
+        self.sections["forward"].set_text(
+            f"Forward on the batch ({points} points): {z} and {a}",
+            "One row per data point, one column per unit. Model units (standardised when the data is).",
+        )
+        self.sections["forward"].table.set_arrays(
+            f"layer {k} forward", arrays, batch_labeller(layer.layer.n_out), heat=heat, tooltips=tips
+        )
+
+
+class BackwardPage(PhasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(("backward", "gradient.W", "gradient.b"), parent)
+
+    def show_layer(self, inspection: StepInspection, layer: LayerInspection) -> None:
+        k = layer.layer.index
+        lines = [inspection.loss_formula, inspection.loss_gradient_formula, *layer.formulas.backward]
+        self.formulas.setText(formula_html(lines))
+        a, z = f"dL/da{k}", f"dL/dz{k}"
+        self.sections["backward"].set_text(
+            f"Back through layer {k} on the batch: {a} and {z}",
+            "How much the loss changes with each unit's output (dL/da) and its weighted sum (dL/dz).",
+        )
+        self.sections["backward"].table.set_arrays(
+            f"layer {k} backward",
+            {a: layer.backward.output_gradient, z: layer.backward.pre_activation_gradient},
+            batch_labeller(layer.layer.n_out),
+            heat=(z,),
+        )
+        checks = [c for c in (layer.weight_gradients, layer.bias_gradients) if c is not None]
+        finite = all(bool(np.all(np.isfinite(check.manual))) for check in checks)
+        labels = combined_labels(layer)
+        section_b = self.sections["gradient.b"]
+        section_b.setVisible(layer.bias_gradients is not None and labels is None)
+        if labels is not None:
+            w, b = layer.layer.weight_name, layer.layer.bias_name
+            self._show_gradient("gradient.W", f"dL/d{w} and dL/d{b} three ways", checks, list_labeller(labels), finite)
+            return
+        self._show_gradient(
+            "gradient.W",
+            f"dL/d{layer.layer.weight_name} three ways",
+            [layer.weight_gradients],
+            index_labeller(layer.layer.weight_name),
+            finite,
+        )
+        if layer.bias_gradients is not None:
+            self._show_gradient(
+                "gradient.b",
+                f"dL/d{layer.layer.bias_name} three ways",
+                [layer.bias_gradients],
+                index_labeller(layer.layer.bias_name),
+                finite,
+            )
+
+    def _show_gradient(self, key: str, heading: str, checks: list[ParameterCheck], labeller, finite: bool) -> None:
+        arrays = {BY_HAND: joined(*(c.manual for c in checks)).reshape(-1) if len(checks) > 1 else checks[0].manual}
+        if all(c.autograd is not None for c in checks):
+            arrays[AUTOGRAD] = joined(*(c.autograd for c in checks)) if len(checks) > 1 else checks[0].autograd
+        arrays[FINITE_DIFFERENCE] = (
+            joined(*(c.finite_difference for c in checks)) if len(checks) > 1 else checks[0].finite_difference
+        )
+        section = self.sections[key]
+        section.set_text(
+            heading,
+            "The same gradient computed by the hand-written backward pass, by PyTorch's autograd, "
+            "and by nudging each weight a little and watching the loss.",
+            agreement_html(checks, finite),
+        )
+        section.table.set_arrays(heading, arrays, labeller, heat=tuple(arrays), digits=12, tooltips=GRADIENT_TIPS)
+
+
+def update_arrays(parts: UpdateParts, before: np.ndarray, after: np.ndarray) -> tuple[dict, dict, tuple]:
+    """The columns of an update table: before, the optimiser's parts, the rule's Δ, Δ applied, after."""
+    name = parts.name
+    arrays = {f"{name} before": before, f"g = dL/d{name}": parts.parts["gradient"]}
+    tips = {f"g = dL/d{name}": "the gradient the optimiser used"}
+    if parts.optimizer == "momentum":
+        if "velocity_before" in parts.parts:
+            arrays["v before"] = parts.parts["velocity_before"]
+        arrays["v = μ·v + g"] = parts.parts["velocity"]
+        rule = "−lr·v"
+        tips["v = μ·v + g"] = "the velocity: a running sum of gradients (v = g at the first step)"
+    elif parts.optimizer == "adam":
+        for key, label, tip in (
+            ("m", "m", "first moment: running mean of g (β₁)"),
+            ("v", "v", "second moment: running mean of g² (β₂)"),
+            ("m_hat", "m̂", "m / (1 − β₁ᵗ): bias-corrected"),
+            ("v_hat", "v̂", "v / (1 − β₂ᵗ): bias-corrected"),
+        ):
+            arrays[label] = parts.parts[key]
+            tips[label] = tip
+        rule = "−lr·m̂/(√v̂+ε)"
+    else:
+        rule = "−lr·g"
+    arrays[f"Δ = {rule}"] = parts.predicted
+    arrays["Δ applied"] = parts.applied
+    arrays[f"{name} after"] = after
+    tips[f"Δ = {rule}"] = "the step the optimiser's rule gives from the parts on the left"
+    tips["Δ applied"] = f"what really changed: {name} after − {name} before"
+    return arrays, tips, (f"g = dL/d{name}", "Δ applied")
+
+
+class UpdatePage(PhasePage):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(("update.W", "update.b"), parent)
+
+    def show_layer(self, inspection: StepInspection, layer: LayerInspection) -> None:
+        update = layer.weight_update
+        constants = "" if update is None else ",  ".join(f"{k} = {_constant(v)}" for k, v in update.constants.items())
+        self.formulas.setText(formula_html([layer.formulas.update] + ([constants] if constants else [])))
+        if update is None:
+            self.show_message(
+                "No step was made here: this is the moment before the next step. "
+                "<b>Inspect step</b> (I) makes one step and shows the update it applies."
+            )
+            for section in self.sections.values():
+                section.hide()
+            return
+        self.show_message("")
+        labels = combined_labels(layer)
+        if labels is not None and layer.bias_update is not None:
+            self.sections["update.b"].hide()
+            w, b = layer.layer.weight_name, layer.layer.bias_name
+            parts = join_updates(layer.weight_update, layer.bias_update)
+            self._show_update(
+                "update.W",
+                f"{w} and {b} (together w): the update",
+                parts,
+                joined(layer.weights, layer.biases),
+                joined(layer.weights_after, layer.biases_after),
+                list_labeller(labels),
+                layer.diagnostics.update_ratio,
+            )
+            return
+        pairs = (
+            ("update.W", layer.weight_update, layer.weights, layer.weights_after, layer.diagnostics.update_ratio),
+            ("update.b", layer.bias_update, layer.biases, layer.biases_after, None),
+        )
+        for key, parts, before, after, ratio in pairs:
+            self.sections[key].setVisible(parts is not None)
+            if parts is not None:
+                heading = f"{parts.name}: the update"
+                self._show_update(key, heading, parts, before, after, index_labeller(parts.name), ratio)
+
+    def _show_update(self, key, heading, parts: UpdateParts, before, after, labeller, ratio: float | None) -> None:
+        section = self.sections[key]
+        section.show()
+        arrays, tips, heat = update_arrays(parts, before, after)
+        with np.errstate(all="ignore"):
+            agreement = float(np.max(np.abs(parts.applied - parts.predicted))) if parts.applied.size else 0.0
+        footer = f"The rule's Δ and the applied Δ differ by at most {format_number(agreement, 2)}"
+        if ratio is not None:
+            w = key == "update.W" and parts.name
+            footer += f";  ‖Δ{w}‖ / ‖{w}‖ = {format_number(ratio, 3)}" if w != "w" else ""
+        section.set_text(heading, UPDATE_NOTES.get(parts.optimizer, ""), footer)
+        section.table.set_arrays(heading, arrays, labeller, heat=heat, digits=10, tooltips=tips)
+
+
+def join_updates(weights: UpdateParts, biases: UpdateParts) -> UpdateParts:
+    """W's and b's update as one vector w = (W…, b…), as the tutorial writes it."""
+    return UpdateParts(
+        name="w",
+        optimizer=weights.optimizer,
+        applied=joined(weights.applied, biases.applied),
+        predicted=joined(weights.predicted, biases.predicted),
+        parts={key: joined(value, biases.parts[key]) for key, value in weights.parts.items() if key in biases.parts},
+        constants=weights.constants,
+        formula=weights.formula,
+    )
+
+
+def _constant(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) >= 1 else f"{value:g}"

@@ -1,0 +1,373 @@
+"""The timeline: scrub back through the recorded epochs, step Back, and branch a new run from the past.
+
+A bar under the plots holds a slider over the epochs trained so far. At its right end it is
+"now" and the plots are live. Dragged back (training pauses), the fit plot shows the model as it
+was at the latest recorded epoch (`trainer.state_history`, thinned on long runs), the loss plot
+marks that epoch with a line that can be dragged too, and `moment_selected(epoch, parameters)`
+tells other instruments. "Resume from here" rewinds the trainer to that epoch and trains on:
+a new branch. Back (B) undoes the last step, or goes back one recorded epoch.
+
+The recorded states are read on the GUI thread only while the worker is idle; the prediction
+for a past moment is one forward pass over the 256-point grid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.gui import style
+from nnstudio.gui.worker import IDLE, PAUSED
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+LIVE, PENDING, PAST = "live", "pending", "past"
+RESTING = (IDLE, PAUSED, DIVERGED)  # session states in which no job is running
+NOW_CURVE_COLOUR = "#8A8A8A"
+MARKER_COLOUR = style.HOVER_COLOUR
+
+
+def recorded_prediction(trainer: Trainer, parameters: dict[str, np.ndarray]) -> np.ndarray:
+    """What `trainer.prediction_on_grid()` gave when the weights were `parameters`: the curve in the
+    data's original units (class probabilities for classification)."""
+    data = trainer.dataset
+    dtype = next(iter(parameters.values())).dtype  # as the backend predicts: in the training dtype
+    with np.errstate(all="ignore"):  # a diverged moment draws as a gap, not a warning
+        outputs = forward(trainer.layers, parameters, data.x_grid.astype(dtype, copy=False))[-1].outputs
+        outputs = outputs.astype(np.float64)
+        if getattr(data, "is_classification", False):
+            from nnstudio.core.classification import class_probabilities
+
+            return class_probabilities(outputs, trainer.training.loss)
+        return data.scaler.y_from_model(outputs)
+
+
+def go_back(trainer: Trainer) -> Trainer:
+    """Back: undo the last Step if there is a checkpoint, else return to the previous recorded epoch."""
+    if trainer.undo():
+        return trainer
+    target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch
+    if target >= 0:
+        trainer.rewind(target)
+    return trainer
+
+
+class Timeline(QWidget):
+    """The bar under the plots; also the owner of the Back action."""
+
+    moment_selected = Signal(int, object)  # (recorded epoch, parameters): a past moment is shown
+    returned_to_now = Signal()  # the plots are live again
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.mode = LIVE
+        self.selected_epoch: int | None = None  # the recorded epoch shown; None when live
+        self.now_epoch = 0
+        self._now_step = 0
+        self._past_step = -1  # the step count when the past moment was picked
+        self._pending_epoch: int | None = None
+        self._live_prediction: np.ndarray | None = None
+        self._past_prediction: np.ndarray | None = None
+        self._resume_after_change = False
+        self._build_actions()
+        self._build_bar()
+        self._build_plot_items()
+        self._connect()
+        self._show_range()
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
+        tip = "Undo the last step (or go back one recorded epoch). Shortcut: B"
+        self.back_action = QAction(icon, "&Back", self.window)
+        self.back_action.setShortcut(QKeySequence("B"))
+        self.back_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.back_action.setToolTip(tip)
+        self.back_action.setStatusTip(tip)
+        self.back_action.triggered.connect(self.back)
+        self.window.addAction(self.back_action)
+        controls = self.window.controls
+        for action in self.window.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == "Train":
+                action.menu().insertAction(controls.run_to, self.back_action)
+        toolbar = self.window.findChild(QToolBar, "training_toolbar")
+        if toolbar is not None:
+            toolbar.insertAction(controls.step, self.back_action)
+
+    def _build_bar(self) -> None:
+        self.setObjectName("timeline")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip(
+            "Timeline: drag back to see the model as it was at an earlier epoch (training pauses).\n"
+            "At the right end the plots are live."
+        )
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.epoch_label = QLabel()
+        self.epoch_label.setToolTip("The epoch shown, of the epochs trained so far")
+        self.now_button = QToolButton()
+        self.now_button.setText("Now")
+        self.now_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward))
+        self.now_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.now_button.setToolTip("Back to the present: the plots follow training live again")
+        self.now_button.clicked.connect(self.go_live)
+        self.resume_button = QToolButton()
+        self.resume_button.setText("▶ Resume from here")
+        self.resume_button.setToolTip(
+            "Go back to the epoch shown and train on from it: a new branch.\n"
+            "The history after it is forgotten (the loss plot is redrawn)."
+        )
+        self.resume_button.clicked.connect(self.resume_from_here)
+        # Small explicit minimums: the bar never makes the window wider than the plots need. At
+        # normal sizes everything shows in full; only a squeezed window clips the texts.
+        minimums = ((self.slider, 60), (self.epoch_label, 60), (self.now_button, 40), (self.resume_button, 60))
+        for widget, width in minimums:
+            widget.setMinimumWidth(width)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.epoch_label)
+        layout.addWidget(self.now_button)
+        layout.addWidget(self.resume_button)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        central = self.window.centralWidget()
+        if isinstance(central, QSplitter):  # under the plots, as wide as they are
+            central.addWidget(self)
+            central.setCollapsible(central.indexOf(self), False)
+        else:
+            self.window.add_instrument_dock("Timeline", self, None, "Scrub back through the recorded epochs")
+
+    def _build_plot_items(self) -> None:
+        fit_item = self.window.fit_plot.plot_item
+        pen = pg.mkPen(NOW_CURVE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        self.now_curve = pg.PlotDataItem(pen=pen, connect="finite")
+        fit_item.addItem(self.now_curve, ignoreBounds=True)
+        self.now_curve.setZValue(5)
+        self.now_curve.hide()
+        central = self.window.centralWidget()
+        area = central.widget(0) if isinstance(central, QSplitter) else self.window.fit_plot
+        self.looking_back_label = QLabel(area)  # over the prediction plot, whichever it is
+        self.looking_back_label.setStyleSheet(
+            f"QLabel {{ background: rgba(255, 255, 255, 235); color: {MARKER_COLOUR}; "
+            f"border: 2px solid {MARKER_COLOUR}; border-radius: 4px; padding: 3px 8px; font-weight: bold; }}"
+        )
+        self.looking_back_label.setToolTip("The plot shows a past moment; on the fit plot the grey dashed curve is now")
+        self.looking_back_label.move(70, 40)
+        self.looking_back_label.hide()
+        marker_pen = pg.mkPen(MARKER_COLOUR, width=2, style=Qt.PenStyle.DashLine)
+        self.loss_marker = pg.InfiniteLine(
+            angle=90,
+            movable=True,
+            pen=marker_pen,
+            hoverPen=pg.mkPen(MARKER_COLOUR, width=4),
+            label="epoch {value:.0f}",
+            labelOpts={"position": 0.9, "color": MARKER_COLOUR, "fill": (255, 255, 255, 220), "movable": False},
+        )
+        self.loss_marker.setToolTip("The epoch shown on the fit plot: drag to move through time")
+        self.window.loss_plot.plot_item.addItem(self.loss_marker, ignoreBounds=True)
+        self.loss_marker.setZValue(25)
+        self.loss_marker.hide()
+
+    def _connect(self) -> None:
+        self.window.frame_ready.connect(self._on_frame)
+        self.session.trainer_changed.connect(self._on_trainer_changed)
+        self.session.state_changed.connect(self._on_state_changed)
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self.loss_marker.sigDragged.connect(self._on_marker_dragged)
+
+    # --- public -----------------------------------------------------------------------------------
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode == LIVE
+
+    def show_epoch(self, epoch: int) -> None:
+        """Scrub to `epoch` (as dragging the slider does); the end of the slider is live."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(epoch))
+        self.slider.blockSignals(False)
+        self._on_slider_moved(self.slider.value())
+
+    def go_live(self) -> None:
+        was_live = self.mode == LIVE
+        self.mode, self.selected_epoch, self._pending_epoch = LIVE, None, None
+        self._set_slider(self.now_epoch)
+        self.now_curve.hide()
+        self.loss_marker.hide()
+        self.looking_back_label.hide()
+        if self._live_prediction is not None:
+            self.prediction_plot().set_prediction(self._live_prediction)
+        self._show_range()
+        if not was_live:
+            self.returned_to_now.emit()
+
+    def back(self) -> None:
+        trainer = self.session.trainer
+        if trainer is None:
+            return
+        if not self.session.is_running and not trainer.can_undo and trainer.step_count == 0:
+            self.window.status.showMessage("Back: this is the start, there is nothing to go back to.", 5000)
+            return
+        if not self.session.is_running and not trainer.can_undo:
+            target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch
+            epoch = trainer.state_history.at_or_before(max(0, target))[0]
+            message = f"Back: to the recorded epoch {epoch}."
+        else:
+            message = "Back: the last step was undone."
+        self.session.change(go_back, message)
+
+    def resume_from_here(self) -> None:
+        """Rewind the trainer to the epoch shown and train on from there: a new branch."""
+        if self.mode != PAST or self.selected_epoch is None:
+            return
+        epoch = self.selected_epoch
+        self._resume_after_change = True
+        self.session.change(
+            lambda trainer: _rewound(trainer, epoch),
+            f"Resumed from epoch {epoch}: a new branch (the later history was forgotten).",
+        )
+
+    def prediction_plot(self):
+        """The plot the window draws the prediction on (the fit plot, or another for other tasks)."""
+        return getattr(self.window, "prediction_plot", self.window.fit_plot)
+
+    def prediction(self) -> np.ndarray | None:
+        """The past prediction shown, or None when live."""
+        return None if self.mode != PAST else self._past_prediction
+
+    # --- scrubbing --------------------------------------------------------------------------------
+
+    def _on_slider_moved(self, value: int) -> None:
+        if self.slider.signalsBlocked():
+            return
+        if value >= self.now_epoch:
+            self.go_live()
+            return
+        self._pending_epoch = value
+        if self.session.is_running:  # the worker owns the trainer: pause, and show it when it is free
+            self.mode = PENDING
+            self.session.pause()
+            self.epoch_label.setText(f"epoch {value}: pausing…")
+            return
+        self._show_past(value)
+
+    def _on_marker_dragged(self, line: pg.InfiniteLine) -> None:
+        self.show_epoch(max(0, min(self.now_epoch, int(round(line.value())))))
+
+    def _show_past(self, epoch: int) -> None:
+        trainer = self.session.trainer
+        if trainer is None or not len(trainer.state_history):
+            return
+        recorded, state = trainer.state_history.at_or_before(epoch)
+        self._past_prediction = recorded_prediction(trainer, state.parameters)
+        self.mode, self.selected_epoch, self._pending_epoch = PAST, recorded, None
+        self._past_step = self._now_step
+        self._apply_past()
+        self._show_range()
+        self.moment_selected.emit(recorded, state.parameters)
+
+    def _apply_past(self) -> None:
+        if self.mode != PAST or self._past_prediction is None:
+            return
+        plot, fit_plot = self.prediction_plot(), self.window.fit_plot
+        if plot is fit_plot and self._live_prediction is not None:
+            x, _ = fit_plot.prediction()
+            if len(x) == len(self._live_prediction):
+                self.now_curve.setData(x, np.asarray(self._live_prediction, dtype=np.float64).reshape(len(x), -1)[:, 0])
+                self.now_curve.show()
+        plot.set_prediction(self._past_prediction)
+        self.loss_marker.show()  # first: a hidden line's label does not follow its value
+        self.loss_marker.setValue(self.selected_epoch)
+        now_note = "  (grey dashed: now)" if plot is fit_plot else ""
+        self.looking_back_label.setText(
+            f"◀ epoch {self.selected_epoch} of {self.now_epoch}: the model as it was{now_note}"
+        )
+        self.looking_back_label.adjustSize()
+        self.looking_back_label.show()
+        self.looking_back_label.raise_()
+
+    # --- following the session --------------------------------------------------------------------
+
+    def _on_frame(self, snapshot: Snapshot) -> None:
+        self.now_epoch, self._now_step = snapshot.epoch, snapshot.step
+        self._live_prediction = snapshot.prediction
+        self.back_action.setEnabled(snapshot.step > 0)
+        if self.mode == PAST and (snapshot.status == TRAINING or snapshot.step != self._past_step):
+            self.go_live()  # the model moved on: show it
+        elif self.mode == PAST:  # the window draws this frame's prediction next: put the past back after it
+            QTimer.singleShot(0, self._apply_past)
+        if self.mode == LIVE:
+            self._set_slider(self.now_epoch)
+        self._show_range()
+
+    def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
+        self.now_epoch, self._now_step = trainer.epoch, trainer.step_count
+        self._live_prediction = None  # it belonged to the old model; the change's own frame follows
+        self.go_live()
+
+    def _on_state_changed(self, state: str) -> None:
+        # Only a resting state means the worker is free: the session announces "working" and
+        # "training" just before it starts the job, so a new job asked for then would run beside it.
+        if state not in RESTING or self.session.trainer is None:
+            return
+        if self._resume_after_change:
+            self._resume_after_change = False
+            self.window.play_pause()
+            return
+        if self.mode == PENDING and self._pending_epoch is not None:
+            self.window.redraw()  # draw the run's last frame now, so it cannot cover the past afterwards
+            self._show_past(min(self._pending_epoch, self.now_epoch))
+
+    # --- the bar's text ---------------------------------------------------------------------------
+
+    def _set_slider(self, value: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setMaximum(max(self.now_epoch, 0))
+        self.slider.setValue(value)
+        self.slider.blockSignals(False)
+
+    def _show_range(self) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setMaximum(max(self.now_epoch, 0))
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(self.now_epoch > 0)
+        self.slider.setTickInterval(max(1, self.now_epoch // 10))
+        self.slider.setPageStep(max(1, self.now_epoch // 20))
+        past = self.mode == PAST
+        self.now_button.setEnabled(not self.is_live)
+        self.resume_button.setEnabled(past)
+        if past:
+            self.epoch_label.setText(f"epoch <b>{self.selected_epoch}</b> of {self.now_epoch}")
+        elif self.mode == LIVE:
+            self.epoch_label.setText(f"epoch {self.now_epoch} (now)")
+
+
+def _rewound(trainer: Trainer, epoch: int) -> Trainer:
+    trainer.rewind(epoch)
+    return trainer
+
+
+def install(window: MainWindow) -> None:
+    window.timeline = Timeline(window)

@@ -1,0 +1,191 @@
+"""The hidden-unit view: the unit curves are the core's numbers and add up to the prediction shown."""
+
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox
+
+from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.hidden_units import layer_outputs
+from nnstudio.core.presets import preset
+from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, OUTPUTS
+from nnstudio.gui.instruments.instrument_support import NEGATIVE_LIGHT, POSITIVE_LIGHT
+from tests.gui.image_checks import pixels_near, rendered_pixels
+
+
+def wait_idle(qtbot, window, timeout=30000):
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
+    window.redraw()
+
+
+def open_view(qtbot, window):
+    instrument = window.hidden_units
+    instrument.dock.show()
+    qtbot.waitUntil(lambda: instrument.view.shown is not None, timeout=10000)
+    return instrument.view
+
+
+def trained(qtbot, window, epochs):
+    window.run_to(epochs)
+    qtbot.waitUntil(lambda: window.session.is_running, timeout=5000)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.trainer.epoch == epochs, timeout=5000)
+
+
+def standardised_sine():
+    experiment = preset("sine")
+    return replace(experiment, data=replace(experiment.data, standardize=True))
+
+
+def test_the_unit_curves_sum_to_the_prediction_shown(qtbot, make_window):
+    window = make_window(standardised_sine())  # y_sd ≠ 1, y_mean ≠ 0: the curves are un-standardised
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 40)
+    trainer = window.trainer
+    parameters = trainer.backend.parameters()
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
+    scaler = trainer.dataset.scaler
+    assert scaler.y_sd != 1.0 and scaler.y_mean != 0.0
+    shown = view.shown
+    assert shown.mode == CONTRIBUTIONS and shown.values.shape == (256, 64)
+    curves = np.column_stack([view.curve_data(unit) for unit in range(64)])  # every unit has its own curve
+    offset = scaler.y_sd * parameters["b2"][0] + scaler.y_mean
+    assert shown.offset == offset and view.offset_line.value() == offset
+    fit_x, fit_y = window.fit_plot.prediction()
+    np.testing.assert_array_equal(view.sum_curve.getData()[0], fit_x)
+    in_model_units = (curves.sum(axis=1) + offset - scaler.y_mean) / scaler.y_sd
+    assert np.max(np.abs(in_model_units - (fit_y - scaler.y_mean) / scaler.y_sd)) < 1e-9
+    assert np.max(np.abs(view.sum_curve.getData()[1] - fit_y)) < 1e-9 * scaler.y_sd
+    # each curve is w2_j · relu(w1_j · x + b1_j), in y's units
+    x = trainer.dataset.x_grid[:, 0]
+    for unit in (0, 17, 63):
+        expected = parameters["W2"][unit, 0] * np.maximum(parameters["W1"][0, unit] * x + parameters["b1"][unit], 0)
+        np.testing.assert_allclose(curves[:, unit], scaler.y_sd * expected, rtol=1e-12, atol=1e-15)
+
+
+def test_unit_curves_are_coloured_by_the_sign_of_their_output_weight(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 10)
+    w2 = window.trainer.backend.parameters()["W2"][:, 0]
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"][:, 0], w2), timeout=5000)
+    for curve in view._curves:
+        unit = curve.property("unit")
+        expected = POSITIVE_LIGHT if w2[unit] >= 0 else NEGATIVE_LIGHT
+        assert curve.opts["pen"].color().name().upper() == expected
+    pixels = rendered_pixels(view.plot_widget)
+    assert pixels_near(pixels, POSITIVE_LIGHT) > 200 and pixels_near(pixels, NEGATIVE_LIGHT) > 200
+
+
+def test_the_overlay_draws_the_same_curves_on_the_fit_plot(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 5)
+    assert view.overlay_curve_count() == 0
+    view.overlay_check.setChecked(True)
+    assert view.overlay_curve_count() == 64
+    on_fit_plot = [item for item in window.fit_plot.plot_item.items if item in view._overlay and item.isVisible()]
+    assert len(on_fit_plot) == 64
+    for curve in on_fit_plot:
+        np.testing.assert_array_equal(curve.getData()[1], view.curve_data(curve.property("unit")))
+    window.hidden_units.dock.hide()  # the overlay stays live without the dock
+    trained(qtbot, window, 8)
+    w2 = window.trainer.backend.parameters()["W2"]
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], w2), timeout=5000)
+    assert view.overlay_curve_count() == 64
+    view.overlay_check.setChecked(False)
+    assert view.overlay_curve_count() == 0
+
+
+def test_a_deeper_network_shows_each_units_output_for_the_chosen_layer(qtbot, make_window):
+    window = make_window(preset("sine-tanh-deep"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 3)
+    trainer = window.trainer
+    parameters = trainer.backend.parameters()
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W3"], parameters["W3"]), timeout=5000)
+    choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
+    assert choices == [(OUTPUTS, 1), (OUTPUTS, 2)]
+    for layer in (1, 2):
+        view.layer_combo.setCurrentIndex(layer - 1)
+        expected = layer_outputs(trainer.layers, parameters, trainer.dataset.x_grid, layer)
+        assert view.shown.layer == layer and view.shown.values.shape == (256, 32)
+        for unit in range(32):
+            np.testing.assert_array_equal(view.curve_data(unit), expected[:, unit])
+        assert f"hidden layer {layer}" in view.caption.text()
+    # layer 2's outputs are tanh of layer 1's outputs times W2, plus b2: the core's forward pass
+    a1 = np.tanh(trainer.dataset.x_grid @ parameters["W1"] + parameters["b1"])
+    np.testing.assert_allclose(view.curve_data(5), np.tanh(a1 @ parameters["W2"] + parameters["b2"])[:, 5], rtol=1e-12)
+    assert view.sum_curve.getData()[0] is None  # no sum for a layer's outputs
+
+
+def test_highlight_unit_draws_that_unit_thick_and_switches_layer(qtbot, make_window):
+    window = make_window(preset("sine-tanh-deep"))
+    view = open_view(qtbot, window)
+    with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
+        window.hidden_units.highlight_unit(2, 7)
+    assert blocker.args == [2, 7]
+    assert view.choice == (OUTPUTS, 2) and view.highlighted == (2, 7)
+    np.testing.assert_array_equal(view.highlight_curve.getData()[1], view.curve_data(7))
+    assert "Highlighted 7</b> of hidden layer 2" in view.readout.text()
+    window.hidden_units.highlight_unit(2, None)
+    assert view.highlighted is None and len(view.highlight_curve.getData()[0]) == 0  # a curve with no points
+
+
+def test_clicking_a_curve_highlights_its_unit(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 30)
+    qtbot.waitUntil(lambda: view.parameters is not None and window.trainer.epoch == 30, timeout=5000)
+    shown = view.shown
+    unit = int(shown.drawn_units[0])  # the largest curve
+    column = int(np.argmax(np.abs(shown.values[:, unit])))
+    box = view.plot_item.getViewBox()
+    target = QPointF(shown.x[column], shown.values[column, unit])
+    qtbot.waitUntil(lambda: box.viewRect().contains(target), timeout=5000)  # the view has followed the data
+    point = box.mapViewToScene(target)
+    assert view.unit_near(point) == unit
+    position = view.plot_widget.mapFromScene(point)
+    with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
+        qtbot.mouseClick(view.plot_widget.viewport(), Qt.MouseButton.LeftButton, pos=position)
+    assert blocker.args == [1, unit]
+
+
+def test_no_hidden_layer_says_so(qtbot, make_window):
+    window = make_window(preset("linear"))
+    view = open_view_without_curves(qtbot, window)
+    assert view.layer_combo.count() == 0 and not view.layer_combo.isEnabled()
+    assert "no hidden layer" in view.caption.text()
+
+
+def open_view_without_curves(qtbot, window):
+    window.hidden_units.dock.show()
+    qtbot.waitUntil(lambda: window.hidden_units.view.parameters is not None, timeout=10000)
+    return window.hidden_units.view
+
+
+def test_every_control_has_a_tooltip(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = open_view(qtbot, window)
+    controls = view.findChildren(QComboBox) + view.findChildren(QAbstractButton)
+    assert controls
+    assert all(control.toolTip() for control in controls)
+    assert window.hidden_units.dock.toggleViewAction().toolTip()
+    assert window.hidden_units.dock.toggleViewAction().shortcut().toString() == "Ctrl+2"
+
+
+def test_the_curves_match_an_independent_forward_pass_after_each_frame(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = open_view(qtbot, window)
+    frames = []
+    window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
+    window.speed = 100.0  # slow enough for several frames (the run would take 2 s; it is paused before)
+    window.run_to(200)
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
+    snapshot = frames[-1]
+    trainer = window.trainer
+    hidden = forward(trainer.layers[:1], snapshot.parameters, trainer.dataset.x_grid)[0].outputs
+    np.testing.assert_allclose(view.shown.values, hidden * snapshot.parameters["W2"][:, 0], rtol=1e-12, atol=1e-15)
+    window.session.pause()
+    wait_idle(qtbot, window)

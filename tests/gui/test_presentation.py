@@ -1,0 +1,131 @@
+"""Presentation mode: bigger fonts, thicker lines, fewer panels, and back exactly as it was."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QToolBar
+
+from nnstudio.core.presets import preset
+from nnstudio.gui import style
+from nnstudio.gui.instruments.presentation import LINE_SCALE, SCALE
+from tests.gui.image_checks import pixels_near, rendered_pixels
+
+
+@pytest.fixture
+def app_font(qapp):
+    """The application font is global: put it back even when a test fails half-way."""
+    font = QFont(qapp.font())
+    yield font
+    qapp.setFont(font)
+
+
+def looks(window):
+    """What presentation mode changes, as plain values."""
+    fit, loss = window.fit_plot.plot_item, window.loss_plot.plot_item
+    return {
+        "app font": QApplication.font().pointSizeF(),
+        "log font": window.log_panel.text.font().pointSizeF(),
+        "tick font": fit.getAxis("bottom").style["tickFont"].pointSizeF(),
+        "axis label": fit.getAxis("left").labelStyle["font-size"],
+        "legend": window.fit_plot.legend.labelTextSize(),
+        "legend width": round(window.fit_plot.legend.boundingRect().width(), 3),
+        "prediction pen": window.fit_plot.prediction_curve.opts["pen"].widthF(),
+        "loss pen": window.loss_plot.train_curve.opts["pen"].widthF(),
+        "point size": window.fit_plot.train_points.opts["symbolSize"],
+        "metrics width": window.loss_plot.metrics_table.width(),
+        "title row": loss.titleLabel.maximumHeight(),
+        "docks": {d.windowTitle(): d.isVisible() for d in (window.data_dock, window.model_dock, window.log_dock)},
+        "training dock": window.training_dock.isVisible(),
+        "toolbar icons": window.findChild(QToolBar, "training_toolbar").iconSize().width(),
+    }
+
+
+def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, make_window, app_font):
+    window = make_window(preset("sine"))
+    window.run_to(40)
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=20000)
+    window.redraw()
+    window.data_dock.raise_()
+    qtbot.waitUntil(window.data_dock.isVisible)
+    before = looks(window)
+    green_before = pixels_near(rendered_pixels(window.fit_plot), style.PREDICTION_COLOUR)
+
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.presentation.active and window.presentation.action.isChecked()
+    during = looks(window)
+    assert during["app font"] == pytest.approx(before["app font"] * SCALE)
+    assert during["log font"] == pytest.approx(before["log font"] * SCALE)
+    assert during["tick font"] == pytest.approx(style.AXIS_FONT_POINTS * SCALE)
+    assert during["axis label"] == f"{(style.AXIS_FONT_POINTS + 1) * SCALE:g}pt"
+    assert during["legend"] == f"{style.AXIS_FONT_POINTS * SCALE:g}pt"
+    assert during["legend width"] > 1.2 * before["legend width"]
+    assert during["prediction pen"] == pytest.approx(before["prediction pen"] * LINE_SCALE)
+    assert during["loss pen"] == pytest.approx(before["loss pen"] * LINE_SCALE)
+    assert during["point size"] == pytest.approx(before["point size"] * SCALE)
+    assert during["title row"] == pytest.approx(before["title row"] * SCALE)
+    qtbot.waitUntil(lambda: window.loss_plot.metrics_table.width() == round(before["metrics width"] * SCALE))
+    assert during["docks"] == {"Data": False, "Model": False, "Log": False}
+    assert during["training dock"] and during["toolbar icons"] > before["toolbar icons"]
+    # the thicker prediction line covers more pixels of its colour
+    assert pixels_near(rendered_pixels(window.fit_plot), style.PREDICTION_COLOUR) > 1.3 * green_before
+
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window.presentation.active and not window.presentation.action.isChecked()
+    qtbot.waitUntil(lambda: window.loss_plot.metrics_table.width() == before["metrics width"])
+    assert looks(window) == before
+    assert QApplication.font() == app_font
+
+
+def test_panels_opened_during_the_presentation_are_put_back_too(qtbot, make_window, app_font):
+    window = make_window(preset("sine"))
+    QApplication.processEvents()  # let the first layout settle (no waiting: only what is queued)
+    state = window.saveState()
+    window.presentation.set_active(True)
+    window.log_dock.show()  # the teacher shows the log for a moment
+    window.presentation.set_active(False)
+    qtbot.waitUntil(lambda: window.saveState() == state)  # docks, their sizes and the toolbar
+    assert not window.log_dock.isHidden()
+    assert QApplication.font() == app_font
+
+
+def test_f11_toggles_full_screen_and_leaving_presentation_leaves_it(qtbot, make_window, app_font):
+    window = make_window(preset("sine"))
+    assert not window.isFullScreen()
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    assert window.presentation.full_screen_action.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    window.presentation.set_active(True)
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    window.presentation.set_active(False)  # back exactly as before the presentation: not full screen
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+    assert not window.presentation.full_screen_action.isChecked()
+
+
+def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_window, app_font):
+    window = make_window(preset("sine"))
+    presentation = window.presentation
+    for action, key in ((presentation.action, "F5"), (presentation.full_screen_action, "F11")):
+        assert action in window.view_menu.actions()
+        assert action.shortcut().toString() == key and len(action.toolTip()) > 20
+    shortcuts = [a.shortcut().toString() for a in window.findChildren(type(presentation.action)) if a.shortcut()]
+    taken = [key for key in shortcuts if key]
+    assert len(taken) == len(set(taken)), f"two actions share a shortcut: {sorted(taken)}"
+
+
+def test_the_step_inspector_fits_beside_the_plots_in_presentation_mode(qtbot, make_window, app_font):
+    window = make_window(preset("sine"))
+    width = window.width()
+    window.presentation.set_active(True)
+    with qtbot.waitSignal(window.step_inspector.shown, timeout=30000):
+        window.step_inspector.inspect_step()
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=20000)
+    panel = window.step_inspector.panel
+    assert panel.font().pointSizeF() == pytest.approx(app_font.pointSizeF() * SCALE)
+    # long lines wrap (the diagnostics break between items), so the panel never widens the window
+    assert panel.diagnostics_label.minimumSizeHint().width() < 0.3 * width
+    assert window.width() == width
+    assert window.centralWidget().width() >= window.centralWidget().minimumSizeHint().width()
+    window.presentation.set_active(False)
