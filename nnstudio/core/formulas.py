@@ -16,10 +16,18 @@ from dataclasses import dataclass
 from nnstudio.core.experiment import OPTIMIZERS
 from nnstudio.core.model import ACTIVATIONS, DenseLayer
 
-# dL/dŷ for each loss in losses.LOSSES, and the factor in front of (y − ŷ) in it.
+# dL/dŷ for each loss in losses.LOSSES, and the factor in front of (y − ŷ) in it ("" when it has none).
 LOSS_GRADIENTS: dict[str, tuple[str, str]] = {
     "sse": ("dL/dŷ = −2 (y − ŷ)", "−2"),
     "mse": ("dL/dŷ = −2 (y − ŷ) / N", "−(2/N)"),
+    "bce": ("dL/dŷ = (ŷ − y) / (ŷ(1 − ŷ)) / N", ""),
+    "cross_entropy": ("dL/dŷ = (softmax(ŷ) − onehot(y)) / N   (ŷ = z, the logits)", ""),
+}
+
+# The classification losses' famous simplification at the output layer: dL/dz in one line.
+OUTPUT_SHORTCUTS: dict[tuple[str, str], str] = {
+    ("bce", "sigmoid"): "(ŷ − y) / N   (σ'(z) = ŷ(1 − ŷ) cancels)",
+    ("cross_entropy", "identity"): "(softmax(z) − onehot(y)) / N",
 }
 
 # g'(z) for each activation in model.ACTIVATIONS (numpy_backend implements them).
@@ -67,8 +75,11 @@ def layer_formulas(layer: DenseLayer, n_layers: int, loss_name: str, optimizer: 
     else:
         derivative = ACTIVATION_DERIVATIVES.get(layer.activation, "g'(z)")
         backward.append(f"dL/d{z} = dL/d{a} ⊙ g'({z}),  {derivative}")
+    shortcut = OUTPUT_SHORTCUTS.get((loss_name, layer.activation)) if last else None
+    if shortcut:
+        backward[-1] += f"  = {shortcut}"
     weight_line = f"dL/dW{k} = {previous}ᵀ · dL/d{z}"
-    if last and layer.activation == "identity" and loss_name in LOSS_GRADIENTS:
+    if last and layer.activation == "identity" and LOSS_GRADIENTS.get(loss_name, ("", ""))[1]:
         # the tutorial's closed form for a linear output: dL/dW = −2 xᵀ(y − ŷ)
         weight_line += f" = {LOSS_GRADIENTS[loss_name][1]} {previous}ᵀ(y − ŷ)"
     backward.append(weight_line)

@@ -8,11 +8,14 @@ Weight matrices are stored as (inputs, outputs), so a layer computes z = x W + b
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
     from nnstudio.core.experiment import ModelSpec
@@ -106,3 +109,39 @@ def initial_parameters(spec: ModelSpec, layers: list[DenseLayer], seed: int) -> 
             if layer.bias:
                 parameters[layer.bias_name] = rng.uniform(-bound, bound, layer.n_out)
     return parameters
+
+
+# --- will it fit? ------------------------------------------------------------------------------------
+
+ACTIVATION_COPIES = 4.5  # per point and unit at a step's peak: z and a kept for backward, then dL/da, g'(z), dL/dz
+# Per weight: θ, its gradient, Adam's two moments, the initial weights; and the state history, which
+# keeps at least 16 moments to rewind to (weights and both moments: 3 copies each) however large they are.
+PARAMETER_COPIES = 5 + 16 * 3
+
+
+def step_memory_bytes(layers: list[DenseLayer], n_points: int, itemsize: int = 8) -> int:
+    """Roughly the most memory one training step (or one prediction) on `n_points` points needs."""
+    units = sum(layer.n_out for layer in layers)
+    return int(n_points * units * itemsize * ACTIVATION_COPIES + parameter_count(layers) * 8 * PARAMETER_COPIES)
+
+
+def memory_budget_bytes() -> int:
+    """What a run may take: half of this computer's memory, between 1 and 16 GiB (4 GiB if unknown)."""
+    gib = 1024**3
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf
+        return 4 * gib
+    return int(min(16 * gib, max(1 * gib, physical // 2)))
+
+
+def check_memory(layers: list[DenseLayer], n_points: int, itemsize: int = 8) -> None:
+    """Refuse, with the numbers, a network and data that would not fit in memory (instead of crashing)."""
+    needed, budget = step_memory_bytes(layers, n_points, itemsize), memory_budget_bytes()
+    if needed > budget:
+        widths = "-".join([str(layers[0].n_in)] + [str(layer.n_out) for layer in layers])
+        raise NNStudioError(
+            f"a {widths} network ({parameter_count(layers):,} weights) on {n_points:,} points needs about "
+            f"{needed / 1e9:.3g} GB of memory for one step, more than the {budget / 1e9:.3g} GB nnstudio allows "
+            "itself here: use fewer points (data.n_points or data.subsample) or fewer, narrower layers"
+        )

@@ -72,6 +72,47 @@ PRESETS: dict[str, Experiment] = {
         model=ModelSpec(hidden=(LayerSpec(128, "relu"), LayerSpec(128, "relu"))),
         training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=1500),
     ),
+    # --- classification: two inputs, classes to tell apart, a decision boundary to watch ---
+    "circle": Experiment(
+        name="circle",
+        description=(
+            "Classes: a disc inside a ring. A 2-8-1 tanh network with a sigmoid output and binary "
+            "cross-entropy bends its boundary into a circle (Adam, lr 0.03)."
+        ),
+        data=DataSpec(generator="circle", n_points=400, noise_sd=0.3, seed=1, test_fraction=0.25),
+        model=ModelSpec(hidden=(LayerSpec(8, "tanh"),), output_activation="sigmoid"),
+        training=TrainingSpec(loss="bce", optimizer="adam", learning_rate=0.03, epochs=300),
+    ),
+    "xor": Experiment(
+        name="xor",
+        description=(
+            "Classes: XOR of the signs of x₁ and x₂, which no straight line separates. "
+            "A 2-8-8-1 tanh network with a sigmoid output learns the four quadrants (Adam, lr 0.03)."
+        ),
+        data=DataSpec(generator="xor", n_points=400, noise_sd=0.3, seed=2, test_fraction=0.25),
+        model=ModelSpec(hidden=(LayerSpec(8, "tanh"), LayerSpec(8, "tanh")), output_activation="sigmoid"),
+        training=TrainingSpec(loss="bce", optimizer="adam", learning_rate=0.03, epochs=300),
+    ),
+    "spiral": Experiment(
+        name="spiral",
+        description=(
+            "Three classes on three spiral arms: a 2-16-16-3 tanh network, one output (logit) per class, "
+            "softmax and cross-entropy (Adam, lr 0.01)."
+        ),
+        data=DataSpec(generator="spiral", classes=3, n_points=450, noise_sd=0.2, seed=3, test_fraction=0.2),
+        model=ModelSpec(hidden=(LayerSpec(16, "tanh"), LayerSpec(16, "tanh"))),
+        training=TrainingSpec(loss="cross_entropy", optimizer="adam", learning_rate=0.01, epochs=500),
+    ),
+    "two-gaussians": Experiment(
+        name="two-gaussians",
+        description=(
+            "Two Gaussian blobs and logistic regression: no hidden layer, one sigmoid output, "
+            "so the boundary is a straight line."
+        ),
+        data=DataSpec(generator="gaussians", n_points=200, noise_sd=0.8, seed=4, test_fraction=0.25),
+        model=ModelSpec(hidden=(), output_activation="sigmoid"),
+        training=TrainingSpec(loss="bce", optimizer="adam", learning_rate=0.05, epochs=200),
+    ),
 }
 
 DEFAULT_PRESET = "sine"

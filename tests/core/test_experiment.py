@@ -37,7 +37,7 @@ BAD_VALUES = [
     (lambda: TrainingSpec(batch_size=0), "training.batch_size must be a whole number from 1 to 10000000, got 0"),
     (lambda: TrainingSpec(optimizer="sgd"), "training.optimizer must be one of gd, momentum, adam, got 'sgd'"),
     (lambda: TrainingSpec(optimizer=["adam"]), "training.optimizer must be one of gd, momentum, adam, got ['adam']"),
-    (lambda: TrainingSpec(loss="mae"), "training.loss must be one of sse, mse, got 'mae'"),
+    (lambda: TrainingSpec(loss="mae"), "training.loss must be one of sse, mse, bce, cross_entropy, got 'mae'"),
     (lambda: TrainingSpec(backend="jax"), "training.backend must be one of numpy, torch, got 'jax'"),
     (lambda: TrainingSpec(dtype="float16"), "training.dtype must be one of float64, float32, got 'float16'"),
     (lambda: TrainingSpec(momentum=1.0), "training.momentum must be in [0, 0.999999], got 1.0"),
@@ -63,8 +63,9 @@ BAD_VALUES = [
     (lambda: ModelSpec(init="he"), "model.init must be one of kaiming_uniform, xavier_uniform, constant, got 'he'"),
     (lambda: DataSpec(n_points=1), "data.n_points must be a whole number from 2 to 10000000, got 1"),
     (
-        lambda: DataSpec(generator="spiral"),
-        "data.generator must be one of line, sine, cubic, step, abs, bump, csv, got 'spiral'",
+        lambda: DataSpec(generator="helix"),
+        "data.generator must be one of line, sine, cubic, step, abs, bump, gaussians, circle, xor, spiral, csv, "
+        "got 'helix'",
     ),  # fmt: skip
     (lambda: DataSpec(x_min=3.0, x_max=1.0), "data.x_min (3) must be smaller than data.x_max (1)"),
     (lambda: DataSpec(noise_sd=-1.0), "data.noise_sd must be in [0, 1e+06], got -1.0"),

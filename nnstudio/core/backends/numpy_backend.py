@@ -131,9 +131,14 @@ def backward(
     parameters: dict[str, np.ndarray],
     traces: list[LayerTrace],
     loss_gradient: np.ndarray,
+    gradients: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Backpropagation: from dL/dŷ to dL/dW and dL/db of every layer, last layer first."""
-    gradients = {}
+    """Backpropagation: from dL/dŷ to dL/dW and dL/db of every layer, last layer first.
+
+    The gradients are written into `gradients` (arrays shaped like the parameters) when given.
+    """
+    if gradients is None:
+        gradients = {name: np.empty_like(value) for name, value in parameters.items()}
     dL_da = loss_gradient  # the output of the last layer is ŷ
     for layer, trace in zip(reversed(layers), reversed(traces), strict=True):
         _, derivative = ACTIVATION_FUNCTIONS[layer.activation]
@@ -143,10 +148,10 @@ def backward(
             # dL/dz = dL/da ⊙ g'(z)      (element by element: a = g(z) acts on each unit alone)
             dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)
         # dL/dW = xᵀ · dL/dz              (z = x W + b: each weight's share, summed over the points)
-        gradients[layer.weight_name] = np.dot(trace.inputs.T, dL_dz)
+        np.dot(trace.inputs.T, dL_dz, out=gradients[layer.weight_name])
         if layer.bias:
             # dL/db = Σ_points dL/dz      (b is added to every point's z)
-            gradients[layer.bias_name] = dL_dz.sum(axis=0)
+            dL_dz.sum(axis=0, out=gradients[layer.bias_name])
         if layer.index > 1:  # the data x itself needs no gradient
             # dL/dx = dL/dz · Wᵀ          (how the loss changes with this layer's input: the previous a)
             dL_da = np.dot(dL_dz, parameters[layer.weight_name].T)
@@ -246,6 +251,7 @@ class NumpyBackend:
 
     # All weights live in one vector θ; `self.parameters_` holds named views into it (W1, b1, ...),
     # so the forward pass reads matrices while the optimiser updates θ in a few whole-vector steps.
+    # The gradients likewise: backward() writes dL/dW1, dL/db1, ... into views of one vector g.
 
     def _flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
         return np.concatenate([arrays[name].ravel() for name in self.parameters_])
@@ -269,8 +275,9 @@ class NumpyBackend:
             traces = forward(self.layers, self.parameters_, x)
             prediction = traces[-1].outputs
             loss = self.loss_function.value(prediction, y)
-            gradients = backward(self.layers, self.parameters_, traces, self.loss_function.gradient(prediction, y))
-            self.optimizer.update(self.theta, self._flatten(gradients))
+            loss_gradient = self.loss_function.gradient(prediction, y)
+            gradients = backward(self.layers, self.parameters_, traces, loss_gradient, self.gradients_)
+            self.optimizer.update(self.theta, self.gradient_vector)
         self._last_gradients = gradients
         return loss
 
@@ -321,6 +328,8 @@ class NumpyBackend:
             size = int(np.prod(shape))
             self.parameters_[name] = self.theta[start : start + size].reshape(shape)
             start += size
+        self.gradient_vector = np.zeros_like(self.theta)
+        self.gradients_ = self._unflatten(self.gradient_vector)
         self.optimizer.steps = state.optimizer_steps
         self.optimizer.buffers = {
             kind: self._flatten(state.optimizer_buffers[kind]).astype(self.dtype)

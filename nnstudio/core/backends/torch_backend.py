@@ -30,9 +30,24 @@ ACTIVATION_MODULES = {
     "softplus": lambda: nn.Softplus(beta=1.0, threshold=SOFTPLUS_THRESHOLD),
 }
 
+
+def _binary_cross_entropy(prediction: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """nn.BCELoss (mean); a NaN prediction (a diverged run) gives a NaN loss, as in numpy, not an error."""
+    if torch.isnan(prediction).any():  # BCELoss refuses values outside [0, 1], and NaN is one
+        return prediction.sum() * float("nan")
+    return nn.functional.binary_cross_entropy(prediction, y)
+
+
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """nn.CrossEntropyLoss (mean): softmax and −ln together; y holds class numbers as floats (n, 1)."""
+    return nn.functional.cross_entropy(logits, y[:, 0].long())
+
+
 LOSS_FUNCTIONS = {
     "sse": lambda prediction, y: ((y - prediction) ** 2).sum(),  # the tutorial's loss
     "mse": nn.functional.mse_loss,
+    "bce": _binary_cross_entropy,
+    "cross_entropy": _cross_entropy,
 }
 
 
