@@ -156,11 +156,16 @@ def test_a_bad_csv_keeps_the_spec_and_shows_where_it_is_wrong(qtbot, data_panel,
     monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: bad_csv(tmp_path))
     monkeypatch.setattr(data_panel, "_warn", warnings.append)
     with qtbot.assertNotEmitted(data_panel.spec_changed):
-        qtbot.mouseClick(data_panel.import_button, Qt.MouseButton.LeftButton)
+        data_panel.import_csv()
     assert len(warnings) == 1 and "line 3, column 2" in warnings[0] and "abc" in warnings[0]
     assert data_panel.spec() == DataSpec()
     assert data_panel.generator.currentData() == "sine"
     assert data_panel.generator.findData("csv") == -1
+
+
+def test_the_import_button_asks_the_window_for_the_csv_preview(qtbot, data_panel):
+    with qtbot.waitSignal(data_panel.import_requested, timeout=1000), qtbot.assertNotEmitted(data_panel.spec_changed):
+        qtbot.mouseClick(data_panel.import_button, Qt.MouseButton.LeftButton)
 
 
 def test_a_good_csv_emits_a_csv_spec(qtbot, data_panel, tmp_path, monkeypatch):

@@ -1,0 +1,106 @@
+"""The example experiment files shipped in resources/examples/, and how they are made.
+
+Regenerate them after a change to the presets or the file format with
+
+    python -m nnstudio.core.examples
+
+(tests/core/test_examples.py fails, saying so, when a shipped file no longer matches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nnstudio.core.archive import SUFFIX, ExperimentFile, capture, save
+from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.presets import preset
+from nnstudio.core.trainer import Trainer
+
+EXAMPLES_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+# R's `cars` data set (Ezekiel 1930): speed (mph) and stopping distance (ft) of 50 cars in the 1920s.
+CARS_SPEED = [4, 4, 7, 7, 8, 9, 10, 10, 10, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15]
+CARS_SPEED += [15, 16, 16, 17, 17, 17, 18, 18, 18, 18, 19, 19, 19, 20, 20, 20, 20, 20, 22, 23, 24, 24, 24, 24, 25]
+CARS_DIST = [2, 10, 4, 22, 16, 10, 18, 26, 34, 17, 28, 14, 20, 24, 28, 26, 34, 34, 46, 26, 36, 60, 80, 20, 26]
+CARS_DIST += [54, 32, 40, 32, 40, 50, 42, 56, 76, 84, 36, 46, 68, 32, 48, 52, 56, 64, 66, 54, 70, 92, 93, 120, 85]
+
+CARS = Experiment(
+    name="cars",
+    description=(
+        "Imported data: R's cars data set, the stopping distance (ft) of 50 cars against their speed (mph), "
+        "measured in the 1920s. Standardised, with a small tanh network; the points travel inside the file."
+    ),
+    data=DataSpec(generator="csv", csv_path="cars.csv", csv_header=True, standardize=True, seed=0),
+    model=ModelSpec(hidden=(LayerSpec(8, "tanh"),)),
+    training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.05, epochs=300, seed=0),
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    summary: str
+    build: Callable[[], ExperimentFile]
+
+
+def _untrained(name: str) -> Callable[[], ExperimentFile]:
+    return lambda: capture(Trainer(preset(name)))
+
+
+def _trained(experiment: Experiment, epochs: int, points=None) -> Callable[[], ExperimentFile]:
+    def build() -> ExperimentFile:
+        trainer = Trainer(experiment, points)
+        for _ in trainer.run(until_epoch=epochs, snapshot_interval=1e9):
+            pass
+        return capture(trainer)
+
+    return build
+
+
+def _cars() -> ExperimentFile:
+    points = (np.array(CARS_SPEED, dtype=np.float64), np.array(CARS_DIST, dtype=np.float64))
+    return capture(Trainer(CARS, points))
+
+
+EXAMPLES: dict[str, Example] = {
+    "linear": Example("the tutorial's line, fitted by one linear layer", _untrained("linear")),
+    "sine": Example("the tutorial's sine, fitted by a 1-64-1 ReLU network with Adam", _untrained("sine")),
+    "sine-linear": Example("a straight line cannot fit a sine", _untrained("sine-linear")),
+    "line-manual": Example("the tutorial's hand-written loop", _untrained("line-manual")),
+    "sine-tanh-deep": Example("a deeper tanh network, mini-batches, a test split", _untrained("sine-tanh-deep")),
+    "step-relu": Example("a ReLU network approximates a jump", _untrained("step-relu")),
+    "bump-momentum": Example("SGD with momentum on a Gaussian bump", _untrained("bump-momentum")),
+    "sine-trained": Example(
+        "the sine, already trained for 100 epochs: open it and carry on", _trained(preset("sine"), 100)
+    ),
+    "cars": Example("imported data (R's cars) that travels inside the file", _cars),
+}
+
+
+def example_path(name: str) -> Path:
+    return EXAMPLES_FOLDER / f"{name}{SUFFIX}"
+
+
+def shipped_examples() -> list[Path]:
+    """The example files present, in the order of EXAMPLES (for the File ▸ Open Example menu)."""
+    return [example_path(name) for name in EXAMPLES if example_path(name).is_file()]
+
+
+def write_examples(folder: Path = EXAMPLES_FOLDER) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, example in EXAMPLES.items():
+        path = folder / f"{name}{SUFFIX}"
+        save(example.build(), path)
+        written.append(path)
+    csv_lines = ["speed,dist", *(f"{s},{d}" for s, d in zip(CARS_SPEED, CARS_DIST, strict=True))]
+    (folder / "cars.csv").write_text("\n".join(csv_lines) + "\n", encoding="utf-8")
+    return written
+
+
+if __name__ == "__main__":
+    for written in write_examples():
+        print(written)

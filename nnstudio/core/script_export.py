@@ -1,0 +1,267 @@
+"""Export as Python script: a standalone program that trains the same network to the same numbers.
+
+`script_source()` writes one of two flavours, both needing nothing of nnstudio:
+
+    numpy   the forward and backward pass written out by hand, as in backends/numpy_backend.py
+    torch   nn.Sequential, autograd and torch.optim, as in backends/torch_backend.py
+
+Each embeds the exact data (after the subsample and the split), draws the initial weights
+from the seed as model.py does, builds the optimiser, and trains, printing the app's log
+lines `Epoch: 10 Loss: 94.43447` (`--precise` prints every digit, which tests compare with
+the core's numbers). Mini-batches are shuffled per epoch by
+`np.random.default_rng([seed, epoch]).permutation(n)`, as the trainer does.
+
+Settings a script cannot reproduce yet (classification, other losses) are refused with a
+message rather than written wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio import __version__
+from nnstudio.core import script_templates as templates
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.experiment import Experiment
+from nnstudio.core.model import DenseLayer
+
+FLAVOURS = {"numpy": "pure NumPy, backward pass by hand", "torch": "PyTorch: nn.Sequential, autograd, torch.optim"}
+SCRIPT_LOSSES = ("sse", "mse")
+SCRIPT_OPTIMIZERS = ("gd", "momentum", "adam")
+SCRIPT_INITS = ("kaiming_uniform", "xavier_uniform", "constant")
+MAX_EMBEDDED_VALUES = 500_000  # beyond this a script would be tens of megabytes: export the data as CSV instead
+
+
+@dataclass(frozen=True, eq=False)
+class ScriptInputs:
+    """What a script is made from: the settings, the prepared data and the layers (see Trainer)."""
+
+    experiment: Experiment
+    dataset: object  # data.Dataset
+    layers: list[DenseLayer]
+
+
+def check_supported(inputs: ScriptInputs) -> None:
+    """Refuse, with the reason, what the exported scripts cannot reproduce exactly."""
+    training, model = inputs.experiment.training, inputs.experiment.model
+    dataset = inputs.dataset
+    if getattr(dataset, "n_classes", None) is not None:
+        raise NNStudioError("Export as script does not support classification yet: only regression experiments")
+    if training.loss not in SCRIPT_LOSSES:
+        raise NNStudioError(
+            f"Export as script does not support the {training.loss} loss yet: only {', '.join(SCRIPT_LOSSES)}"
+        )
+    if training.optimizer not in SCRIPT_OPTIMIZERS:
+        raise NNStudioError(f"Export as script does not support the {training.optimizer} optimiser yet")
+    if model.init not in SCRIPT_INITS:
+        raise NNStudioError(f"Export as script does not support the {model.init} initialisation yet")
+    for layer in inputs.layers:
+        if layer.activation not in templates.ACTIVATIONS:
+            raise NNStudioError(f"Export as script does not support the {layer.activation} activation yet")
+    values = sum(np.size(a) for a in (dataset.x_train_raw, dataset.y_train_raw, dataset.x_test_raw, dataset.y_test_raw))
+    if values > MAX_EMBEDDED_VALUES:
+        raise NNStudioError(
+            f"the data has {values:,} numbers: too many to embed in a script (at most {MAX_EMBEDDED_VALUES:,})"
+        )
+
+
+def script_source(inputs: ScriptInputs, flavour: str, epochs: int | None = None, filename: str = "train.py") -> str:
+    """The whole script, as text; `epochs` defaults to the experiment's target."""
+    if flavour not in FLAVOURS:
+        raise NNStudioError(f"unknown script flavour {flavour!r}: choose {' or '.join(FLAVOURS)}")
+    check_supported(inputs)
+    experiment, dataset, layers = inputs.experiment, inputs.dataset, inputs.layers
+    training = experiment.training
+    parts = [
+        templates.HEADER,
+        templates.IMPORTS[flavour],
+        _settings(experiment, epochs or training.epochs, flavour),
+        _data(experiment, dataset),
+        _model(experiment, layers, flavour),
+        _ENGINE[flavour](experiment, layers),
+        _LOOP[flavour],
+    ]
+    text = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
+    text = re.sub(r"^# --- (.+?) -+$", lambda m: f"# --- {m.group(1)} ".ljust(100, "-"), text, flags=re.MULTILINE)
+    architecture = " → ".join([str(layers[0].n_in)] + [f"{layer.n_out} ({layer.activation})" for layer in layers])
+    return string.Template(text).substitute(
+        title=_docstring_safe(f"{experiment.name}: a {architecture} network, {FLAVOURS[flavour]}."),
+        description=textwrap.fill(_docstring_safe(experiment.description or "(no description)"), 100),
+        version=__version__,
+        filename=filename,
+        needs="NumPy" if flavour == "numpy" else "PyTorch and NumPy",
+    )
+
+
+# --- pieces of the script -----------------------------------------------------------------------
+
+
+def _settings(experiment: Experiment, epochs: int, flavour: str) -> str:
+    t = experiment.training
+    dtype = f"np.{t.dtype}" if flavour == "numpy" else f"torch.{t.dtype}"
+    lines = [
+        "# --- settings " + "-" * 86,
+        f"EPOCHS = {epochs}",
+        f"LOG_EVERY = {t.log_every}  # print the loss every LOG_EVERY epochs",
+        f"SEED = {t.seed}  # the initial weights and the mini-batch shuffling",
+        f"BATCH_SIZE = {t.batch_size!r}  # None: the whole training set in every step",
+        f"LEARNING_RATE = {t.learning_rate!r}  # {templates.OPTIMIZER_NAMES[t.optimizer]}",
+    ]
+    if t.optimizer == "momentum":
+        lines.append(f"MOMENTUM = {t.momentum!r}")
+    if t.optimizer == "adam":
+        lines.append(f"BETA1, BETA2, EPS = {t.beta1!r}, {t.beta2!r}, {t.eps!r}")
+    lines.append(f"DTYPE = {dtype}")
+    return "\n".join(lines) + "\n"
+
+
+def _data(experiment: Experiment, dataset) -> str:
+    spec = experiment.data
+    source = f"the {spec.generator} generator, seed {spec.seed}"
+    if spec.generator == "csv":
+        source = f"the imported file {spec.csv_path}"
+    lines = [
+        "# --- the data " + "-" * 86,
+        f"# {dataset.n_train} training and {dataset.n_test} test points from {source}, in original units",
+        f"X_TRAIN = {_array(dataset.x_train_raw)}",
+        f"Y_TRAIN = {_array(dataset.y_train_raw)}",
+        f"X_TEST = {_array(dataset.x_test_raw)}",
+        f"Y_TEST = {_array(dataset.y_test_raw)}",
+    ]
+    if spec.standardize:
+        s = dataset.scaler
+        lines += [
+            "",
+            "# Standardised like R's scale(), with the mean and sd (n − 1) of the training points:",
+            "# the network learns in these units.",
+            f"X_MEAN, X_SD = {float(s.x_mean)!r}, {float(s.x_sd)!r}",
+            f"Y_MEAN, Y_SD = {float(s.y_mean)!r}, {float(s.y_sd)!r}",
+            "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, (Y_TRAIN - Y_MEAN) / Y_SD",
+            "x_test, y_test = (X_TEST - X_MEAN) / X_SD, (Y_TEST - Y_MEAN) / Y_SD",
+        ]
+    else:
+        lines += ["", "x_train, y_train, x_test, y_test = X_TRAIN, Y_TRAIN, X_TEST, Y_TEST"]
+    return "\n".join(lines) + "\n"
+
+
+def _array(values: np.ndarray) -> str:
+    """A literal that rebuilds `values` exactly: repr() of a float64 reads back as the same number."""
+    values = np.asarray(values, dtype=np.float64)
+    numbers = [repr(float(v)) for v in values.ravel()]
+    lines, line = [], "   "
+    for number in numbers:
+        if len(line) + len(number) + 2 > 100:
+            lines.append(line)
+            line = "   "
+        line += f" {number},"
+    lines.append(line)
+    body = "\n".join(lines) if numbers else ""
+    return (
+        f"np.array([\n{body}\n]).reshape({values.shape[0]}, {values.shape[1]})"
+        if numbers
+        else (f"np.zeros(({values.shape[0]}, {values.shape[1]}))")
+    )
+
+
+def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> str:
+    model = experiment.model
+    rows = ",\n".join(f'    ({x.n_in}, {x.n_out}, "{x.activation}", {x.bias})' for x in layers)
+    draw = {
+        "kaiming_uniform": templates.KAIMING,
+        "xavier_uniform": templates.XAVIER,
+        "constant": templates.CONSTANT.replace("CONSTANT", repr(model.init_constant)),
+    }[model.init]
+    constant = model.init == "constant"
+    lines = [
+        "# --- the model ---",
+        "# Each layer computes z = x W + b, then a = g(z). W is (inputs, outputs).",
+        "# (inputs, outputs, activation, bias) of each layer:",
+        f"LAYERS = [\n{rows},\n]",
+        "",
+        "",
+        "def initial_parameters(seed):",
+        '    """W1, b1, W2, b2, ...: every weight and bias starts at the same number."""'
+        if constant
+        else '    """W1, b1, W2, b2, ...: every initial weight drawn from one seeded generator, layer by layer."""',
+        *([] if constant else ["    rng = np.random.default_rng(seed)"]),
+        "    parameters = {}",
+        "    for index, (n_in, n_out, _, bias) in enumerate(LAYERS, start=1):",
+        draw.rstrip("\n"),
+        "    return parameters",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
+    used = list(dict.fromkeys(layer.activation for layer in layers))
+    functions = []
+    for name in used:
+        value, derivative = templates.ACTIVATIONS[name]
+        functions.append(f"def {name}(z):\n    {value}\n\n\ndef {name}_derivative(z, a):\n    {derivative}\n")
+    table = ", ".join(f'"{name}": ({name}, {name}_derivative)' for name in used)
+    optimizer = {"gd": templates.GD, "momentum": templates.MOMENTUM, "adam": templates.ADAM}[
+        experiment.training.optimizer
+    ]
+    loss = {"sse": templates.SSE, "mse": templates.MSE}[experiment.training.loss]
+    return (
+        "# --- activations g(z) and their derivatives g'(z) "
+        + "-" * 50
+        + "\n\n\n"
+        + "\n\n".join(functions)
+        + f"\n\nACTIVATIONS = {{{table}}}\n\n\n"
+        + templates.NUMPY_PASSES
+        + "\n\n"
+        + loss
+        + "\n\n"
+        + optimizer
+    )
+
+
+def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
+    modules = []
+    for layer in layers:
+        modules.append(f"        nn.Linear({layer.n_in}, {layer.n_out}, bias={layer.bias}),")
+        modules.append(f"        {templates.TORCH_MODULES[layer.activation]},")
+    t = experiment.training
+    optimizer = {
+        "gd": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)",
+        "momentum": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)",
+        "adam": "torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPS)",
+    }[t.optimizer]
+    loss = {
+        "sse": "def loss_function(prediction, y):\n    return ((y - prediction) ** 2).sum()  # L = Σ (y − ŷ)²\n\n\n"
+        "AVERAGED = False  # a sum: a mini-batch's loss counts in full in the epoch's loss\n",
+        "mse": "loss_function = nn.functional.mse_loss  # L = (1/N) Σ (y − ŷ)²\n"
+        "AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss\n",
+    }[t.loss]
+    return (
+        "# --- the network in PyTorch " + "-" * 72 + "\n\n\n"
+        "def build_model():\n"
+        '    """nn.Sequential(Linear, activation, Linear, activation, ...) starting from initial_parameters(SEED)."""\n'
+        "    model = nn.Sequential(\n" + "\n".join(modules) + "\n    ).to(dtype=DTYPE)\n"
+        "    linear_layers = [module for module in model if isinstance(module, nn.Linear)]\n"
+        "    parameters = initial_parameters(SEED)\n"
+        "    with torch.no_grad():\n"
+        "        for index, layer in enumerate(linear_layers, start=1):\n"
+        "            # our W is (inputs, outputs); nn.Linear keeps its weight as (outputs, inputs)\n"
+        '            layer.weight.copy_(torch.as_tensor(parameters[f"W{index}"].T, dtype=DTYPE).contiguous())\n'
+        "            if layer.bias is not None:\n"
+        '                layer.bias.copy_(torch.as_tensor(parameters[f"b{index}"], dtype=DTYPE))\n'
+        "    return model\n\n\n" + loss + "\n\n"
+        "def make_optimizer(model):\n"
+        f"    return {optimizer}\n"
+    )
+
+
+_ENGINE = {"numpy": _numpy_engine, "torch": _torch_engine}
+_LOOP = {"numpy": templates.NUMPY_LOOP, "torch": templates.TORCH_LOOP}
+
+
+def _docstring_safe(text: str) -> str:
+    """User text inside the script's docstring: no backslash escapes, no closing quotes."""
+    return text.replace("\\", "/").replace('"' * 3, "'" * 3)

@@ -1,0 +1,153 @@
+"""Data in: the CSV preview, Edit ▸ Paste Data, and files dropped onto the window.
+
+Imported points go to the window as a new data spec (generator "csv", naming where they came
+from) plus the points themselves, which the trainer keeps and experiment files store. A CSV is
+shown in the preview dialog first, and nothing changes until it reads cleanly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
+
+from nnstudio.core.archive import SUFFIX
+from nnstudio.core.csv_preview import pasted_table
+from nnstudio.core.data import parse_csv
+from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.csv_import_dialog import CsvImportDialog
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PASTED = "pasted data"  # DataSpec.csv_path of points pasted from the clipboard
+
+
+class DataImport(QObject):
+    """Import CSV…, Paste Data and drag and drop for one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        window.setAcceptDrops(True)
+        QApplication.instance().installEventFilter(self)  # drops land on the docks and plots too
+
+    def build_edit_actions(self, menu: QMenu) -> None:
+        action = QAction("&Paste Data", self.window)
+        action.setShortcut(QKeySequence("Ctrl+Shift+V"))
+        action.setToolTip("Train on two columns of numbers copied to the clipboard (x, y)")
+        action.setStatusTip(action.toolTip())
+        action.triggered.connect(self.paste_data)
+        menu.addAction(action)
+
+    # --- CSV and paste ----------------------------------------------------------------------------------
+
+    def import_csv(self) -> None:
+        path = self._ask_csv_path()
+        if path:
+            self.import_csv_file(path)
+
+    def import_csv_file(self, path: str) -> None:
+        """Show the file in the preview dialog; train on the chosen columns once they read cleanly."""
+        try:
+            raw = Path(path).read_bytes()
+            text = raw.decode("utf-8-sig")
+        except OSError as error:
+            self._warn("Cannot import the CSV file", f"cannot read {path}: {error.strerror or error}")
+            return
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            self._warn("Cannot import the CSV file", f"{Path(path).name}, line {line}: not UTF-8 text")
+            return
+        dialog = CsvImportDialog(text, Path(path).name, self.window)
+        if self._run_import_dialog(dialog) and dialog.points is not None:
+            self.use_points(dialog.points, path, dialog.x_column, dialog.y_column, dialog.header)
+
+    def paste_data(self) -> None:
+        """Two columns of numbers from the clipboard (x, y), as copied from a spreadsheet or a text."""
+        text = QApplication.clipboard().text()
+        if not text.strip():
+            self._warn("Nothing to paste", "The clipboard holds no text: copy two columns of numbers (x, y) first.")
+            return
+        try:
+            points = parse_csv(pasted_table(text), 0, 1, None)
+        except NNStudioError as error:
+            self._warn("Cannot paste the data", f"The clipboard, {error}\n\nNothing has changed.")
+            return
+        self.use_points(points, PASTED, 0, 1, None)
+
+    def use_points(self, points, source: str, x_column: int, y_column: int, header: bool | None) -> None:
+        """Train on imported points: the data spec names their source, the trainer keeps the points."""
+        x, y = (np.asarray(a, dtype=np.float64) for a in points)
+        data = self.window.experiment.data
+        changes = {
+            "generator": "csv",
+            "csv_path": source,
+            "csv_x_column": x_column,
+            "csv_y_column": y_column,
+            "csv_header": header,
+            "subsample": data.subsample if data.subsample and data.subsample <= len(x) else None,
+        }
+        names = {f.name for f in fields(data)}
+        # x and a number per point, not classes: clear what a classification CSV would set
+        changes.update({name: None for name in ("classes", "csv_label_column", "csv_input_columns") if name in names})
+        try:
+            spec = replace(data, **changes)
+        except NNStudioError as error:
+            self._warn("Cannot import the data", str(error))
+            return
+        name = "the clipboard" if source == PASTED else Path(source).name
+        self.window.use_data(spec, (x, y), f"Imported {len(x)} points from {name}: the model was re-initialised.")
+
+    # --- drag and drop ----------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        kind = event.type()
+        if kind not in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self.window:
+            return False
+        path = dropped_file(event.mimeData())
+        if path is None:
+            return False
+        event.setDropAction(event.proposedAction())
+        event.accept()
+        if kind == QEvent.Type.Drop:
+            QTimer.singleShot(0, lambda: self.open_dropped(path))  # after the drop returns: dialogs may follow
+        return True
+
+    def open_dropped(self, path: str) -> None:
+        if Path(path).suffix.lower() in CSV_SUFFIXES:
+            self.import_csv_file(path)
+        else:
+            self.window.file_actions.open_path(path)
+
+    # --- seams for tests: the dialogs -------------------------------------------------------------
+
+    def _ask_csv_path(self) -> str:
+        filters = "CSV files (*.csv *.tsv *.txt);;All files (*)"
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import CSV", self.window.file_actions.folder(), filters)
+        return path
+
+    def _run_import_dialog(self, dialog: CsvImportDialog) -> bool:
+        return dialog.exec() == CsvImportDialog.DialogCode.Accepted
+
+    def _warn(self, title: str, message: str) -> None:
+        self.window.status.showMessage(message.splitlines()[0], 15000)
+        QMessageBox.warning(self.window, title, message)
+
+
+def dropped_file(mime) -> str | None:
+    """The one local experiment or CSV file being dragged, else None (so other drops go on as usual)."""
+    if mime is None or not mime.hasUrls():
+        return None
+    files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+    if len(files) != 1:
+        return None
+    return files[0] if Path(files[0]).suffix.lower() in (SUFFIX, ".toml", *CSV_SUFFIXES) else None

@@ -1,0 +1,336 @@
+"""The window's files: New, Open, Save, recent files, and unsaved changes.
+
+`FileActions` keeps the document: the experiment file in use (`path`, None when untitled) and
+whether the work has changed since it was opened or saved (`dirty`: any change to the trainer
+and any training). Before the work is replaced or the window closes with unsaved changes, it
+asks. Files are read and checked here, before anything changes; the trainer is built and read
+only in the worker (`session.change`, `session.use_trainer`), like every other use of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+
+from nnstudio.core import archive
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.examples import shipped_examples
+from nnstudio.core.experiment import Experiment
+from nnstudio.core.presets import DEFAULT_PRESET, preset
+from nnstudio.core.trainer import TRAINING, Trainer
+from nnstudio.gui.settings import THEMES, Settings, apply_theme
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+EXPERIMENT_SUFFIXES = (archive.SUFFIX, ".toml")
+OPEN_FILTER = "Experiments (*.nnstudio *.toml);;nnstudio files (*.nnstudio);;Settings only (*.toml);;All files (*)"
+SAVE_FILTER = "nnstudio experiment (*.nnstudio);;Settings only, no weights or data (*.toml)"
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+class FileActions(QObject):
+    """The File menu's document actions for one window, and the document they act on."""
+
+    def __init__(self, window: MainWindow, settings: Settings, ask_before_discarding: bool = True) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.settings = settings
+        # A window built by a script or a test (the offscreen snapshot) never stops to ask.
+        self.ask_before_discarding = ask_before_discarding
+        self.path: str | None = None
+        self.dirty = False
+        self._opening: tuple[dict, str | None] | None = None  # (holder of the trainer being built, its path)
+        self._close_confirmed = False
+        self.session.trainer_changed.connect(self._on_trainer_changed)
+        self.session.state_changed.connect(self._on_state_changed)
+
+    # --- menus ------------------------------------------------------------------------------------
+
+    def build_file_menu(self, menu: QMenu, export_menu_builder: Callable[[QMenu], None]) -> None:
+        def add(text, slot, shortcut=None, tip=""):
+            action = QAction(text, self.window)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _checked=False: slot())  # not slot(checked): save(then=False)
+            menu.addAction(action)
+            return action
+
+        menu.setToolTipsVisible(True)
+        add("&New", self.new, "Ctrl+N", f"A new experiment (the {DEFAULT_PRESET} preset), untitled")
+        add("&Open…", self.open, "Ctrl+O", "Open an experiment file (.nnstudio, or settings only: .toml)")
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = menu.addMenu("Open E&xample")
+        self.examples_menu.setToolTipsVisible(True)
+        for path in shipped_examples():
+            action = self.examples_menu.addAction(path.stem)
+            action.setToolTip(str(path))
+            action.triggered.connect(lambda _=False, p=str(path): self.open_path(p, remember=False))
+        menu.addSeparator()
+        add("&Save", self.save, "Ctrl+S", "Save the experiment, its data, weights and history (.nnstudio)")
+        add("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file (.nnstudio; .toml keeps settings only)")
+        menu.addSeparator()
+        add("&Import CSV…", self.window.data_import.import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file")
+        export_menu_builder(menu.addMenu("&Export"))
+        self.file_menu = menu
+
+    def build_theme_menu(self, menu: QMenu) -> None:
+        themes = menu.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for name, text in THEMES.items():
+            action = themes.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(name == self.settings.theme())
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            self.theme_actions.addAction(action)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for number, path in enumerate(recent, start=1):
+            action = self.recent_menu.addAction(f"&{number % 10} {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not recent:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        self.recent_menu.addSeparator()
+        clear = self.recent_menu.addAction("&Clear Recent Files")
+        clear.setEnabled(bool(recent))
+        clear.triggered.connect(self.settings.clear_recent_files)
+
+    # --- starting and closing ---------------------------------------------------------------------
+
+    def start(self, experiment: Experiment, path: str | None) -> None:
+        """Open `path` if given (the whole run, for an .nnstudio file), else `experiment`, untitled."""
+        self.settings.restore_window(self.window, self.window.centralWidget())
+        if self.settings.theme() != "system":
+            apply_theme(self.settings.theme())
+        if path is not None:
+            try:
+                content = archive.read_experiment_file(path)
+            except NNStudioError as error:
+                self._warn("Cannot open the experiment", str(error))
+            else:
+                self._load(content.make_trainer, path, _opened_message(content, path))
+                return
+        self._load(lambda: Trainer(experiment), None, f"Opened {experiment.name}: ready to train (Space).")
+
+    def close_requested(self) -> bool:
+        """Whether the window may close now; with unsaved changes, ask first (Save closes after saving)."""
+        if not self._close_confirmed and self.dirty and self.ask_before_discarding:
+            answer = self._ask_unsaved()
+            if answer == CANCEL:
+                return False
+            if answer == SAVE:
+                self.save(then=self._close_after_saving)
+                return False
+        self.settings.set_last_experiment(self.path)
+        self.settings.save_window(self.window, self.window.centralWidget())
+        self.settings.sync()
+        return True
+
+    def _close_after_saving(self) -> None:
+        self._close_confirmed = True
+        QTimer.singleShot(0, self.window.close)
+
+    def confirm_then(self, action: Callable[[], None]) -> None:
+        """Run `action` (which replaces the work) once unsaved changes are saved or given up."""
+        if not self.dirty or not self.ask_before_discarding:
+            action()
+            return
+        answer = self._ask_unsaved()
+        if answer == DISCARD:
+            action()
+        elif answer == SAVE:
+            self.save(then=action)
+
+    # --- opening ----------------------------------------------------------------------------------
+
+    def new(self) -> None:
+        self.confirm_then(
+            lambda: self._load(
+                lambda: Trainer(preset(DEFAULT_PRESET)), None, f"New experiment: the {DEFAULT_PRESET} preset, untitled."
+            )
+        )
+
+    def open(self) -> None:
+        path = self._ask_open_path()
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, remember: bool = True) -> None:
+        """Check the file first (a bad one changes nothing), then ask about unsaved work, then open it."""
+        try:
+            content = archive.read_experiment_file(path)
+        except NNStudioError as error:
+            if not Path(path).exists():
+                self.settings.remove_recent_file(str(path))
+            self._warn("Cannot open the experiment", str(error))
+            return
+        self.confirm_then(
+            lambda: self._load(content.make_trainer, path if remember else None, _opened_message(content, path))
+        )
+
+    def open_preset(self, name: str) -> None:
+        try:
+            experiment = preset(name)
+        except NNStudioError as error:
+            self._warn("Cannot load the preset", str(error))
+            return
+        self.confirm_then(lambda: self._load(lambda: Trainer(experiment), None, f"Loaded the {name} preset."))
+
+    def _load(self, make: Callable[[], Trainer], path: str | None, message: str) -> None:
+        """Build the new trainer in the worker; the document changes when (and if) it arrives."""
+        holder: dict = {}
+
+        def build(_old: Trainer | None) -> Trainer:
+            holder["trainer"] = make()
+            return holder["trainer"]
+
+        self._opening = (holder, path)
+        self.session.change(build, message)
+
+    def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
+        if self._opening is not None and self._opening[0].get("trainer") is trainer:
+            self.path, self._opening = self._opening[1], None
+            self.dirty = False
+            if self.path is not None:
+                self.settings.add_recent_file(self.path)
+                self.settings.set_last_experiment(self.path)
+        else:
+            self.dirty = True
+        self.update_title(trainer.experiment.name)
+
+    def _on_state_changed(self, state: str) -> None:
+        if state == TRAINING and not self.dirty:
+            self.dirty = True
+            self.update_title()
+
+    def update_title(self, name: str | None = None) -> None:
+        shown = Path(self.path).name if self.path else (name or self.window.experiment.name)
+        self.window.setWindowTitle(f"nnstudio — {shown}[*]")
+        self.window.setWindowModified(self.dirty)
+
+    # --- saving -----------------------------------------------------------------------------------
+
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save to the open .nnstudio file; an untitled or settings-only (.toml) document asks where."""
+        if self.path and Path(self.path).suffix.lower() == archive.SUFFIX:
+            self.save_to(self.path, then)
+        else:
+            self.save_as(then)
+
+    def save_as(self, then: Callable[[], None] | None = None) -> None:
+        path = self._ask_save_path()
+        if path:
+            self.save_to(path, then)
+
+    def save_to(self, path: str, then: Callable[[], None] | None = None) -> None:
+        """Pause, copy the trainer's state in the worker, write it here; `then` runs after a good save."""
+        if Path(path).suffix.lower() not in EXPERIMENT_SUFFIXES:
+            path += archive.SUFFIX
+        if self.session.trainer is None:
+            return
+        self.session.pause()
+        self.session.use_trainer(archive.capture, lambda content: self._write(content, path, then))
+
+    def _write(self, content: archive.ExperimentFile, path: str, then: Callable[[], None] | None) -> None:
+        try:
+            archive.save(content, path)
+        except NNStudioError as error:
+            self._warn("Cannot save the experiment", f"{error}\n\nThe previous file, if any, is unchanged.")
+            return
+        if Path(path).suffix.lower() == ".toml":
+            self.window.status.showMessage(
+                f"Saved the settings to {path}. The weights, data and history are kept only in .nnstudio files.", 10000
+            )
+        else:
+            self.path, self.dirty = path, False
+            self.settings.add_recent_file(path)
+            self.settings.set_last_experiment(path)
+            self.update_title()
+            self.window.status.showMessage(f"Saved {path}.", 6000)
+        if then is not None:
+            then()
+
+    # --- preferences ------------------------------------------------------------------------------
+
+    def set_theme(self, theme: str) -> None:
+        self.settings.set_theme(theme)
+        apply_theme(theme)
+
+    # --- seams for tests: the dialogs -------------------------------------------------------------
+
+    def folder(self) -> str:
+        """Where file dialogs start: the open file's folder."""
+        return str(Path(self.path).parent) if self.path else ""
+
+    def _ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", self.folder(), OPEN_FILTER)
+        return path
+
+    def _ask_save_path(self) -> str:
+        stem = Path(self.path).stem if self.path else self.window.experiment.name
+        suggestion = str(Path(self.folder() or Path.cwd()) / f"{stem}{archive.SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment", suggestion, SAVE_FILTER)
+        return path
+
+    def _ask_unsaved(self) -> str:
+        return unsaved_changes_box(self.window, self._document_name()).exec_answer()
+
+    def _warn(self, title: str, message: str) -> None:
+        self.window.status.showMessage(message.splitlines()[0], 15000)
+        QMessageBox.warning(self.window, title, message)
+
+    def _document_name(self) -> str:
+        return Path(self.path).name if self.path else f"“{self.window.experiment.name}” (untitled)"
+
+
+class UnsavedChangesBox(QMessageBox):
+    """Save, Don't Save, or Cancel: asked before unsaved work is replaced or closed."""
+
+    def exec_answer(self) -> str:
+        self.exec()
+        clicked = self.clickedButton()
+        if clicked is self.button(QMessageBox.StandardButton.Save):
+            return SAVE
+        if clicked is self.button(QMessageBox.StandardButton.Discard):
+            return DISCARD
+        return CANCEL
+
+
+def unsaved_changes_box(parent: QWidget, document: str) -> UnsavedChangesBox:
+    box = UnsavedChangesBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved changes")
+    box.setText(f"<b>Save the changes to {document}?</b>")
+    box.setInformativeText(
+        "The settings, the trained weights or the loss history have changed since the experiment was "
+        "opened or last saved. Without saving, the changes are lost."
+    )
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+    )
+    box.button(QMessageBox.StandardButton.Discard).setText("Don't Save")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    return box
+
+
+def _opened_message(content: archive.ExperimentFile, path: str) -> str:
+    name = Path(path).name
+    if content.run is not None and content.run.progress.epoch > 0:
+        return f"Opened {name} at epoch {content.run.progress.epoch}: carry on training (Space)."
+    if content.run is None:
+        return f"Opened {name} (settings only): ready to train (Space)."
+    return f"Opened {name}: ready to train (Space)."
