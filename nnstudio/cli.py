@@ -18,14 +18,19 @@ from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("train", "gradcheck", "presets", "snapshot")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "bench")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: a path or an argument typed with a line break in it stays visible, escaped."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is a single line on stderr (and exit code 2)."""
 
     def error(self, message: str):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)} (see --help)\n")
 
 
 # --- building an experiment from options --------------------------------------------------------
@@ -34,11 +39,26 @@ class OneLineParser(argparse.ArgumentParser):
 def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", help="start from a built-in experiment (see `nnstudio presets`)")
-    source.add_argument("--experiment", metavar="FILE", help="start from an experiment file (.toml)")
+    source.add_argument("--experiment", metavar="FILE", help="start from an experiment file (.nnstudio or .toml)")
     parser.add_argument("--data", metavar="CSV", help="train on the first two columns of a CSV file (x, y)")
+    parser.add_argument(
+        "--label-column",
+        type=int,
+        metavar="N",
+        help="with --data: column N (1 = the first) holds class labels 0, 1, …: a classification file",
+    )
+    parser.add_argument(
+        "--input-columns",
+        metavar="A,B",
+        help="with --label-column: the two input columns (1 = the first; default 1,2)",
+    )
     parser.add_argument("--hidden", metavar="64,32|none", help="hidden layer widths; 'none' = one linear layer")
     parser.add_argument("--activation", metavar="NAME", help="activation of every hidden layer")
-    parser.add_argument("--loss", choices=("sse", "mse"))
+    parser.add_argument(
+        "--loss",
+        choices=("sse", "mse", "bce", "cross_entropy"),
+        help="sse/mse for numbers; bce for two classes, cross_entropy for three or more (default: what the data needs)",
+    )
     parser.add_argument("--optimizer", choices=("gd", "momentum", "adam"))
     parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
     parser.add_argument("--epochs", type=int, metavar="N")
@@ -68,12 +88,19 @@ def _parse_hidden(text: str) -> list[int]:
 
 def build_experiment(options: argparse.Namespace):
     """The preset or file the options name, with every other option applied on top."""
-    from nnstudio.core.experiment import Experiment, LayerSpec
+    from nnstudio.core.archive import read_experiment_file
+    from nnstudio.core.experiment import LayerSpec
     from nnstudio.core.presets import DEFAULT_PRESET, preset
 
-    experiment = Experiment.load(options.experiment) if options.experiment else preset(options.preset or DEFAULT_PRESET)
+    if options.experiment:
+        experiment = read_experiment_file(options.experiment).experiment
+    else:
+        experiment = preset(options.preset or DEFAULT_PRESET)
+    if options.data is None and (options.label_column is not None or options.input_columns is not None):
+        raise NNStudioError("--label-column and --input-columns describe a CSV file: give it with --data")
     if options.data is not None:
-        experiment = experiment.with_data(generator="csv", csv_path=options.data, subsample=None)
+        columns = _csv_columns(options)
+        experiment = experiment.with_data(generator="csv", csv_path=options.data, subsample=None, **columns)
     if options.standardize is not None:
         experiment = experiment.with_data(standardize=options.standardize)
     if options.test_fraction is not None:
@@ -99,6 +126,49 @@ def build_experiment(options: argparse.Namespace):
     return experiment.with_training(**{k: v for k, v in training_changes.items() if v is not None})
 
 
+def _csv_columns(options: argparse.Namespace) -> dict:
+    """DataSpec's classification settings for --data (columns count from 1 here, from 0 in the spec)."""
+    if options.label_column is None:
+        if options.input_columns is not None:
+            raise NNStudioError("--input-columns needs --label-column (the column of class labels)")
+        return {"classes": None, "csv_label_column": None, "csv_input_columns": None}
+    inputs = None
+    if options.input_columns is not None:
+        try:
+            inputs = tuple(int(part) for part in options.input_columns.split(","))
+        except ValueError:
+            inputs = ()
+        if len(inputs) != 2 or min(inputs) < 1:
+            raise NNStudioError(f"--input-columns must be two column numbers like 1,2, got {options.input_columns!r}")
+        inputs = (inputs[0] - 1, inputs[1] - 1)
+    if options.label_column < 1:
+        raise NNStudioError(f"--label-column counts from 1 (the first column), got {options.label_column}")
+    if options.label_column - 1 in (inputs or (0, 1)):
+        raise NNStudioError(f"--label-column {options.label_column} is also an input column: choose another")
+    return {"classes": None, "csv_label_column": options.label_column - 1, "csv_input_columns": inputs}
+
+
+def build_trainer(options: argparse.Namespace):
+    """The trainer for the options; a loss not given is chosen to fit the data (e.g. bce for two classes)."""
+    from nnstudio.core.classification import fit_to_data
+    from nnstudio.core.data import prepare
+    from nnstudio.core.trainer import Trainer
+
+    experiment = build_experiment(options)
+    points = _imported_points(options)
+    dataset = prepare(experiment.data, points)
+    return Trainer(fit_to_data(experiment, dataset, keep_loss=options.loss is not None), points, dataset)
+
+
+def _imported_points(options: argparse.Namespace):
+    """The points imported into an .nnstudio file (they travel inside it), unless --data names others."""
+    from nnstudio.core.archive import read_experiment_file
+
+    if not options.experiment or options.data is not None:
+        return None
+    return read_experiment_file(options.experiment).points
+
+
 # --- commands ----------------------------------------------------------------------------------
 
 
@@ -111,10 +181,10 @@ def _json_number(value: float | None) -> float | None:
 
 
 def command_train(options: argparse.Namespace) -> int:
-    from nnstudio.core.trainer import DIVERGED, Trainer
+    from nnstudio.core.trainer import DIVERGED
 
-    experiment = build_experiment(options)
-    trainer = Trainer(experiment)
+    trainer = build_trainer(options)
+    experiment = trainer.experiment
     final = None
     try:
         for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
@@ -147,6 +217,20 @@ def command_train(options: argparse.Namespace) -> int:
         f"({final.steps_per_second:,.0f} steps/s); train MSE {train_metrics.mse:.6g}"
         + (f", test MSE {test_metrics.mse:.6g}" if test_metrics is not None else "")
     )
+    if trainer.dataset.is_classification:  # accuracy instead of MSE; the regression keys stay, as null
+        summary.update(
+            loss=trainer.training.loss,
+            classes=trainer.dataset.n_classes,
+            train_accuracy=train_metrics.accuracy,
+            train_confusion=train_metrics.confusion.tolist(),
+        )
+        if test_metrics is not None:
+            summary.update(test_accuracy=test_metrics.accuracy, test_confusion=test_metrics.confusion.tolist())
+        text = (
+            f"{trainer.epoch} epochs on {trainer.backend.name} in {seconds:.3f} s "
+            f"({final.steps_per_second:,.0f} steps/s); train accuracy {100 * train_metrics.accuracy:.1f} %"
+            + (f", test accuracy {100 * test_metrics.accuracy:.1f} %" if test_metrics is not None else "")
+        )
     if final.status == DIVERGED:
         if options.json:
             _emit(options, summary, "")
@@ -159,9 +243,8 @@ def command_train(options: argparse.Namespace) -> int:
 
 def command_gradcheck(options: argparse.Namespace) -> int:
     from nnstudio.core.gradcheck import check_trainer
-    from nnstudio.core.trainer import Trainer
 
-    result = check_trainer(Trainer(build_experiment(options)))
+    result = check_trainer(build_trainer(options))
     if options.json:
         print(json.dumps(result.to_dict()))
         return EXIT_OK
@@ -203,8 +286,16 @@ def command_snapshot(options: argparse.Namespace) -> int:
     from nnstudio.gui.app import render_snapshot
 
     epochs, options.epochs = options.epochs, None if options.epochs == 0 else options.epochs
-    experiment = build_experiment(options)
+    experiment = build_trainer(options).experiment  # checked, with a loss that fits the data
     return render_snapshot(experiment, options.output, options.size, experiment.training.epochs if epochs != 0 else 0)
+
+
+def command_bench(options: argparse.Namespace) -> int:
+    from nnstudio.bench import format_report, progress_to_stderr, run
+
+    result = run(quick=options.quick, progress=None if options.json else progress_to_stderr)
+    print(json.dumps(result) if options.json else format_report(result), flush=True)
+    return EXIT_OK
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -231,6 +322,9 @@ def _command_parser() -> OneLineParser:
     _add_experiment_options(snapshot)
     snapshot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
     snapshot.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    bench = commands.add_parser("bench", help="measure training speed, the window's cost, start-up and memory")
+    bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    bench.add_argument("--quick", action="store_true", help="a much shorter run (a smoke test; figures are rough)")
     return parser
 
 
@@ -240,21 +334,24 @@ def _window_parser() -> OneLineParser:
         description="Open the nnstudio window. Commands: " + ", ".join(COMMANDS) + " (nnstudio COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
-    parser.add_argument("file", nargs="?", metavar="FILE", help="an experiment file to open")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="an experiment file to open (.nnstudio or .toml)")
     parser.add_argument("--preset", metavar="NAME", help="open a built-in experiment (default: sine)")
     return parser
 
 
 def command_window(options: argparse.Namespace) -> int:
-    from nnstudio.core.experiment import Experiment
+    from nnstudio.core.archive import read_experiment_file
     from nnstudio.core.presets import DEFAULT_PRESET, preset
 
     if options.file and options.preset:
         raise NNStudioError("give either an experiment FILE or --preset, not both")
-    experiment = Experiment.load(options.file) if options.file else preset(options.preset or DEFAULT_PRESET)
+    # A bad file is reported here, in one line, before any window opens.
+    experiment = (
+        read_experiment_file(options.file).experiment if options.file else preset(options.preset or DEFAULT_PRESET)
+    )
     from nnstudio.gui.app import run_app
 
-    return run_app(experiment, path=options.file)
+    return run_app(experiment, path=options.file, reopen_last=not options.file and not options.preset)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -267,14 +364,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "gradcheck": command_gradcheck,
                 "presets": command_presets,
                 "snapshot": command_snapshot,
+                "bench": command_bench,
             }[options.command]
         else:
             options = _window_parser().parse_args(argv)
             handler = command_window
         return handler(options)
     except NNStudioError as error:
-        print(f"nnstudio: error: {error}", file=sys.stderr)
+        print(f"nnstudio: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:  # the estimate in core.model.check_memory is rough: the last line of defence
+        print("nnstudio: error: out of memory: use fewer points or a smaller network", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl+C during a long gradient check, say (train reports its own)
+        print("nnstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `nnstudio train | head`
         sys.stderr.close()
         return EXIT_OK

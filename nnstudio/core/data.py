@@ -2,6 +2,12 @@
 
 `prepare()` turns a `DataSpec` into a `Dataset`: generate or read the points, keep a random
 subsample, split off a test set, and standardise (fitted on the training points only).
+
+Classification data (`DataSpec.task == "classification"`: a generator of
+`class_generators.CLASSIFICATION_GENERATORS`, or a CSV with a label column) has two inputs
+x₁, x₂ and integer class labels. Its `Dataset` keeps y as the class numbers 0 … K−1 in one
+float64 column (n, 1), never standardised (only x is), and predictions are drawn on a 2-D grid
+of GRID_SIDE × GRID_SIDE points for the decision-boundary map.
 """
 
 from __future__ import annotations
@@ -16,12 +22,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.files import read_file
 
 if TYPE_CHECKING:
     from nnstudio.core.experiment import DataSpec
 
+MAX_CSV_BYTES = 512 * 1024 * 1024  # ten million rows of numbers; beyond that a file is not points
+MAX_ABS_VALUE = 1e150  # a CSV value's square, the spread of millions of them, must stay a finite float
 GRID_POINTS = 256  # the fixed x grid every prediction curve is drawn on
+GRID_SIDE = 64  # a two-input dataset's prediction grid is GRID_SIDE × GRID_SIDE points...
+GRID_MARGIN = 0.1  # ...reaching this share of the data's range beyond the points on each side
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,14 @@ GENERATORS: dict[str, Generator] = {
 
 @dataclass(frozen=True)
 class Scaler:
-    """R's scale(): model units = (original − mean) / sd. Identity when not standardising."""
+    """R's scale(): model units = (original − mean) / sd. Identity when not standardising.
 
-    x_mean: float = 0.0
-    x_sd: float = 1.0
+    With two inputs (classification), x_mean and x_sd are tuples with one value per input
+    column, and y (the class labels) is never scaled.
+    """
+
+    x_mean: float | tuple[float, ...] = 0.0
+    x_sd: float | tuple[float, ...] = 1.0
     y_mean: float = 0.0
     y_sd: float = 1.0
 
@@ -58,6 +74,13 @@ class Scaler:
             return spread if spread > 0 else 1.0  # a constant column is only centred
 
         return cls(float(np.mean(x)), sd(x), float(np.mean(y)), sd(y))
+
+    @classmethod
+    def fit_inputs(cls, x: np.ndarray) -> Scaler:
+        """Each input column standardised on its own; the labels left alone (classification)."""
+        means = tuple(float(m) for m in np.mean(x, axis=0))
+        spreads = np.std(x, axis=0, ddof=1) if len(x) > 1 else np.zeros(x.shape[1])
+        return cls(means, tuple(float(s) if s > 0 else 1.0 for s in spreads))
 
     def x_to_model(self, x: np.ndarray) -> np.ndarray:
         return (x - self.x_mean) / self.x_sd
@@ -83,6 +106,10 @@ class Dataset:
     scaler: Scaler
     true_function: Callable[[np.ndarray], np.ndarray] | None
     x_grid_raw: np.ndarray  # (GRID_POINTS, inputs), across the range of all the points
+    # Classification only: how many classes (labels 0 … K−1), and the grid's (rows, columns):
+    # x_grid_raw then holds GRID_SIDE² points (x₁, x₂), row by row, x₂ constant along a row.
+    n_classes: int | None = None
+    grid_shape: tuple[int, int] | None = None
 
     @property
     def x_train(self) -> np.ndarray:
@@ -118,7 +145,22 @@ class Dataset:
 
     @property
     def n_outputs(self) -> int:
+        """The network's output width: y's columns; for classes, 1 for two (P(class 1)), else K."""
+        if self.n_classes is not None:
+            return 1 if self.n_classes == 2 else self.n_classes
         return self.y_train_raw.shape[1]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.n_classes is not None
+
+    @property
+    def grid_axes(self) -> tuple[np.ndarray, np.ndarray]:
+        """A two-input grid's x₁ values (its columns) and x₂ values (its rows), original units."""
+        if self.grid_shape is None:
+            raise ValueError("only a two-input dataset has a 2-D grid")
+        rows, columns = self.grid_shape
+        return self.x_grid_raw[:columns, 0].copy(), self.x_grid_raw[::columns, 1][:rows].copy()
 
 
 def generate(spec: DataSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -131,12 +173,26 @@ def generate(spec: DataSpec) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None) -> Dataset:
     """Generate (or take the given imported) points, subsample, split and standardise them."""
+    if spec.task == "classification":
+        return _prepare_classes(spec, points)
     if points is None:
         if spec.generator == "csv":
             points = load_csv(spec.csv_path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
         else:
             points = generate(spec)
     x, y = (np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in points)
+    x, y, train, test = _subsample_and_split(spec, x, y)
+    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    low, high = float(x.min()), float(x.max())
+    if spec.generator != "csv":
+        low, high = min(low, spec.x_min), max(high, spec.x_max)
+    grid = np.linspace(low, high, GRID_POINTS).reshape(-1, 1)
+    true = None if spec.generator == "csv" else GENERATORS[spec.generator].true_function
+    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid)
+
+
+def _subsample_and_split(spec: DataSpec, x: np.ndarray, y: np.ndarray):
+    """Keep the random subsample, then split: (x, y, train rows, test rows), from seeded streams."""
     if spec.subsample is not None:
         if spec.subsample > len(x):
             raise NNStudioError(f"cannot keep {spec.subsample} of only {len(x)} points (data.subsample)")
@@ -147,13 +203,65 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
         raise NNStudioError(f"only {len(x) - n_test} training points would be left: use a smaller test fraction")
     order = np.random.default_rng([spec.seed, 2]).permutation(len(x))
     test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
-    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
-    low, high = float(x.min()), float(x.max())
-    if spec.generator != "csv":
-        low, high = min(low, spec.x_min), max(high, spec.x_max)
-    grid = np.linspace(low, high, GRID_POINTS).reshape(-1, 1)
-    true = None if spec.generator == "csv" else GENERATORS[spec.generator].true_function
-    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid)
+    return x, y, train, test
+
+
+def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None) -> Dataset:
+    """Two inputs and class labels: generated, read from a labelled CSV, or given (imported)."""
+    if points is None:
+        if spec.generator == "csv":
+            points = load_labelled_csv(spec.csv_path, spec.input_columns, spec.csv_label_column, spec.csv_header)
+        else:
+            generator = CLASSIFICATION_GENERATORS[spec.generator]
+            classes = generator.fixed_classes or spec.classes or 2
+            points = generate_classes(spec.generator, spec.n_points, classes, spec.noise_sd, spec.seed)
+    x = np.asarray(points[0], dtype=np.float64).reshape(len(points[0]), -1)
+    y = np.asarray(points[1], dtype=np.float64).reshape(-1, 1)
+    if x.shape[1] != 2 or len(y) != len(x):
+        raise NNStudioError(
+            f"classification data needs two inputs and one label per point, got x {x.shape}, y {y.shape}"
+        )
+    if spec.generator == "csv":
+        n_classes = _check_labels(y[:, 0])
+    else:
+        n_classes = CLASSIFICATION_GENERATORS[spec.generator].fixed_classes or spec.classes or 2
+    x, y, train, test = _subsample_and_split(spec, x, y)
+    missing = sorted(set(range(n_classes)) - set(y[train, 0].astype(int)))
+    if missing:
+        raise NNStudioError(
+            f"the training points include no point of class {missing[0]}: "
+            "use more points, a smaller test fraction or a larger subsample"
+        )
+    scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
+    grid, shape = _grid_2d(x)
+    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape)
+
+
+def _check_labels(labels: np.ndarray) -> int:
+    """The number of classes K of given labels, which must be whole numbers 0 … K−1, each used."""
+    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)) or np.any(labels < 0):
+        raise NNStudioError("class labels must be whole numbers 0, 1, 2, …")
+    present = sorted({int(label) for label in labels})
+    if len(present) < 2:
+        raise NNStudioError(f"every label is {present[0]}: a classifier needs at least 2 classes")
+    if present[-1] >= MAX_CLASSES:
+        raise NNStudioError(f"class {present[-1]} is too large: labels go from 0 to at most {MAX_CLASSES - 1}")
+    missing = sorted(set(range(present[-1] + 1)) - set(present))
+    if missing:
+        raise NNStudioError(
+            f"no point has class {missing[0]}: the labels must be 0 to {present[-1]}, each used at least once"
+        )
+    return present[-1] + 1
+
+
+def _grid_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """GRID_SIDE² points over the points' range plus a margin, row by row (x₂ fixed along a row)."""
+    low, high = x.min(axis=0), x.max(axis=0)
+    margin = np.maximum(GRID_MARGIN * (high - low), 0.5)
+    x1 = np.linspace(low[0] - margin[0], high[0] + margin[0], GRID_SIDE)
+    x2 = np.linspace(low[1] - margin[1], high[1] + margin[1], GRID_SIDE)
+    grid_x1, grid_x2 = np.meshgrid(x1, x2)  # grid_x1[i, j] = x1[j], grid_x2[i, j] = x2[i]
+    return np.column_stack([grid_x1.ravel(), grid_x2.ravel()]), (GRID_SIDE, GRID_SIDE)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -164,25 +272,68 @@ def load_csv(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read two numeric columns from a CSV file; every problem names its line and column."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise NNStudioError(f"{path.name}, line {line}: not UTF-8 text (save the file as UTF-8 CSV)") from None
+    text = _read_text(path)
     try:
         return parse_csv(text, x_column, y_column, header)
     except NNStudioError as error:
         raise NNStudioError(f"{path.name}, {error}") from None
 
 
+def load_labelled_csv(
+    path: str | os.PathLike, input_columns: tuple[int, int] = (0, 1), label_column: int = 2, header: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read two input columns and a class-label column; every problem names its line and column."""
+    path = Path(path)
+    text = _read_text(path)
+    try:
+        return parse_labelled_csv(text, input_columns, label_column, header)
+    except NNStudioError as error:
+        raise NNStudioError(f"{path.name}, {error}") from None
+
+
+def _read_text(path: Path) -> str:
+    raw = read_file(path, MAX_CSV_BYTES, "a CSV file of points")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise NNStudioError(f"{path.name}, line {line}: not UTF-8 text (save the file as UTF-8 CSV)") from None
+
+
 def parse_csv(
     text: str, x_column: int = 0, y_column: int = 1, header: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse CSV text (comma, semicolon or tab separated) into x and y arrays."""
+    _, values = _parse_columns(text, (x_column, y_column), header)
+    return values[:, 0].copy(), values[:, 1].copy()
+
+
+def parse_labelled_csv(
+    text: str, input_columns: tuple[int, int] = (0, 1), label_column: int = 2, header: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parse CSV text into inputs x (n, 2) and class labels (n,) that are whole numbers 0 … K−1."""
+    lines, values = _parse_columns(text, (*input_columns, label_column), header, label_column=label_column)
+    labels = values[:, 2]
+    column = label_column + 1
+    present = sorted({int(label) for label in labels})
+    if len(present) < 2:
+        raise NNStudioError(
+            f"lines {lines[0]}–{lines[-1]}, column {column}: every label is {present[0]}: "
+            "a classifier needs at least 2 classes"
+        )
+    missing = sorted(set(range(present[-1] + 1)) - set(present))
+    if missing:
+        raise NNStudioError(
+            f"column {column}: no point has class {missing[0]}: "
+            f"the labels must be 0 to {present[-1]}, each used at least once"
+        )
+    return values[:, :2].copy(), labels.copy()
+
+
+def _parse_columns(
+    text: str, columns: tuple[int, ...], header: bool | None = None, label_column: int | None = None
+) -> tuple[list[int], np.ndarray]:
+    """The line numbers and the values of `columns` of each data row; `label_column` must hold classes."""
     if "\x00" in text:
         raise NNStudioError("line 1: this is a binary file, not CSV text")
     rows = [(number, row) for number, row in _csv_rows(text) if any(cell.strip() for cell in row)]
@@ -196,24 +347,45 @@ def parse_csv(
     if len(rows) < 2:  # the line after the last one read is where another row was needed
         raise NNStudioError(f"line {last_line + 1}: at least 2 rows of numbers are needed")
     width = len(rows[0][1])
-    needed = max(x_column, y_column) + 1
+    needed = max(columns) + 1
     if width < needed:
         raise NNStudioError(f"line {rows[0][0]}: column {needed} was asked for but the row has only {width} column(s)")
-    x = np.empty(len(rows))
-    y = np.empty(len(rows))
+    values = np.empty((len(rows), len(columns)))
     for i, (number, row) in enumerate(rows):
         if len(row) != width:
             raise NNStudioError(f"line {number}: {len(row)} columns, but the first row has {width}")
-        for column, target in ((x_column, x), (y_column, y)):
+        for j, column in enumerate(columns):
             cell = row[column].strip()
+            if column == label_column:
+                values[i, j] = _class_label(cell, number, column)
+                continue
             try:
                 value = float(cell)
             except ValueError:
                 raise NNStudioError(f"line {number}, column {column + 1}: {cell!r} is not a number") from None
             if not np.isfinite(value):
                 raise NNStudioError(f"line {number}, column {column + 1}: {cell!r} is not a finite number")
-            target[i] = value
-    return x, y
+            if abs(value) > MAX_ABS_VALUE:
+                raise NNStudioError(
+                    f"line {number}, column {column + 1}: {cell!r} is too large: "
+                    f"values must lie within ±{MAX_ABS_VALUE:g} (their squares must stay finite)"
+                )
+            values[i, j] = value
+    return [number for number, _ in rows], values
+
+
+def _class_label(cell: str, line: int, column: int) -> int:
+    """A label cell as a class number 0 … MAX_CLASSES−1 ("1" and "1.0" are both class 1)."""
+    where = f"line {line}, column {column + 1}"
+    try:
+        value = float(cell)
+    except ValueError:
+        raise NNStudioError(f"{where}: {cell!r} is not a class label (a whole number 0, 1, 2, …)") from None
+    if not np.isfinite(value) or value != round(value) or value < 0:
+        raise NNStudioError(f"{where}: {cell!r} is not a class label (a whole number 0, 1, 2, …)")
+    if value >= MAX_CLASSES:
+        raise NNStudioError(f"{where}: class {cell} is too large: labels go from 0 to at most {MAX_CLASSES - 1}")
+    return int(value)
 
 
 def _csv_rows(text: str):

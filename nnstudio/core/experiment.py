@@ -17,8 +17,10 @@ from typing import Any
 
 import tomli_w
 
+from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.data import GENERATORS
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.files import read_file
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
 
@@ -37,6 +39,9 @@ MAX_POINTS = 10_000_000
 MAX_UNITS = 4096
 MAX_LAYERS = 16
 MAX_EPOCHS = 10_000_000
+# An experiment file is a few hundred bytes. The limit matters: tomllib needs memory quadratic in
+# the length of a dotted key (a.a.a… = 1), so 100 kB of one would take tens of gigabytes.
+MAX_FILE_BYTES = 16 * 1024
 
 
 def _fail(section: str, name: str, requirement: str, value: Any) -> None:
@@ -76,7 +81,7 @@ def _check_choice(section: str, name: str, value: Any, choices) -> None:
 class DataSpec:
     """Where the points come from and how they are prepared before training."""
 
-    generator: str = "sine"  # a name from data.GENERATORS, or "csv"
+    generator: str = "sine"  # a name from data.GENERATORS or class_generators.CLASSIFICATION_GENERATORS, or "csv"
     n_points: int = 100
     x_min: float = -5.0
     x_max: float = 5.0
@@ -89,10 +94,32 @@ class DataSpec:
     csv_x_column: int = 0
     csv_y_column: int = 1
     csv_header: bool | None = None  # None: detect a header line
+    # Classification. A generator of CLASSIFICATION_GENERATORS makes two inputs and class labels
+    # (x_min and x_max are not used); `classes` is how many, for those that let you choose (spiral,
+    # gaussians; None: 2). A CSV holds classes when `csv_label_column` is set: its inputs are then
+    # `csv_input_columns` (None: the first two columns). Columns count from 0.
+    classes: int | None = None
+    csv_label_column: int | None = None
+    csv_input_columns: tuple[int, int] | None = None
+
+    @property
+    def task(self) -> str:
+        """Either "classification" (class labels to predict) or "regression" (numbers to fit)."""
+        labelled_csv = self.generator == "csv" and self.csv_label_column is not None
+        if self.generator in CLASSIFICATION_GENERATORS or labelled_csv:
+            return "classification"
+        return "regression"
+
+    @property
+    def input_columns(self) -> tuple[int, int]:
+        """The CSV columns of the two inputs x₁, x₂ of a labelled (classification) file."""
+        return self.csv_input_columns if self.csv_input_columns is not None else (0, 1)
 
     def __post_init__(self) -> None:
         s = "data"
-        _check_choice(s, "generator", self.generator, [*GENERATORS, "csv"])
+        if isinstance(self.csv_input_columns, list):  # TOML has arrays, not tuples
+            object.__setattr__(self, "csv_input_columns", tuple(self.csv_input_columns))
+        _check_choice(s, "generator", self.generator, [*GENERATORS, *CLASSIFICATION_GENERATORS, "csv"])
         _check_int(s, "n_points", self.n_points, 2, MAX_POINTS)
         _check_float(s, "x_min", self.x_min, -1e6, 1e6)
         _check_float(s, "x_max", self.x_max, -1e6, 1e6)
@@ -114,6 +141,39 @@ class DataSpec:
             raise NNStudioError("data.csv_x_column and data.csv_y_column must be different columns")
         if self.csv_header is not None:
             _check_bool(s, "csv_header", self.csv_header)
+        self._check_classification()
+
+    def _check_classification(self) -> None:
+        s = "data"
+        if self.classes is not None:
+            _check_int(s, "classes", self.classes, 2, MAX_CLASSES)
+            if self.generator not in CLASSIFICATION_GENERATORS:
+                raise NNStudioError(
+                    "data.classes is only for the generators that let you choose it "
+                    f"(spiral, gaussians), not for {self.generator!r}"
+                )
+            fixed = CLASSIFICATION_GENERATORS[self.generator].fixed_classes
+            if fixed is not None and self.classes != fixed:
+                raise NNStudioError(
+                    f"data.classes must be {fixed} for the {self.generator} generator, got {self.classes}"
+                )
+        if self.csv_label_column is not None:
+            _check_int(s, "csv_label_column", self.csv_label_column, 0, 10_000)
+        if self.csv_input_columns is not None:
+            columns = self.csv_input_columns
+            if not isinstance(columns, tuple) or len(columns) != 2:
+                _fail(s, "csv_input_columns", "two column numbers, e.g. [0, 1]", columns)
+            for column in columns:
+                _check_int(s, "csv_input_columns", column, 0, 10_000)
+            if columns[0] == columns[1]:
+                raise NNStudioError("data.csv_input_columns must be two different columns")
+            if self.csv_label_column is None:
+                raise NNStudioError("data.csv_input_columns is used only with data.csv_label_column (a labelled CSV)")
+        if self.csv_label_column is not None and self.csv_label_column in self.input_columns:
+            raise NNStudioError(
+                f"data.csv_label_column ({self.csv_label_column}) must not be one of the input columns "
+                f"{list(self.input_columns)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -272,10 +332,16 @@ class Experiment:
 
     @classmethod
     def from_toml(cls, text: str) -> Experiment:
+        if len(text) > MAX_FILE_BYTES:
+            raise NNStudioError(
+                f"the experiment is {len(text) / 1024:.0f} kB of text; an experiment file is a few hundred bytes"
+            )
         try:
             tree = tomllib.loads(text)
         except ValueError as error:  # TOMLDecodeError, or a number too long for Python's int()
             raise NNStudioError(f"the experiment file is not valid TOML: {error}") from None
+        except RecursionError:  # tomllib parses nested arrays and tables recursively
+            raise NNStudioError("the experiment file nests its values too deeply to be an experiment") from None
         return cls.from_dict(tree)
 
     def save(self, path: str | os.PathLike) -> None:
@@ -284,10 +350,7 @@ class Experiment:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Experiment:
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
+        raw = read_file(path, MAX_FILE_BYTES, "an experiment file")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -310,10 +373,14 @@ def write_atomically(path: Path, content: bytes) -> None:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp makes the file private (0600): keep the old file's permissions, or the usual 0644
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.is_file() else 0o644)
         os.replace(temporary, path)
-    except OSError as error:
+    except BaseException as error:  # even an interrupt leaves no temporary file behind
         Path(temporary).unlink(missing_ok=True)
-        raise NNStudioError(f"cannot write {path}: {error.strerror or error}") from None
+        if isinstance(error, OSError):
+            raise NNStudioError(f"cannot write {path}: {error.strerror or error}") from None
+        raise
 
 
 def _section(tree: dict[str, Any], name: str) -> dict[str, Any]:
@@ -326,7 +393,8 @@ def _section(tree: dict[str, Any], name: str) -> dict[str, Any]:
 def _reject_unknown(section: str, table: dict[str, Any], known: set[str]) -> None:
     unknown = sorted(set(table) - known)
     if unknown:
-        raise NNStudioError(f"unknown setting {section}.{unknown[0]} (known: {', '.join(sorted(known))})")
+        name = unknown[0] if unknown[0].isidentifier() else repr(unknown[0])  # a key may hold a line break
+        raise NNStudioError(f"unknown setting {section}.{name} (known: {', '.join(sorted(known))})")
 
 
 def _drop_none(value: Any) -> Any:

@@ -61,6 +61,33 @@ class LossHistory:
         """Forget every epoch after `last_epoch` (rewinding)."""
         self._size = int(np.searchsorted(self.epochs, last_epoch, side="right"))
 
+    # Files (core/archive.py) read and write every per-epoch array by name, whatever arrays there are.
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Copies of the records, one array per kind: epochs, train, test (and any added later)."""
+        return {name.lstrip("_"): value[: self._size].copy() for name, value in self._columns().items()}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LossHistory:
+        """The history `to_arrays()` described; a kind the arrays lack is NaN (a file from before it existed)."""
+        history = cls()
+        size = len(arrays["epochs"])
+        for name, empty in history._columns().items():
+            column = np.full(max(size, 1), np.nan, dtype=empty.dtype) if empty.dtype.kind == "f" else None
+            given = arrays.get(name.lstrip("_"))
+            if given is None and column is None:
+                raise KeyError(name.lstrip("_"))
+            if given is not None:
+                column = np.array(given, dtype=empty.dtype).reshape(-1)
+                if len(column) != size:
+                    raise ValueError(f"{name.lstrip('_')} has {len(column)} values, epochs has {size}")
+            setattr(history, name, np.resize(column, max(size, len(empty))))
+        history._size = size
+        return history
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        return {name: value for name, value in vars(self).items() if isinstance(value, np.ndarray)}
+
 
 class StateHistory:
     """Weights and optimiser state at every `stride`-th epoch, within a byte budget."""

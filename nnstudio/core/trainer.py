@@ -18,12 +18,18 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnstudio.core.backends.base import Backend, TrainingState, create_backend
+from nnstudio.core.classification import (
+    ClassificationMetrics,
+    check_task,
+    class_probabilities,
+    classification_metrics,
+)
 from nnstudio.core.data import Dataset, prepare
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import Experiment
 from nnstudio.core.history import LossHistory, StateHistory
 from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import dense_layers, initial_parameters, parameter_count
+from nnstudio.core.model import check_memory, dense_layers, initial_parameters, parameter_count
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
 
@@ -41,6 +47,19 @@ class _Checkpoint:
     epoch_loss: float
     epoch_test_loss: float
     epoch_order: np.ndarray | None
+    diverged_message: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A run's counters between two steps: what a saved run needs besides weights and histories."""
+
+    epoch: int  # completed epochs
+    step_count: int  # optimiser steps so far
+    batch_in_epoch: int  # mini-batches done in the current epoch
+    last_step_loss: float
+    epoch_loss: float  # the current epoch's loss so far (its batches' weighted sum)
+    epoch_test_loss: float  # the test loss measured when the current epoch began
     diverged_message: str
 
 
@@ -67,13 +86,13 @@ class Snapshot:
     new_train_loss: np.ndarray  # ...their training loss (model units, as the tutorial logs it)
     new_test_loss: np.ndarray  # ...and test loss (NaN without a test set)
     last_step_loss: float  # the loss of the most recent step's batch
-    prediction: np.ndarray  # the model's output on dataset.x_grid_raw, original units
+    prediction: np.ndarray  # the model's output on dataset.x_grid_raw, original units; for classes (G, K) probabilities
     steps_per_second: float
     status: str  # TRAINING while running; then FINISHED, STOPPED, DIVERGED or TARGET_REACHED
     message: str = ""
     log_entries: tuple[tuple[int, float], ...] = ()  # (epoch, loss) every `log_every` epochs
-    train_metrics: Metrics | None = None
-    test_metrics: Metrics | None = None
+    train_metrics: Metrics | ClassificationMetrics | None = None  # ClassificationMetrics for classes
+    test_metrics: Metrics | ClassificationMetrics | None = None
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     backend: str = ""
     full_history: bool = False  # new_* hold the whole history: the window replaces, not appends
@@ -109,8 +128,11 @@ class Trainer:
         dataset: Dataset | None = None,
     ) -> None:
         self.experiment = experiment
+        self.points = points  # imported (x, y) before subsample and split, kept so that they travel with the run
         self.dataset = dataset if dataset is not None else prepare(experiment.data, points)
+        check_task(experiment, self.dataset)  # e.g. bce on numbers, or mse on classes: say so now
         self.layers = dense_layers(experiment.model, self.dataset.n_inputs, self.dataset.n_outputs)
+        check_memory(self.layers, max(self.dataset.n_train, self.dataset.n_test))  # refuse, don't crash
         self._stop_requested = False
         self.backend: Backend = self._create_backend(experiment.training.backend, self._initial_state())
         self._begin_run()
@@ -176,6 +198,7 @@ class Trainer:
         A new optimiser starts with empty memory; a new seed means new initial weights.
         """
         old = self.training
+        check_task(self.experiment.with_training(**changes), self.dataset)  # before anything changes
         self.experiment = self.experiment.with_training(**changes)
         if self.training.seed != old.seed:
             self.new_weights(self.training.seed)
@@ -209,6 +232,42 @@ class Trainer:
         self._reported = min(self._reported, len(self.loss_history))
         self._checkpoints.clear()
         return recorded_epoch
+
+    def progress(self) -> Progress:
+        """Where the run stands between two steps (with `backend.state()` and the histories: a saved run)."""
+        return Progress(
+            self.epoch,
+            self.step_count,
+            self.batch_in_epoch,
+            self.last_step_loss,
+            self._epoch_loss,
+            self._epoch_test_loss,
+            self.diverged_message,
+        )
+
+    def restore(
+        self, state: TrainingState, progress: Progress, loss_history: LossHistory, state_history: StateHistory
+    ) -> None:
+        """Continue a saved run exactly: weights, optimiser memory, counters and histories (see core/archive.py).
+
+        The epoch's mini-batch order is drawn again from (seed, epoch), so a run saved mid-epoch
+        goes on with the very batches it would have had.
+        """
+        self.backend.load_state(state)
+        self.epoch, self.step_count, self.batch_in_epoch = progress.epoch, progress.step_count, progress.batch_in_epoch
+        self.last_step_loss = progress.last_step_loss
+        self._epoch_loss, self._epoch_test_loss = progress.epoch_loss, progress.epoch_test_loss
+        self._epoch_order = None
+        self.diverged_message = progress.diverged_message
+        self.loss_history, self.state_history = loss_history, state_history
+        every = self.training.log_every  # the log lines of the epochs so far, for the next snapshot
+        self._log_entries = [
+            (int(e), float(loss))
+            for e, loss in zip(loss_history.epochs, loss_history.train, strict=True)
+            if e % every == 0
+        ]
+        self._reported = 0
+        self._checkpoints.clear()
 
     def push_checkpoint(self) -> None:
         """Remember this moment exactly, so that `undo()` can come back to it (before manual steps)."""
@@ -317,12 +376,24 @@ class Trainer:
     # --- what the window shows ------------------------------------------------------------------
 
     def prediction_on_grid(self) -> np.ndarray:
+        """The prediction on the dataset's grid: (G, outputs) in original units; for classes (G, K) probabilities."""
+        if self.dataset.is_classification:
+            return self.class_probabilities(self.dataset.x_grid)
         scaler = self.dataset.scaler
         return scaler.y_from_model(self.backend.predict(self.dataset.x_grid))
 
-    def metrics(self) -> tuple[Metrics | None, Metrics | None]:
-        """(train, test) fit quality in original units; test is None without a test set."""
+    def class_probabilities(self, x: np.ndarray) -> np.ndarray:
+        """P(class k | x) for each row of x (model units): (n, K), rows summing to 1 (classification)."""
+        return class_probabilities(self.backend.predict(x), self.training.loss)
+
+    def metrics(self) -> tuple[Metrics | ClassificationMetrics | None, Metrics | ClassificationMetrics | None]:
+        """(train, test) fit quality in original units (accuracy for classes); test is None without a test set."""
         data, scaler = self.dataset, self.dataset.scaler
+        if data.is_classification:
+            k = data.n_classes
+            train = classification_metrics(self.class_probabilities(data.x_train), data.y_train_raw, k)
+            test = classification_metrics(self.class_probabilities(data.x_test), data.y_test_raw, k)
+            return train, test
         train = fit_metrics(scaler.y_from_model(self.backend.predict(data.x_train)), data.y_train_raw)
         test = None
         if data.n_test:

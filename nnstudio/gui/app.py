@@ -26,14 +26,22 @@ def create_application(offscreen: bool = False):
     return app
 
 
-def run_app(experiment: Experiment, path: str | None = None) -> int:
-    """Open the window on `experiment` and run until it is closed."""
+def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool = False) -> int:
+    """Open the window on the file `path` (or `experiment`), and run until it is closed.
+
+    With `reopen_last`, the experiment file open when the app last closed is opened instead, if it is still there.
+    """
     app = create_application()
     from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.settings import Settings
 
-    window = MainWindow(experiment, path)
+    settings = Settings.for_user()
+    if reopen_last and path is None:
+        path = settings.experiment_to_reopen()
+    window = MainWindow(experiment, path, settings)
     app.aboutToQuit.connect(window.session.shutdown)
     window.show()
+    window.lessons.offer_on_first_start()
     return app.exec()
 
 

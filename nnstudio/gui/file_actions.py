@@ -181,6 +181,10 @@ class FileActions(QObject):
             lambda: self._load(content.make_trainer, path if remember else None, _opened_message(content, path))
         )
 
+    def open_experiment(self, experiment: Experiment, message: str) -> None:
+        """Load `experiment` as new, untitled work (asking first about unsaved changes)."""
+        self.confirm_then(lambda: self._load(lambda: Trainer(experiment), None, message))
+
     def open_preset(self, name: str) -> None:
         try:
             experiment = preset(name)

@@ -12,21 +12,38 @@ from dataclasses import fields, replace
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
 from nnstudio import __version__
+from nnstudio.core.archive import points_to_keep
 from nnstudio.core.backends.base import torch_available
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.classification import describe_change, fit_to_data
+from nnstudio.core.data import Dataset, prepare
 from nnstudio.core.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
-from nnstudio.core.presets import preset
 from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.gui.data_import import DataImport
+from nnstudio.gui.export_actions import ExportActions
+from nnstudio.gui.file_actions import FileActions
 from nnstudio.gui.instruments import install_instruments
+from nnstudio.gui.lessons import install as install_lessons
+from nnstudio.gui.pacing import RedrawPacer
 from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel
 from nnstudio.gui.panels.model_panel import ModelPanel
 from nnstudio.gui.panels.training_panel import TrainingPanel
+from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
 from nnstudio.gui.plots.fit_plot import FitPlot
 from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.settings import Settings
 from nnstudio.gui.status_bar import TrainingStatusBar
 from nnstudio.gui.training_controls import TrainingControls
 from nnstudio.gui.worker import TrainingSession
@@ -41,16 +58,20 @@ class MainWindow(QMainWindow):
 
     frame_ready = Signal(object)  # Snapshot, with parameters, once per redraw
 
-    def __init__(self, experiment: Experiment, path: str | None = None) -> None:
+    def __init__(self, experiment: Experiment, path: str | None = None, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(f"nnstudio — {experiment.name}")
         self.resize(1400, 900)
         self.experiment = experiment  # what the panels show; the trainer's copy is the truth
-        self.path = path
+        # The app passes the user's settings; a window built by a script or a test keeps them in memory
+        # and closes or replaces its work without asking.
+        self.settings = settings or Settings()
+        self._interactive = settings is not None
         self.speed: float | None = None  # steps per second, None = full speed
         self.stop_below: float | None = None
 
         self.session = TrainingSession(self)
+        self._shown_dataset: Dataset | None = None
         self.controls = TrainingControls(self)
         self._build_plots()
         self._build_panels()
@@ -61,26 +82,32 @@ class MainWindow(QMainWindow):
         self._connect()
         self.instrument_docks: list[QDockWidget] = []
         install_instruments(self)
+        self.lessons = install_lessons(self)
 
         self._pending_loss: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_log: list[str] = []
         self._clear_loss = False
         self._latest: Snapshot | None = None
+        self._pacer = RedrawPacer(fastest_hz=REDRAW_HZ)  # fewer frames where drawing would slow training
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(1000 // REDRAW_HZ)
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start()
 
         self.controls.show_state("idle")
-        self.session.load(experiment, message=f"Opened {experiment.name}: ready to train (Space).")
+        self.file_actions.start(experiment, path)  # the file's whole run, or the experiment untitled
 
     # --- building ---------------------------------------------------------------------------------
 
     def _build_plots(self) -> None:
         self.fit_plot = FitPlot()
+        self.boundary_plot = DecisionBoundaryPlot()  # replaces the fit plot when the data has two inputs
+        self.prediction_plots = QStackedWidget()
+        self.prediction_plots.addWidget(self.fit_plot)
+        self.prediction_plots.addWidget(self.boundary_plot)
         self.loss_plot = LossPlot()
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.fit_plot)
+        splitter.addWidget(self.prediction_plots)
         splitter.addWidget(self.loss_plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -129,22 +156,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction(
-            self._action("&Open Experiment…", self.open_experiment, "Ctrl+O", "Open an experiment file (.toml)")
-        )
-        file_menu.addAction(
-            self._action(
-                "Save Experiment &As…",
-                self.save_experiment_as,
-                "Ctrl+Shift+S",
-                "Save the data, model and training settings to a .toml file",
-            )
-        )
-        file_menu.addAction(
-            self._action(
-                "&Import CSV…", self.data_panel.import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file"
-            )
-        )
+        self.data_import = DataImport(self)
+        self.file_actions = FileActions(self, self.settings, ask_before_discarding=self._interactive)
+        self.export_actions = ExportActions(self)
+        self.file_actions.build_file_menu(file_menu, self.export_actions.build_menu)
         file_menu.addAction(
             self._action(
                 "Save &Screenshot…", self.save_screenshot, "Ctrl+Shift+P", "Save a PNG picture of the whole window"
@@ -160,6 +175,8 @@ class MainWindow(QMainWindow):
             self._action("&Copy Log", self.log_panel.copy_all, "Ctrl+Shift+C", "Copy every log line to the clipboard")
         )
         edit_menu.addAction(self._action("C&lear Log", self.log_panel.clear, None, "Empty the log panel"))
+        edit_menu.addSeparator()
+        self.data_import.build_edit_actions(edit_menu)
 
         view_menu = bar.addMenu("&View")
         for dock in (self.data_dock, self.model_dock, self.training_dock, self.log_dock):
@@ -169,6 +186,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self.instruments_menu = view_menu.addMenu("&Instruments")
         self.instruments_menu.setToolTipsVisible(True)
+        self.file_actions.build_theme_menu(view_menu)
         view_menu.addSeparator()
         self.view_menu = view_menu
         self.log_scale_action = self._action(
@@ -202,6 +220,7 @@ class MainWindow(QMainWindow):
             backend_menu.addAction(action)
 
         help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu
         help_menu.addAction(
             self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "List every keyboard shortcut")
         )
@@ -220,6 +239,7 @@ class MainWindow(QMainWindow):
         self.controls.reset_requested.connect(self.reset)
         self.controls.new_weights_requested.connect(self.new_weights)
         self.data_panel.spec_changed.connect(self._on_data_changed)
+        self.data_panel.import_requested.connect(self.data_import.import_csv)
         self.model_panel.spec_changed.connect(self._on_model_changed)
         self.model_panel.preset_chosen.connect(self.load_preset)
         self.training_panel.spec_changed.connect(self._on_training_changed)
@@ -273,17 +293,24 @@ class MainWindow(QMainWindow):
     # --- changes from the panels ------------------------------------------------------------------
 
     def _on_data_changed(self, spec: DataSpec) -> None:
+        self.use_data(spec)
+
+    def use_data(self, spec: DataSpec, points=None, message: str = "New data: the model was re-initialised.") -> None:
+        """Train on new data; imported points are given, or kept while the spec names the same source."""
         fallback = self.experiment
         self.session.change(
-            lambda t: Trainer(replace(t.experiment if t else fallback, data=spec)),
-            "New data: the model was re-initialised.",
+            lambda t: _trainer_for_data(
+                replace(t.experiment if t else fallback, data=spec),
+                points if points is not None else points_to_keep(t, spec),
+            ),
+            message,
         )
 
     def _on_model_changed(self, spec: ModelSpec) -> None:
         fallback = self.experiment
         self.session.change(
             lambda t: (
-                Trainer(replace(t.experiment, model=spec), dataset=t.dataset)
+                Trainer(replace(t.experiment, model=spec), t.points, t.dataset)
                 if t
                 else Trainer(replace(fallback, model=spec))
             ),
@@ -304,10 +331,7 @@ class MainWindow(QMainWindow):
             self.switch_backend(backend)
 
     def load_preset(self, name: str) -> None:
-        try:
-            self.session.load(preset(name), message=f"Loaded the {name} preset.")
-        except NNStudioError as error:
-            self._on_failed(str(error))
+        self.file_actions.open_preset(name)  # asks first when there are unsaved changes
 
     # --- what comes back from the session ---------------------------------------------------------
 
@@ -336,28 +360,49 @@ class MainWindow(QMainWindow):
             self.log_panel.append_lines(self._pending_log)
             self._pending_log = []
         self.frame_ready.emit(snapshot)
-        self.fit_plot.set_prediction(snapshot.prediction)
+        self.prediction_plot.set_prediction(snapshot.prediction)
         self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics)
         self.status.show_snapshot(snapshot)
         if snapshot.status == DIVERGED:
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
         elif snapshot.status not in (TRAINING, "changed") and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
+        full_speed = snapshot.status == TRAINING and self.speed is None  # slow motion leaves the GIL free
+        self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
 
     def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
+        shown, new = self._shown_dataset, trainer.dataset
+        if shown is not None and (shown.is_classification, shown.n_classes) != (new.is_classification, new.n_classes):
+            message += _task_message(self.experiment, trainer.experiment, new)  # the data chose a new loss
+        self._shown_dataset = trainer.dataset
         self.experiment = trainer.experiment
         e = self.experiment
-        self.setWindowTitle(f"nnstudio — {e.name}")
         for panel, spec in ((self.data_panel, e.data), (self.model_panel, e.model), (self.training_panel, e.training)):
             panel.set_spec(spec)
         self.model_panel.set_io(trainer.dataset.n_inputs, trainer.dataset.n_outputs)
         self.data_panel.set_dataset(trainer.dataset)
-        self.fit_plot.set_dataset(trainer.dataset)
+        self.data_panel.set_imported_rows(None if trainer.points is None else len(trainer.points[0]))
+        self.training_panel.set_dataset(trainer.dataset)
+        self._show_dataset(trainer.dataset)
         self.controls.target_epoch.setValue(e.training.epochs)
         for action in self.backend_actions.actions():
             action.setChecked(action.text() == trainer.backend.name)
         self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
         self.status.showMessage(message, 8000)
+
+    @property
+    def prediction_plot(self) -> FitPlot | DecisionBoundaryPlot:
+        """The plot the prediction is drawn on: the fit, or the decision boundary for two-input classes."""
+        return self.boundary_plot if self.prediction_plots.currentWidget() is self.boundary_plot else self.fit_plot
+
+    def _show_dataset(self, dataset: Dataset) -> None:
+        # The fit plot always gets the data, so whatever draws on it (the timeline) finds a matching grid.
+        self.fit_plot.set_dataset(dataset)
+        if dataset.grid_shape is not None:
+            self.boundary_plot.set_dataset(dataset)
+            self.prediction_plots.setCurrentWidget(self.boundary_plot)
+        else:
+            self.prediction_plots.setCurrentWidget(self.fit_plot)
 
     def _on_state_changed(self, state: str) -> None:
         self.controls.show_state(state)
@@ -391,33 +436,19 @@ class MainWindow(QMainWindow):
 
     # --- files and dialogs ------------------------------------------------------------------------
 
+    @property
+    def path(self) -> str | None:
+        """The experiment file in use (None: untitled)."""
+        return self.file_actions.path
+
     def open_experiment(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open experiment", "", "Experiments (*.toml);;All files (*)")
-        if path:
-            self.open_path(path)
+        self.file_actions.open()
 
     def open_path(self, path: str) -> None:
-        try:
-            experiment = Experiment.load(path)
-        except NNStudioError as error:
-            self._on_failed(str(error))
-            return
-        self.path = path
-        self.session.load(experiment, message=f"Opened {path}.")
+        self.file_actions.open_path(path)
 
     def save_experiment_as(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save experiment", self.path or "experiment.toml", "Experiments (*.toml)"
-        )
-        if not path:
-            return
-        try:
-            self.experiment.save(path)
-        except NNStudioError as error:
-            self._on_failed(str(error))
-            return
-        self.path = path
-        self.status.showMessage(f"Saved {path}.", 5000)
+        self.file_actions.save_as()
 
     def save_screenshot(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "nnstudio.png", "PNG images (*.png)")
@@ -425,7 +456,7 @@ class MainWindow(QMainWindow):
             self._on_failed(f"cannot write {path}")
 
     def autorange_plots(self) -> None:
-        self.fit_plot.auto_range()
+        self.prediction_plot.auto_range()
         self.loss_plot.auto_range()
 
     def show_shortcuts(self) -> None:
@@ -446,9 +477,26 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self.file_actions.close_requested():  # unsaved changes: cancelled, or saving first
+            event.ignore()
+            return
         self._redraw_timer.stop()
         self.session.shutdown()
         event.accept()
+
+
+def _trainer_for_data(experiment: Experiment, points=None) -> Trainer:
+    """A trainer on new data, with a loss and output that fit it (bce for two classes, mse for numbers...)."""
+    dataset = prepare(experiment.data, points)
+    return Trainer(fit_to_data(experiment, dataset), points, dataset)
+
+
+def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> str:
+    """A sentence saying which loss and output new data brought, e.g. for two classes; "" when none changed."""
+    if not describe_change(before, after):
+        return ""
+    what = f"{dataset.n_classes} classes" if dataset.is_classification else "numbers to fit"
+    return f" Now the {after.training.loss} loss and output activation {after.model.output_activation}, for {what}."
 
 
 def _reset(trainer: Trainer) -> Trainer:

@@ -100,6 +100,24 @@ class Settings:
         else:
             self._set(_LAST, str(Path(path).resolve()))
 
+    # --- lessons ----------------------------------------------------------------------------------------
+
+    def lesson_position(self) -> tuple[str | None, int]:
+        """The lesson file last read and its page, so the panel opens where the user was."""
+        path = self._get("lessons/path")
+        page = self._get("lessons/page", 0, int)
+        return (str(path) if path else None), (page if isinstance(page, int) and page >= 0 else 0)
+
+    def set_lesson_position(self, path: str | os.PathLike, page: int) -> None:
+        self._set("lessons/path", str(path))
+        self._set("lessons/page", int(page))
+
+    def lessons_offered(self) -> bool:
+        return str(self._get("lessons/offered", "false")).lower() == "true"
+
+    def set_lessons_offered(self) -> None:
+        self._set("lessons/offered", "true")
+
     # --- the theme ------------------------------------------------------------------------------------
 
     def theme(self) -> str:

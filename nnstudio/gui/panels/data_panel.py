@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.data import GENERATORS, Dataset, load_csv
+from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
+from nnstudio.core.data import GENERATORS, Dataset, load_csv, load_labelled_csv
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import MAX_POINTS, DataSpec
 from nnstudio.gui.panels.widgets import (
@@ -40,12 +42,21 @@ from nnstudio.gui.panels.widgets import (
 
 CSV = "csv"
 COORDINATE_LIMIT = 1e6  # DataSpec accepts x_min and x_max in [−10⁶, 10⁶]
+CLASSIFICATION_HEADER = "Classes (two inputs x₁, x₂)"
+# Short names for the combo (the description is the item's tooltip).
+CLASSIFICATION_LABELS = {
+    "gaussians": "K round blobs",
+    "circle": "a disc in a ring",
+    "xor": "XOR of the signs",
+    "spiral": "K spiral arms",
+}
 
 
 class DataPanel(QWidget):
     """Generator and its parameters, subsample, standardise, test split, CSV import, summary."""
 
     spec_changed = Signal(object)  # DataSpec, validated
+    import_requested = Signal()  # Import CSV… was pressed: the window shows the file's preview
 
     def __init__(self, spec: DataSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,8 +97,15 @@ class DataPanel(QWidget):
         self._update_enabled()
         show_error(self.error_label, "")
 
+    def set_imported_rows(self, rows: int | None) -> None:
+        """How many points were imported (None: none, or not known here), to check the subsample against."""
+        self._csv_rows = rows
+
     def set_dataset(self, dataset: Dataset) -> None:
         """Summarise the points in use: how many, and their ranges in original units."""
+        if dataset.is_classification:
+            self.summary.setText(_class_summary(dataset))
+            return
         x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
         y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
         lines = [
@@ -120,6 +138,36 @@ class DataPanel(QWidget):
                 csv_y_column=1,
                 csv_header=None,
                 subsample=subsample,
+                classes=None,
+                csv_label_column=None,
+                csv_input_columns=None,
+            )
+            _check_sizes(spec, rows)
+        except NNStudioError as error:
+            self._warn(str(error))
+            return
+        self.set_spec(spec)
+        self._csv_rows = rows
+        self.spec_changed.emit(spec)
+
+    def import_labelled_csv(self) -> None:
+        """Ask for a CSV of classes (x₁, x₂, label in its first three columns); train on it if it reads."""
+        path = self._ask_csv_path()
+        if not path:
+            return
+        try:
+            x, _ = load_labelled_csv(path, (0, 1), 2)
+            rows = len(x)
+            subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
+            spec = replace(
+                self._spec,
+                generator=CSV,
+                csv_path=path,
+                csv_header=None,
+                subsample=subsample,
+                classes=None,
+                csv_label_column=2,
+                csv_input_columns=None,
             )
             _check_sizes(spec, rows)
         except NNStudioError as error:
@@ -151,14 +199,23 @@ class DataPanel(QWidget):
             "Train on the first two numeric columns (x, y) of a CSV file.\n"
             "Commas, semicolons or tabs; a header line is detected. Problems name their line and column."
         )
+        self.import_labelled_button = QPushButton("Import classes…")
+        self.import_labelled_button.setToolTip(
+            "Train a classifier on a CSV file: columns 1 and 2 are the inputs x₁, x₂,\n"
+            "column 3 the class label 0, 1, … (K − 1). Problems name their line and column."
+        )
         import_row = QHBoxLayout()  # its own row, so the panel fits a narrow dock
         import_row.addWidget(self.import_button)
+        import_row.addWidget(self.import_labelled_button)
         import_row.addStretch(1)
 
         self.n_points = int_spin_box(2, MAX_POINTS, "How many points to draw, evenly spaced in x")
         self.noise_sd = float_spin_box(0.0, 1e6, 3, 0.1, "Noise standard deviation σ:  y = f(x) + ε,  ε ~ N(0, σ²)")
         self.x_min = float_spin_box(-COORDINATE_LIMIT, COORDINATE_LIMIT, 3, 0.5, "Smallest x (must be below x max)")
         self.x_max = float_spin_box(-COORDINATE_LIMIT, COORDINATE_LIMIT, 3, 0.5, "Largest x (must be above x min)")
+        self.classes = int_spin_box(
+            2, MAX_CLASSES, "How many classes (spiral arms, blobs); the circle and XOR always have 2"
+        )
         points = QGroupBox("Points")
         form = QFormLayout(points)
         form.addRow("Function", self.generator)
@@ -167,6 +224,7 @@ class DataPanel(QWidget):
         form.addRow("Noise σ", self.noise_sd)
         form.addRow("x min", self.x_min)
         form.addRow("x max", self.x_max)
+        form.addRow("Classes", self.classes)
 
         self.seed = seed_spin_box("Random seed for the noise, the subsample and the train/test split")
         self.subsample_check = QCheckBox("Keep only")
@@ -205,7 +263,8 @@ class DataPanel(QWidget):
 
     def _connect(self) -> None:
         self.generator.currentIndexChanged.connect(self._on_edited)
-        self.import_button.clicked.connect(self.import_csv)
+        self.import_button.clicked.connect(self.import_requested)
+        self.import_labelled_button.clicked.connect(self.import_labelled_csv)
         for box in (
             self.n_points,
             self.noise_sd,
@@ -214,6 +273,7 @@ class DataPanel(QWidget):
             self.seed,
             self.subsample,
             self.test_fraction,
+            self.classes,
         ):
             box.valueChanged.connect(self._on_edited)
         for check in (self.subsample_check, self.standardize):
@@ -227,16 +287,52 @@ class DataPanel(QWidget):
             self.generator.setItemData(
                 self.generator.count() - 1, f"{name}: {generator.formula} + noise", Qt.ItemDataRole.ToolTipRole
             )
+        self._add_classification_generators()
         if spec.csv_path:
-            self.generator.addItem(f"CSV: {Path(spec.csv_path).name}", CSV)
+            kind = " (classes)" if spec.csv_label_column is not None else ""
+            self.generator.addItem(f"CSV: {Path(spec.csv_path).name}{kind}", CSV)
             self.generator.setItemData(self.generator.count() - 1, spec.csv_path, Qt.ItemDataRole.ToolTipRole)
         self.generator.setCurrentIndex(self.generator.findData(spec.generator))
         self._listed_csv_path = spec.csv_path
+        generator = CLASSIFICATION_GENERATORS.get(spec.generator)
+        fixed = generator.fixed_classes if generator is not None else None
+        self.classes.setValue(spec.classes or fixed or 2)
+
+    def _add_classification_generators(self) -> None:
+        """After the regression generators (which keep their places): a separator, a header, the classes."""
+        self.generator.insertSeparator(self.generator.count())
+        self.generator.addItem(CLASSIFICATION_HEADER)
+        header = self.generator.count() - 1
+        model = self.generator.model()
+        if isinstance(model, QStandardItemModel):
+            model.item(header).setEnabled(False)  # a heading, not a choice
+            font = QFont()
+            font.setBold(True)
+            model.item(header).setFont(font)
+        for name, generator in CLASSIFICATION_GENERATORS.items():
+            self.generator.addItem(f"{name}:  {CLASSIFICATION_LABELS.get(name, 'classes')}", name)
+            self.generator.setItemData(
+                self.generator.count() - 1,
+                f"{name}: {generator.description}, plus noise on x₁ and x₂",
+                Qt.ItemDataRole.ToolTipRole,
+            )
 
     def _update_enabled(self) -> None:
-        generated = self.generator.currentData() != CSV
+        name = self.generator.currentData()
+        generated = name != CSV
         for box in (self.n_points, self.noise_sd, self.x_min, self.x_max):
             box.setEnabled(generated)
+        classes = CLASSIFICATION_GENERATORS.get(name)
+        if classes is not None:  # the class generators span about ±5 on their own
+            self.x_min.setEnabled(False)
+            self.x_max.setEnabled(False)
+        self.classes.setEnabled(classes is not None and classes.fixed_classes is None)
+        labelled = classes is not None or (name == CSV and self._spec.csv_label_column is not None)
+        self.standardize.setText("Standardise x₁ and x₂" if labelled else "Standardise x and y")  # never the labels
+        if classes is not None and classes.fixed_classes is not None:
+            self.classes.blockSignals(True)  # showing the fixed count is not an edit
+            self.classes.setValue(classes.fixed_classes)
+            self.classes.blockSignals(False)
         self.subsample.setEnabled(self.subsample_check.isChecked())
 
     # --- editing ----------------------------------------------------------------------------------
@@ -269,9 +365,29 @@ class DataPanel(QWidget):
             subsample=self.subsample.value() if self.subsample_check.isChecked() else None,
             standardize=self.standardize.isChecked(),
             test_fraction=self._exact.read(self.test_fraction),
+            classes=self.classes.value() if self.classes.isEnabled() else None,
         )
         _check_sizes(spec, self._csv_rows if generator == CSV else spec.n_points)
         return spec
+
+
+def _class_summary(dataset: Dataset) -> str:
+    """Points per class, the inputs' ranges, and the standardisation of x₁, x₂ if any."""
+    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
+    labels = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]]).astype(int)
+    counts = np.bincount(labels, minlength=dataset.n_classes)
+    lines = [
+        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+        f"<b>{dataset.n_classes}</b> classes: " + ", ".join(f"{n} of class {k}" for k, n in enumerate(counts)),
+        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
+        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
+    ]
+    scaler = dataset.scaler
+    if isinstance(scaler.x_mean, tuple):
+        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
+        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+        lines.append(f"standardised x₁, x₂: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
+    return "<br>".join(lines)
 
 
 def _check_sizes(spec: DataSpec, rows: int | None) -> None:

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.backends.base import torch_available
+from nnstudio.core.classification import suitable_losses
+from nnstudio.core.data import Dataset
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
 from nnstudio.core.losses import LOSSES
@@ -93,6 +95,18 @@ class TrainingPanel(QWidget):
             self._updating = False
         self._update_enabled()
         show_error(self.error_label, "")
+
+    def set_dataset(self, dataset: Dataset) -> None:
+        """Offer only the losses that fit the data: sse/mse for numbers, bce for 2 classes, cross_entropy for 3+."""
+        fitting = suitable_losses(dataset)
+        model = self.loss.model()
+        for index in range(self.loss.count()):
+            name = self.loss.itemText(index)
+            formula = LOSSES[name].formula
+            if isinstance(model, QStandardItemModel):
+                model.item(index).setEnabled(name in fitting)
+            note = "" if name in fitting else f"\nNot for this data: use {' or '.join(fitting)}"
+            self.loss.setItemData(index, f"{name}: {formula}{note}", Qt.ItemDataRole.ToolTipRole)
 
     def speed(self) -> float | None:
         """Steps per second, or None for full speed."""

@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.classification import ClassificationMetrics
 from nnstudio.core.trainer import Metrics
 from nnstudio.gui import style
+from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
 
 TRAIN_NAME = "train loss"
 TEST_NAME = "test loss"
@@ -33,6 +35,12 @@ METRIC_ROWS = (
     ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
     ("RMSE", "rmse", "Root mean squared error:  √MSE, in the units of y"),
     ("R²", "r2", "Coefficient of determination:  1 − Σ(y − ŷ)² / Σ(y − ȳ)²  (1 is a perfect fit)"),
+)
+# For classification the same three rows show these instead (and a confusion matrix appears below).
+CLASSIFICATION_ROWS = (
+    ("Accuracy", "accuracy", "Share of the points whose most probable class is their own (100 % is perfect)"),
+    ("Wrong", "errors", "How many points the network puts in another class than their own"),
+    ("Points", "n_points", "How many points were measured"),
 )
 NO_VALUE = "–"
 
@@ -130,7 +138,15 @@ class LossPlot(QWidget):
     def is_log_scale(self) -> bool:
         return self.log_scale_check.isChecked()
 
-    def set_metrics(self, train: Metrics | None, test: Metrics | None) -> None:
+    def set_metrics(
+        self, train: Metrics | ClassificationMetrics | None, test: Metrics | ClassificationMetrics | None
+    ) -> None:
+        classes = isinstance(train, ClassificationMetrics) or isinstance(test, ClassificationMetrics)
+        self._set_rows(CLASSIFICATION_ROWS if classes else METRIC_ROWS)
+        if classes:
+            self._set_class_metrics(train, test)
+            return
+        self.confusion.hide()
         for column, metrics in enumerate((train, test)):
             for row, (_, field, _) in enumerate(METRIC_ROWS):
                 value = getattr(metrics, field) if metrics is not None else math.nan
@@ -139,8 +155,40 @@ class LossPlot(QWidget):
 
     def metric_text(self, name: str, column: str) -> str:
         """The table's text for a metric ("MSE", "RMSE", "R²") of "train" or "test"."""
-        row = [label for label, _, _ in METRIC_ROWS].index(name)
+        row = [label for label, _, _ in self._rows].index(name)
         return self.metrics_table.item(row, ("train", "test").index(column)).text()
+
+    def _set_rows(self, rows: tuple[tuple[str, str, str], ...]) -> None:
+        """The table's row names and tooltips: regression's MSE/RMSE/R² or classification's accuracy."""
+        if rows is self._rows:
+            return
+        self._rows = rows
+        for row, (label, _, tooltip) in enumerate(rows):
+            header = self.metrics_table.verticalHeaderItem(row)
+            header.setText(label)
+            header.setToolTip(tooltip)
+            for column in range(2):
+                self.metrics_table.item(row, column).setToolTip(tooltip)
+                self.metrics_table.item(row, column).setText(NO_VALUE)
+
+    def _set_class_metrics(self, train: ClassificationMetrics | None, test: ClassificationMetrics | None) -> None:
+        for column, metrics in enumerate((train, test)):
+            for row, (_, field, tooltip) in enumerate(CLASSIFICATION_ROWS):
+                item = self.metrics_table.item(row, column)
+                if metrics is None:
+                    item.setText(NO_VALUE)
+                    continue
+                value = getattr(metrics, field)
+                item.setText(f"{100 * value:.1f} %" if field == "accuracy" else f"{value:d}")
+                item.setToolTip(f"{tooltip}\n\nConfusion matrix:\n{confusion_text(metrics)}")
+        if test is not None:
+            self.confusion.set_metrics(test, "test")
+        else:
+            self.confusion.set_metrics(train, "training")
+
+    def confusion_counts(self) -> np.ndarray | None:
+        """The confusion matrix shown beside the plot, or None when there is none (regression)."""
+        return self.confusion.counts() if self.confusion.isVisibleTo(self) else None
 
     def epochs(self) -> np.ndarray:
         return self._history.epochs.copy()
@@ -164,7 +212,7 @@ class LossPlot(QWidget):
     # --- building ---------------------------------------------------------------------------------
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         style.style_axes(self.plot_item, "epoch", "loss")
         self.plot_item.setMenuEnabled(False)
@@ -219,9 +267,13 @@ class LossPlot(QWidget):
         height = self.metrics_table.horizontalHeader().sizeHint().height()
         height += sum(self.metrics_table.verticalHeader().sectionSizeHint(row) for row in range(len(METRIC_ROWS)))
         self.metrics_table.setFixedHeight(height + 2 * self.metrics_table.frameWidth())
+        self._rows = METRIC_ROWS
+        self.confusion = ConfusionTable()  # shown for classification only
+        self.confusion.hide()
         self._side = QVBoxLayout()
         self._side.addWidget(self.log_scale_check)
         self._side.addWidget(self.metrics_table)
+        self._side.addWidget(self.confusion)
         self._side.addStretch(1)
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
