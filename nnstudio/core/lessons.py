@@ -132,6 +132,12 @@ def _expectation(table: Any, where: str) -> PageExpectation:
     return expectation
 
 
+def _paragraphs(text: str) -> str:
+    """Lines of one paragraph joined, paragraphs kept apart: the panel wraps to its own width."""
+    blocks = [" ".join(block.split()) for block in text.strip().split("\n\n")]
+    return "\n\n".join(block for block in blocks if block)
+
+
 def parse_lesson(text: str, name: str = "lesson") -> Lesson:
     try:
         tree = tomllib.loads(text)
@@ -157,7 +163,7 @@ def parse_lesson(text: str, name: str = "lesson") -> Lesson:
         parsed.append(
             LessonPage(
                 _text(page, "title", where),
-                _text(page, "text", where),
+                _paragraphs(_text(page, "text", where)),
                 _text(page, "formula", where, False),
                 setup,
                 expect,

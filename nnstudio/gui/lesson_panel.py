@@ -1,0 +1,112 @@
+"""The lessons panel: short pages that walk through the tutorial, each able to set the app up.
+
+A page shows a title, a few sentences, its formula in large Unicode maths, and a "Set up"
+button that loads the page's experiment and opens the instrument it talks about.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.lessons import Lesson, LessonPage
+
+
+class LessonPanel(QWidget):
+    """One lesson, one page at a time."""
+
+    setup_requested = Signal(object)  # the LessonPage whose set-up to apply
+    page_changed = Signal(int)
+
+    def __init__(self, lesson: Lesson, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lesson = lesson
+        self.page_index = 0
+
+        self.lesson_title = QLabel()
+        self.lesson_title.setWordWrap(True)
+        self.lesson_title.setStyleSheet("color: #555;")
+        self.lesson_title.setToolTip("The lesson you are reading (File ▸ Open Lesson… loads another)")
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.35)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.text = QTextBrowser()
+        self.text.setOpenExternalLinks(False)
+        self.text.setToolTip("What this page is about")
+        text_font = QFont(self.font())
+        text_font.setPointSizeF(text_font.pointSizeF() * 1.15)
+        self.text.setFont(text_font)
+        self.formula = QLabel()
+        self.formula.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.formula.setWordWrap(True)
+        self.formula.setFrameShape(QFrame.Shape.StyledPanel)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.formula.setToolTip("The formula this page is about")
+        formula_font = QFont("DejaVu Serif")
+        formula_font.setPointSizeF(self.font().pointSizeF() * 1.6)
+        self.formula.setFont(formula_font)
+        self.formula.setStyleSheet("padding: 10px; background: #f7f7f2;")
+
+        self.setup_button = QPushButton("Set up")
+        self.setup_button.setToolTip("Load this page's data, model and settings, and open the instrument it uses")
+        self.back_button = QPushButton("◀ Back")
+        self.back_button.setToolTip("The previous page")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setToolTip("The next page")
+        self.position = QLabel()
+        self.position.setToolTip("Which page of the lesson this is")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.position, 1, Qt.AlignmentFlag.AlignCenter)
+        buttons.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.lesson_title)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.formula)
+        layout.addWidget(self.setup_button)
+        layout.addLayout(buttons)
+
+        self.setup_button.clicked.connect(lambda: self.setup_requested.emit(self.page))
+        self.back_button.clicked.connect(lambda: self.show_page(self.page_index - 1))
+        self.next_button.clicked.connect(lambda: self.show_page(self.page_index + 1))
+        self.set_lesson(lesson)
+
+    @property
+    def page(self) -> LessonPage:
+        return self.lesson.pages[self.page_index]
+
+    def set_lesson(self, lesson: Lesson, page_index: int = 0) -> None:
+        self.lesson = lesson
+        self.lesson_title.setText(lesson.title)
+        self.page_index = -1
+        self.show_page(page_index)
+
+    def show_page(self, index: int) -> None:
+        index = max(0, min(index, len(self.lesson.pages) - 1))
+        if index == self.page_index:
+            return
+        self.page_index = index
+        page = self.page
+        self.title.setText(page.title)
+        self.text.setPlainText(page.text)
+        self.formula.setText(page.formula)
+        self.formula.setVisible(bool(page.formula))
+        self.setup_button.setEnabled(page.setup is not None)
+        self.back_button.setEnabled(index > 0)
+        self.next_button.setEnabled(index < len(self.lesson.pages) - 1)
+        self.position.setText(f"page {index + 1} of {len(self.lesson.pages)}")
+        self.page_changed.emit(index)

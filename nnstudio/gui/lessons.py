@@ -1,0 +1,123 @@
+"""Help ▸ Lessons: the lesson panel as a dock, its "Set up" wired to the app, and File ▸ Open Lesson…
+
+The panel remembers the lesson and page the user was on; the first time the app starts, it opens
+on the tutorial's first page (a panel, not a dialog, so nothing blocks a class).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.lessons import LESSONS_FOLDER, Lesson, LessonPage, load_lesson, shipped_lessons
+from nnstudio.gui.lesson_panel import LessonPanel
+
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
+# A page names an instrument; the window knows it by its dock's title.
+INSTRUMENT_DOCKS = {
+    "inspector": "Step inspector",
+    "hidden_units": "Hidden units",
+    "network": "Network diagram",
+    "landscape": "Loss landscape",
+    "runs": "Compare runs",
+}
+
+
+class Lessons:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.settings = window.settings
+        path, page = self.settings.lesson_position()
+        lesson = self._first_readable(path)
+        self.panel = LessonPanel(lesson)
+        if lesson.path is not None and path is not None and str(lesson.path) == path:
+            self.panel.show_page(page)
+        self.dock = QDockWidget("Lessons", window)
+        self.dock.setObjectName("lessons")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.training_dock, self.dock)
+        self.dock.hide()
+
+        self.show_action = self.dock.toggleViewAction()
+        self.show_action.setText("&Lessons")
+        self.show_action.setShortcut(QKeySequence("F2"))
+        self.show_action.setToolTip("Short pages that walk through the tutorial, each able to set the app up (F2)")
+        self.open_action = QAction("Open &Lesson…", window)
+        self.open_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.open_action.setToolTip("Open a lesson file (.toml) — a teacher can write their own")
+        self.open_action.triggered.connect(self.open_lesson)
+        window.help_menu.insertAction(window.help_menu.actions()[0], self.show_action)
+        file_menu = window.file_actions.file_menu
+        save = next((a for a in file_menu.actions() if a.text() == "&Save"), None)
+        file_menu.insertAction(save, self.open_action)
+
+        self.panel.setup_requested.connect(self.set_up)
+        self.panel.page_changed.connect(self._remember)
+
+    def _first_readable(self, remembered: str | None) -> Lesson:
+        for candidate in ([remembered] if remembered else []) + [str(p) for p in shipped_lessons()]:
+            try:
+                return load_lesson(candidate)
+            except NNStudioError:
+                continue
+        raise NNStudioError(f"no lesson could be read from {LESSONS_FOLDER}")
+
+    def _remember(self, page: int) -> None:
+        if self.panel.lesson.path is not None:
+            self.settings.set_lesson_position(self.panel.lesson.path, page)
+
+    def show(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+
+    def offer_on_first_start(self) -> None:
+        if not self.settings.lessons_offered():
+            self.settings.set_lessons_offered()
+            self.show()
+            self.window.status.showMessage("New here? The Lessons panel walks through the tutorial (F2).", 15000)
+
+    def open_lesson(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", str(LESSONS_FOLDER), "Lessons (*.toml)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> None:
+        try:
+            lesson = load_lesson(path)
+        except NNStudioError as error:
+            QMessageBox.warning(self.window, "Cannot open the lesson", str(error))
+            return
+        self.panel.set_lesson(lesson)
+        self._remember(0)
+        self.show()
+
+    def set_up(self, page: LessonPage) -> None:
+        """Load the page's experiment (asking first about unsaved work) and open its instrument."""
+        if page.setup is None:
+            return
+        self.window.file_actions.open_experiment(page.setup.experiment(), f"Lesson: {page.title}")
+        self.open_instrument(page.setup.instrument)
+
+    def open_instrument(self, name: str | None) -> None:
+        if name is None:
+            return
+        if name == "timeline":
+            self.window.timeline.setVisible(True)
+            return
+        title = INSTRUMENT_DOCKS[name]
+        for dock in self.window.instrument_docks:
+            if dock.windowTitle() == title:
+                dock.show()
+                dock.raise_()
+                return
+
+
+def install(window: MainWindow) -> Lessons:
+    return Lessons(window)

@@ -1,0 +1,115 @@
+"""The lessons panel: every page of every shipped lesson sets the app up exactly as it says."""
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton
+
+from nnstudio.core.lessons import load_lesson, shipped_lessons
+from nnstudio.core.presets import preset
+from nnstudio.gui.lessons import INSTRUMENT_DOCKS
+from nnstudio.gui.settings import Settings
+
+PAGES = [
+    pytest.param(path, index, id=f"{path.stem}-page{index + 1}")
+    for path in shipped_lessons()
+    for index, page in enumerate(load_lesson(path).pages)
+    if page.setup is not None
+]
+
+
+def wait_idle(qtbot, window):
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=30000)
+    window.redraw()
+
+
+@pytest.mark.parametrize("path, index", PAGES)
+def test_set_up_produces_the_state_the_page_describes(qtbot, make_window, path, index):
+    window = make_window(preset("bump-momentum"))
+    lessons = window.lessons
+    lessons.panel.set_lesson(load_lesson(path))
+    lessons.show()
+    lessons.panel.show_page(index)
+    page = lessons.panel.page
+    lessons.panel.setup_button.click()
+    expected = page.setup.experiment()
+    qtbot.waitUntil(lambda: window.trainer.experiment == expected, timeout=30000)
+    wait_idle(qtbot, window)
+    assert window.experiment == expected and window.trainer.epoch == 0
+    assert window.training_panel.spec() == expected.training and window.data_panel.spec() == expected.data
+    assert window.trainer.backend.name == expected.training.backend
+    if page.setup.instrument in INSTRUMENT_DOCKS:
+        title = INSTRUMENT_DOCKS[page.setup.instrument]
+        dock = next(d for d in window.instrument_docks if d.windowTitle() == title)
+        qtbot.waitUntil(dock.isVisible, timeout=5000)
+    if page.expect is not None and not page.expect.diverges:
+        window.run_to(page.expect.epochs)
+        wait_idle(qtbot, window)
+        losses = window.loss_plot.train_values()
+        assert len(losses) == page.expect.epochs
+        if page.expect.loss_below is not None:
+            assert losses[-1] < page.expect.loss_below
+
+
+def test_next_and_back_walk_the_pages_and_the_position_is_remembered(qtbot, make_window):
+    window = make_window(preset("sine"))
+    panel = window.lessons.panel
+    panel.set_lesson(load_lesson(shipped_lessons()[0]))
+    assert not panel.back_button.isEnabled()
+    panel.next_button.click()
+    panel.next_button.click()
+    assert panel.page_index == 2 and "gradient" in panel.title.text().lower()
+    assert window.settings.lesson_position() == (str(shipped_lessons()[0]), 2)
+    panel.back_button.click()
+    assert panel.page_index == 1
+    for _ in range(20):
+        panel.next_button.click()
+    assert panel.page_index == len(panel.lesson.pages) - 1 and not panel.next_button.isEnabled()
+
+
+def test_the_panel_reopens_where_the_user_was(qtbot, tmp_path):
+    from nnstudio.gui.main_window import MainWindow
+
+    settings = Settings.at(tmp_path / "settings.ini")
+    settings.set_lesson_position(shipped_lessons()[1], 2)
+    window = MainWindow(preset("sine"), settings=settings)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+    assert window.lessons.panel.lesson.path == shipped_lessons()[1] and window.lessons.panel.page_index == 2
+    window.session.shutdown()
+
+
+def test_lessons_are_offered_once_on_first_start(qtbot, tmp_path):
+    from nnstudio.gui.main_window import MainWindow
+
+    settings = Settings.at(tmp_path / "settings.ini")
+    window = MainWindow(preset("sine"), settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+    window.lessons.offer_on_first_start()
+    assert window.lessons.dock.isVisible() and settings.lessons_offered()
+    window.lessons.dock.hide()
+    window.lessons.offer_on_first_start()
+    assert not window.lessons.dock.isVisible()
+    window.session.shutdown()
+
+
+def test_a_bad_lesson_file_gives_a_message_and_keeps_the_current_lesson(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window(preset("sine"))
+    before = window.lessons.panel.lesson
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = 'x'\n[[pages]]\ntitle = 'a'\n")
+    warnings = []
+    monkeypatch.setattr("nnstudio.gui.lessons.QMessageBox.warning", lambda *args: warnings.append(args[2]))
+    window.lessons.open_path(str(bad))
+    assert warnings and "page 1" in warnings[0] and "text" in warnings[0]
+    assert window.lessons.panel.lesson is before
+
+
+def test_help_and_file_menus_reach_the_lessons_and_every_control_has_a_tooltip(qtbot, make_window):
+    window = make_window(preset("sine"))
+    help_texts = [a.text() for a in window.help_menu.actions()]
+    assert help_texts[0] == "&Lessons" and window.lessons.show_action.shortcut().toString() == "F2"
+    file_texts = [a.text() for a in window.file_actions.file_menu.actions()]
+    assert "Open &Lesson…" in file_texts and file_texts.index("Open &Lesson…") < file_texts.index("&Save")
+    buttons = window.lessons.panel.findChildren(QAbstractButton)
+    assert buttons and all(b.toolTip() for b in buttons)
