@@ -9,12 +9,13 @@ Because only the worker ever touches the trainer, the window never trains and ne
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
 from superqt.utils import create_worker
 
 from nnstudio.core.errors import NNStudioError
@@ -71,13 +72,16 @@ class TrainingSession(QObject):
         self.state = IDLE
         self._jobs: deque[_Run | _Change] = deque()
         self._worker = None
+        self._unfinished: set = set()  # every worker started and not yet finished (runs, changes, computations)
         self._shutting_down = False
+        self._announcing = False  # inside state_changed: jobs asked for now start after every listener heard
 
     # --- what the window asks for ---------------------------------------------------------------
 
     @property
     def is_running(self) -> bool:
-        return self._worker is not None
+        """A job is running or waiting to run: the trainer is not free to read."""
+        return self._worker is not None or bool(self._jobs)
 
     @property
     def is_training(self) -> bool:
@@ -117,7 +121,7 @@ class TrainingSession(QObject):
         worker = create_worker(work, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(deliver)
         worker.errored.connect(self._on_errored)
-        worker.start()
+        self._launch(worker)
 
     def pause(self) -> None:
         """Stop the current run after its current step (within ~one snapshot interval)."""
@@ -126,18 +130,33 @@ class TrainingSession(QObject):
             self.trainer.request_stop()
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop everything and wait for the worker thread to end (closing the window)."""
+        """Stop everything and wait for the worker threads to end (closing the window)."""
         self._shutting_down = True
         self._jobs.clear()
         if self.trainer is not None:
             self.trainer.request_stop()
-        if self._worker is not None:
-            self._worker.quit()
-        return QThreadPool.globalInstance().waitForDone(timeout_ms)
+        for worker in list(self._unfinished):
+            worker.quit()
+        # superqt hands a started worker to the thread pool one turn of the event loop later: let those
+        # turns happen here, or a worker started just before closing would run after the window is gone.
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self._unfinished and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)  # delivers `finished`
+            QThreadPool.globalInstance().waitForDone(10)
+        return QThreadPool.globalInstance().waitForDone(max(0, round(1000 * (deadline - time.monotonic()))))
+
+    def _launch(self, worker) -> None:
+        """Start `worker`, remembering it until it has finished, so that `shutdown` can wait for it."""
+        self._unfinished.add(worker)
+        worker.finished.connect(lambda: self._unfinished.discard(worker))
+        worker.start()
 
     # --- the worker -----------------------------------------------------------------------------
 
     def _start_next(self) -> None:
+        if self._announcing:  # a listener asked for work while hearing a state: let the others hear it first
+            QTimer.singleShot(0, self._start_next)
+            return
         if self._worker is not None or not self._jobs or self._shutting_down:
             return
         job = self._jobs.popleft()
@@ -145,21 +164,22 @@ class TrainingSession(QObject):
             if self.trainer.diverged_message:
                 self._set_state(DIVERGED)
                 return self._start_next()
-            self._set_state(TRAINING)
+            state = TRAINING
             worker = create_worker(
                 _run_job, self.trainer, job.goals, job.checkpoint, _start_thread=False, _ignore_errors=True
             )
         elif isinstance(job, _Use):
-            self._set_state(BUSY)
+            state = BUSY
             worker = create_worker(_use_job, self.trainer, job, _start_thread=False, _ignore_errors=True)
         else:
-            self._set_state(BUSY)
+            state = BUSY
             worker = create_worker(_change_job, self.trainer, job, _start_thread=False, _ignore_errors=True)
         worker.yielded.connect(self._on_yielded)
         worker.errored.connect(self._on_errored)
         worker.finished.connect(self._on_finished)
-        self._worker = worker
-        worker.start()
+        self._worker = worker  # before announcing the state, so no listener can start a second worker
+        self._set_state(state)
+        self._launch(worker)
 
     def _on_yielded(self, item) -> None:
         if isinstance(item, _Delivery):
@@ -193,7 +213,11 @@ class TrainingSession(QObject):
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self.state_changed.emit(state)
+            self._announcing = True
+            try:
+                self.state_changed.emit(state)
+            finally:
+                self._announcing = False
 
 
 def _run_job(trainer: Trainer, goals: dict, checkpoint: bool) -> Generator[Snapshot, None, None]:
