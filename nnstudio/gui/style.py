@@ -133,9 +133,7 @@ class GridAxis(pg.AxisItem):
 def _blended_onto_white(pen: QPen) -> QPen:
     colour, alpha = pen.color(), pen.color().alphaF()
     blended = QPen(pen)
-    blended.setColor(
-        QColor(*(round(255 * (1 - alpha) + channel * alpha) for channel in colour.getRgb()[:3]))
-    )
+    blended.setColor(QColor(*(round(255 * (1 - alpha) + channel * alpha) for channel in colour.getRgb()[:3])))
     return blended
 
 

@@ -1,0 +1,329 @@
+"""The window under load: its cost to training, the event loop's lateness, and large data sets.
+
+Everything here runs the real `MainWindow` offscreen in this process, driven through its own
+controls (`run_to`, `play_pause`) and a real `QEventLoop`, so the worker thread, the 30 Hz
+redraw timer and the painting all run as they do for a user.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from nnstudio.core.experiment import Experiment
+from nnstudio.core.trainer import TRAINING, Trainer
+
+WINDOW_SIZE = (1280, 800)
+PROBE_INTERVAL_MS = 10
+
+
+def application():
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from nnstudio.gui.app import create_application
+
+    app = create_application(offscreen=True)
+    qInstallMessageHandler(_quiet_offscreen_messages)
+    return app
+
+
+def _quiet_offscreen_messages(kind, context, message: str) -> None:
+    """Qt's offscreen platform says it cannot propagate size hints every time a window is shown:
+    true and harmless here. Anything else Qt says still goes to stderr."""
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+# --- driving the window --------------------------------------------------------------------------
+
+
+def open_window(experiment: Experiment, timeout: float = 120.0):
+    """The real main window, shown offscreen, once its first trainer is ready."""
+    from nnstudio.gui.main_window import MainWindow
+
+    window = MainWindow(experiment)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    spin_until(lambda: window.trainer is not None and not window.session.is_running, timeout)
+    if window.trainer is None:
+        raise RuntimeError("the window did not load its experiment in time")
+    return window
+
+
+def close_window(window) -> None:
+    window.close()
+    window.deleteLater()
+    spin_for(0.05)
+
+
+def spin_until(condition: Callable[[], bool], timeout: float, poll_ms: int = 5) -> bool:
+    """Run the Qt event loop (really: exec) until `condition()` holds or `timeout` seconds pass."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if condition():
+        return True
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: loop.quit() if condition() else None)
+    poll.start(poll_ms)
+    QTimer.singleShot(int(timeout * 1000), loop.quit)
+    loop.exec()
+    poll.stop()
+    return condition()
+
+
+def spin_for(seconds: float) -> None:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def run_window_until_paused(window, target_epoch: int, timeout: float) -> float:
+    """Train to `target_epoch` as Run-to-epoch does; seconds until the session says it stopped.
+
+    The loop waits on the session's own state signal (no polling), so the event loop does
+    only what it does for a user: deliver snapshots, redraw at 30 Hz, paint.
+    """
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+
+    def on_state(state: str) -> None:
+        if state != TRAINING:
+            loop.quit()
+
+    window.session.state_changed.connect(on_state)
+    started = time.perf_counter()
+    window.run_to(target_epoch)
+    if window.session.is_running:
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        loop.exec()
+    elapsed = time.perf_counter() - started
+    window.session.state_changed.disconnect(on_state)
+    return elapsed
+
+
+class PaintCounter:
+    """Counts paint events of a widget (proof that the offscreen window really draws)."""
+
+    def __init__(self, widget) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        counter = self
+
+        class Filter(QObject):
+            def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+                if event.type() == QEvent.Type.Paint:
+                    counter.count += 1
+                return False
+
+        self.count = 0
+        self._filter = Filter()
+        widget.installEventFilter(self._filter)
+
+
+class LatenessProbe:
+    """A 10 ms single-shot timer, re-armed on every shot: how late does the event loop serve it?"""
+
+    def __init__(self, interval_ms: int = PROBE_INTERVAL_MS) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval_ms = interval_ms
+        self.lateness: list[float] = []  # seconds past the deadline
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_shot)
+        self._armed_at = 0.0
+
+    def start(self) -> None:
+        self._armed_at = time.perf_counter()
+        self._timer.start(self.interval_ms)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _on_shot(self) -> None:
+        now = time.perf_counter()
+        self.lateness.append(max(0.0, now - self._armed_at - self.interval_ms / 1000))
+        self._armed_at = time.perf_counter()
+        self._timer.start(self.interval_ms)
+
+    def summary(self) -> dict:
+        ms = [1000 * value for value in self.lateness]
+        return {
+            "p50_ms": percentile(ms, 50),
+            "p99_ms": percentile(ms, 99),
+            "max_ms": max(ms) if ms else float("nan"),
+            "samples": len(ms),
+        }
+
+
+# --- the measurements ----------------------------------------------------------------------------
+
+
+def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: float) -> dict:
+    """Steps/s training in the window (live plots, 30 Hz redraw) and headless, taking turns."""
+    application()
+    window = open_window(experiment)
+    frames = []
+    window.frame_ready.connect(lambda _: frames.append(1))
+    paints = PaintCounter(window.fit_plot.plot_widget.viewport())
+    headless = Trainer(experiment)
+    goals = {"with_parameters": True}  # what the window asks for (MainWindow._goals)
+
+    def headless_turn(steps: int) -> float:
+        started = time.perf_counter()
+        for _ in headless.run(until_epoch=headless.epoch + steps, **goals):
+            pass
+        return steps / (time.perf_counter() - started)
+
+    def window_turn(steps: int) -> float:
+        before = window.trainer.step_count
+        elapsed = run_window_until_paused(window, window.trainer.epoch + steps, timeout=60 * seconds_per_turn + 30)
+        return (window.trainer.step_count - before) / elapsed
+
+    # Full batch: one step is one epoch. Calibrate the turn length on the headless trainer.
+    rate = headless_turn(50)
+    rate = headless_turn(max(50, int(rate * seconds_per_turn / 4)))
+    steps = max(20, int(rate * seconds_per_turn))
+    window_turn(max(20, steps // 4))  # warm-up: first paint of every item, the worker pool's thread
+    samples = {"headless": [], "window": []}
+    for round_ in range(rounds):
+        turns = (("headless", headless_turn), ("window", window_turn))
+        for name, turn in turns if round_ % 2 == 0 else reversed(turns):
+            samples[name].append(turn(steps))
+    seconds = sum(steps / rate for rate in samples["window"])
+    result = {
+        "backend": experiment.training.backend,
+        "headless": statistics.median(samples["headless"]),
+        "window": statistics.median(samples["window"]),
+        "ratios": [w / h for w, h in zip(samples["window"], samples["headless"], strict=True)],
+        "steps_per_turn": steps,
+        "samples": samples,
+        "frames_per_second": len(frames) / seconds if seconds else 0.0,
+        "fit_plot_paints": paints.count,
+    }
+    result["ratio"] = statistics.median(result["ratios"])
+    close_window(window)
+    return result
+
+
+def lateness_while_training(experiment: Experiment, seconds: float) -> dict:
+    """A 10 ms timer's lateness while the window trains at full speed; and with the window idle."""
+    application()
+    window = open_window(experiment)
+    idle = LatenessProbe()
+    idle.start()
+    spin_for(min(0.5, seconds / 4))
+    idle.stop()
+    busy = LatenessProbe()
+    window.run_to(10_000_000)
+    busy.start()
+    spin_for(seconds)
+    busy.stop()
+    steps = window.trainer.step_count
+    window.play_pause()  # pause
+    spin_until(lambda: not window.session.is_running, 30)
+    result = {**busy.summary(), "idle": idle.summary(), "steps_meanwhile": steps}
+    close_window(window)
+    return result
+
+
+def fit_plot_scaling(experiment: Experiment, sizes: tuple[int, ...], frames: int = 5) -> list[dict]:
+    """Per data size: time per epoch (numpy backend), and the fit plot's cost to show the data and redraw."""
+    application()
+    from nnstudio.gui.plots.fit_plot import FitPlot
+
+    plot = FitPlot()
+    plot.resize(900, 560)
+    plot.show()
+    spin_for(0.05)
+    viewport = plot.plot_widget.viewport()
+    rows = []
+    for points in sizes:
+        trainer = Trainer(experiment.with_data(n_points=points))
+        trainer.step()  # the first step also allocates the optimiser's memory
+        epochs = [_timed(trainer.step) for _ in range(2 if points >= 1_000_000 else 3)]
+        started = time.perf_counter()
+        plot.set_dataset(trainer.dataset)
+        viewport.repaint()
+        show_data = time.perf_counter() - started
+        prediction = trainer.prediction_on_grid()
+        redraws = []
+        for frame in range(frames):
+            started = time.perf_counter()
+            plot.set_prediction(prediction * (1 + 0.01 * frame))
+            viewport.repaint()
+            redraws.append(time.perf_counter() - started)
+        drawn, _ = plot.train_points.getData()
+        rows.append(
+            {
+                "points": points,
+                "epoch_ms": 1000 * statistics.median(epochs),
+                "show_data_ms": 1000 * show_data,
+                "redraw_ms": 1000 * statistics.median(redraws),
+                "points_drawn": 0 if drawn is None else len(drawn),
+            }
+        )
+        del trainer
+    plot.close()
+    plot.deleteLater()
+    spin_for(0.02)
+    return rows
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def large_data_in_window(experiment: Experiment, points: int, seconds: float) -> dict:
+    """The window on `experiment`, then its data set to `points` points as a user would: the 10 ms
+    timer's lateness while the new data loads and while it trains, and how long Pause takes."""
+    application()
+    window = open_window(experiment)
+    probe = LatenessProbe()
+    probe.start()
+    spin_for(0.2)
+    probe.lateness.clear()
+    started = time.perf_counter()
+    window.data_panel.spec_changed.emit(replace(window.experiment.data, n_points=points))
+    loaded = spin_until(lambda: window.trainer.dataset.n_train == points and not window.session.is_running, 120)
+    load_seconds = time.perf_counter() - started
+    loading = probe.summary()
+    probe.lateness.clear()
+    window.run_to(10_000_000)
+    spin_for(seconds)
+    training = probe.summary()
+    epochs = window.trainer.epoch
+    pause_asked = time.perf_counter()
+    window.play_pause()
+    spin_until(lambda: not window.session.is_running, 120)
+    pause_delay = time.perf_counter() - pause_asked
+    probe.stop()
+    drawn, _ = window.fit_plot.train_points.getData()
+    close_window(window)
+    return {
+        "points": points,
+        "loaded": loaded,
+        "load_seconds": load_seconds,
+        "loading": loading,
+        "training": training,
+        "epochs_meanwhile": epochs,
+        "pause_seconds": pause_delay,
+        "points_drawn": 0 if drawn is None else len(drawn),
+        "p99_ms": max(loading["p99_ms"], training["p99_ms"]),
+    }
