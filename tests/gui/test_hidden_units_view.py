@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox
 from nnstudio.core.backends.numpy_backend import forward
 from nnstudio.core.hidden_units import layer_outputs
 from nnstudio.core.presets import preset
-from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, OUTPUTS
-from nnstudio.gui.instruments.instrument_support import NEGATIVE_LIGHT, POSITIVE_LIGHT
+from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, MAPS, OUTPUTS
+from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_LIGHT, POSITIVE_LIGHT
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
@@ -189,3 +189,67 @@ def test_the_curves_match_an_independent_forward_pass_after_each_frame(qtbot, ma
     np.testing.assert_allclose(view.shown.values, hidden * snapshot.parameters["W2"][:, 0], rtol=1e-12, atol=1e-15)
     window.session.pause()
     wait_idle(qtbot, window)
+
+
+def _expected_maps(window, parameters, layer):
+    trainer = window.trainer
+    values = layer_outputs(trainer.layers, parameters, trainer.dataset.x_grid, layer)
+    return [values[:, unit].reshape(trainer.dataset.grid_shape).astype(np.float32) for unit in range(values.shape[1])]
+
+
+def test_two_inputs_show_one_heat_map_per_unit(qtbot, make_window):
+    window = make_window(preset("circle"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 5)
+    parameters = window.trainer.backend.parameters()
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
+    assert view.choice == (MAPS, 1) and view.maps.isVisible() and not view.plot_widget.isVisible()
+    units = window.trainer.layers[0].n_out
+    assert view.maps.count() == units == 8
+    expected = _expected_maps(window, parameters, 1)
+    low, high = view.maps.levels()
+    assert high > 0 and low == -high  # one scale for the layer, symmetric about 0
+    for unit, image in enumerate(view.maps.images()):
+        assert image.dtype == np.float32 and image.flags["C_CONTIGUOUS"]
+        assert image.shape == window.trainer.dataset.grid_shape
+        np.testing.assert_allclose(image, expected[unit], atol=1e-6)
+        assert tuple(view.maps._images[unit].getLevels()) == (low, high)
+    assert "hidden layer 1" in view.caption.text()
+    trained(qtbot, window, 10)  # the maps follow the parameter feed
+    parameters = window.trainer.backend.parameters()
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
+    np.testing.assert_allclose(view.maps.images()[3], _expected_maps(window, parameters, 1)[3], atol=1e-6)
+
+
+def test_the_layer_chooser_switches_the_maps_and_a_click_highlights_a_unit(qtbot, make_window):
+    window = make_window(preset("xor"))
+    view = open_view(qtbot, window)
+    trained(qtbot, window, 3)
+    parameters = window.trainer.backend.parameters()
+    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
+    choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
+    assert choices == [(MAPS, 1), (MAPS, 2)]
+    for layer in (2, 1):
+        view.layer_combo.setCurrentIndex(layer - 1)
+        assert view.shown.layer == layer and view.maps.count() == 8
+        for image, expected in zip(view.maps.images(), _expected_maps(window, parameters, layer), strict=True):
+            np.testing.assert_allclose(image, expected, atol=1e-6)
+    assert not np.allclose(_expected_maps(window, parameters, 1)[0], _expected_maps(window, parameters, 2)[0])
+    with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
+        window.hidden_units.highlight_unit(2, 5)  # switches layer, frames the map
+    assert blocker.args == [2, 5] and view.choice == (MAPS, 2)
+    assert view.maps.box(5).border.color().name().upper() == HIGHLIGHT_COLOUR
+    assert "Highlighted 5</b> of hidden layer 2" in view.readout.text()
+    box = view.maps.box(3)
+    position = view.maps.graphics.mapFromScene(box.sceneBoundingRect().center())
+    with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
+        qtbot.mouseClick(view.maps.graphics.viewport(), Qt.MouseButton.LeftButton, pos=position)
+    assert blocker.args == [2, 3] and view.highlighted == (2, 3)
+    assert view.maps.box(3).border.color().name().upper() == HIGHLIGHT_COLOUR
+    assert view.maps.box(5).border.color().name().upper() != HIGHLIGHT_COLOUR
+
+
+def test_two_gaussians_without_hidden_layer_draw_no_maps(qtbot, make_window):
+    window = make_window(preset("two-gaussians"))
+    view = open_view_without_curves(qtbot, window)
+    assert view.layer_combo.count() == 0 and view.maps.count() == 0 and not view.maps.isVisible()

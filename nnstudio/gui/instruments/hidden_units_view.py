@@ -26,6 +26,7 @@ from nnstudio.core.data import Dataset
 from nnstudio.core.hidden_units import contributions_in_original_units, layer_outputs, supports_unit_contributions
 from nnstudio.core.model import DenseLayer
 from nnstudio.gui import style
+from nnstudio.gui.instruments.hidden_unit_maps import MAX_MAPS, UnitMaps
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_LIGHT,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from nnstudio.gui.plots.fit_plot import FitPlot
 
 MAX_CURVES = 128  # more thin curves than this are a grey smear: the largest ones are drawn
-CONTRIBUTIONS, OUTPUTS = "contributions", "outputs"
+CONTRIBUTIONS, OUTPUTS, MAPS = "contributions", "outputs", "maps"  # MAPS: two inputs, one heat map a unit
 # Layer outputs cycle through the palette, minus the purple that marks the highlighted unit.
 OUTPUT_COLOURS = (style.BLUE, style.VERMILLION, style.BLUISH_GREEN, style.ORANGE, style.SKY_BLUE)
 HINGED = ("relu", "leaky_relu")  # activations with an elbow at z = 0
@@ -62,9 +63,9 @@ def _pen(colour: str, width: float, style_: Qt.PenStyle = Qt.PenStyle.SolidLine)
 class ShownCurves:
     """What the view draws now: the grid, every unit's curve (all units, not just the drawn ones)."""
 
-    mode: str  # CONTRIBUTIONS or OUTPUTS
+    mode: str  # CONTRIBUTIONS, OUTPUTS or MAPS
     layer: int  # 1-based hidden layer
-    x: np.ndarray  # (G,) original units
+    x: np.ndarray  # (G,) original units; MAPS: empty (the grid is the dataset's 2-D one)
     values: np.ndarray  # (G, units)
     drawn_units: np.ndarray  # the units that have a curve, largest first
     offset: float = 0.0  # contributions only: y_sd · b2 + y_mean
@@ -91,11 +92,16 @@ class HiddenUnitView(QWidget):
         self._build_controls()
         self._build_plot()
         self._build_overlay_items()
+        self.maps = UnitMaps()
+        self.maps.hide()
+        self.maps.unit_clicked.connect(lambda unit: self.shown and self.highlight_unit(self.shown.layer, unit))
+        self.maps.unit_hovered.connect(self._on_map_hovered)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._controls)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.maps, 1)
         layout.addWidget(self.legend)
         layout.addWidget(self.readout)
         layout.addStretch(0)  # takes the room only when there is no plot, so the caption stays on top
@@ -170,8 +176,12 @@ class HiddenUnitView(QWidget):
         self.highlighted = None
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
-        if dataset.n_inputs != 1:  # curves over x need one x; a diagram or a map is for two inputs
-            pass
+        if dataset.n_inputs != 1:  # curves over x need one x; two inputs on a 2-D grid get a map per unit
+            for layer in self.layers[:-1] if dataset.grid_shape is not None else ():
+                self.layer_combo.addItem(
+                    f"Unit maps of hidden layer {layer.index}  ({layer.n_out} {layer.activation} units)",
+                    (MAPS, layer.index),
+                )
         elif supports_unit_contributions(self.layers):
             hidden = self.layers[0]
             self.layer_combo.addItem(
@@ -186,6 +196,8 @@ class HiddenUnitView(QWidget):
         self.layer_combo.setCurrentIndex(max(index, 0))
         self.layer_combo.setEnabled(self.layer_combo.count() > 0)
         self.layer_combo.blockSignals(False)
+        thing = "curve" if dataset.n_inputs == 1 else "map"
+        self.readout.setText(f"Point at a {thing} to see its unit; click to highlight it.")
         self._redraw()
 
     def _choice_index(self, choice: tuple[str, int] | None) -> int:
@@ -217,6 +229,8 @@ class HiddenUnitView(QWidget):
                 index = self._choice_index((CONTRIBUTIONS, layer))
                 if index < 0:
                     index = self._choice_index((OUTPUTS, layer))
+                if index < 0:
+                    index = self._choice_index((MAPS, layer))
                 if index >= 0:
                     self.layer_combo.setCurrentIndex(index)  # redraws
         self._redraw()
@@ -241,12 +255,17 @@ class HiddenUnitView(QWidget):
 
     def _redraw(self) -> None:
         choice = self.choice
-        self.plot_widget.setVisible(choice is not None)  # no unit curves to draw: only the caption says why
+        maps = choice is not None and choice[0] == MAPS
+        self.plot_widget.setVisible(choice is not None and not maps)  # nothing to draw: only the caption says why
+        self.maps.setVisible(maps)
         self.readout.setVisible(choice is not None)
         self.overlay_check.setEnabled(self.fit_plot is not None and choice is not None and choice[0] == CONTRIBUTIONS)
         if choice is None or self.parameters is None or self.dataset is None:
             self.shown = None
             self._draw_empty()
+            return
+        if maps:
+            self._draw_maps(choice[1])
             return
         mode, layer = choice
         with np.errstate(all="ignore"):  # a diverged network draws as gaps
@@ -268,6 +287,29 @@ class HiddenUnitView(QWidget):
         self._draw_highlight(shown)
         self._show_caption()
 
+    def _draw_maps(self, layer: int) -> None:
+        """Two inputs: each unit's output over the 2-D grid, one heat map a unit, one colour scale a layer."""
+        with np.errstate(all="ignore"):
+            values = layer_outputs(self.layers, self.parameters, self.dataset.x_grid, layer)
+        count = min(values.shape[1], MAX_MAPS)
+        shown = ShownCurves(MAPS, layer, np.empty(0), values, np.arange(count))
+        self.shown = shown
+        for curve in (*self._curves, *self._overlay):
+            curve.hide()
+        self.highlight_curve.setData([], [])
+        self.overlay_highlight.hide()
+        self.maps.set_maps(values, self.dataset, count)
+        unit = self._highlighted_unit(shown)
+        self.maps.set_highlighted(unit)
+        if unit is not None:
+            self.readout.setText(self._describe(shown, unit, "Highlighted"))
+        self._update_legend(shown)
+        self._show_caption()
+
+    def _on_map_hovered(self, unit: int) -> None:
+        if self.shown is not None and self.shown.mode == MAPS and unit < self.shown.values.shape[1]:
+            self.readout.setText(self._describe(self.shown, unit, "Unit"))
+
     def _draw_empty(self) -> None:
         for curve in (*self._curves, *self._overlay):
             curve.hide()
@@ -276,6 +318,7 @@ class HiddenUnitView(QWidget):
         self.highlight_curve.setData([], [])
         self.overlay_highlight.hide()
         self.offset_line.hide()
+        self.maps.clear_maps()
         self._update_legend(None)
         self._show_caption()
 
@@ -395,7 +438,25 @@ class HiddenUnitView(QWidget):
         if not self.layers:
             self.caption.setText("")
             return
-        if self.dataset is not None and self.dataset.n_inputs != 1:
+        if shown is not None and shown.mode == MAPS:
+            layer = self.layers[shown.layer - 1]
+            units = shown.values.shape[1]
+            text = (
+                f"Each map is one unit's output  aⱼ = {layer.activation}(zⱼ)  in hidden layer {shown.layer}, "
+                "over the inputs (x₁ across, x₂ up); one colour scale for the layer: "
+                f"blue below 0, white at 0, red above, |a| up to {self.maps.levels()[1]:.3g}."
+            )
+            if len(shown.drawn_units) < units:
+                text += f"  The first {len(shown.drawn_units)} of {units} units are shown."
+            if _diverged(shown):
+                text = (
+                    f"<span style='color:{style.ERROR_TEXT_COLOUR}'><b>The network diverged:</b> its weights are huge "
+                    "(or not numbers), and so are these maps. Reset (R) and try a smaller learning rate.</span>"
+                )
+            self.caption.setText(text)
+            set_axis_label(self.plot_item, "left", "")
+            return
+        if self.dataset is not None and self.dataset.n_inputs != 1 and self.choice is None:
             self.caption.setText(
                 f"Unit curves are drawn over one input x; this data has {self.dataset.n_inputs} inputs. "
                 "The network diagram shows every unit and weight."
