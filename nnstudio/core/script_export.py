@@ -11,8 +11,10 @@ lines `Epoch: 10 Loss: 94.43447` (`--precise` prints every digit, which tests co
 the core's numbers). Mini-batches are shuffled per epoch by
 `np.random.default_rng([seed, epoch]).permutation(n)`, as the trainer does.
 
-Settings a script cannot reproduce yet (classification, other losses) are refused with a
-message rather than written wrong.
+Classification works the same way: y holds each point's class number, the loss is binary
+cross-entropy on a sigmoid output or cross-entropy on logits, as in losses.py. Settings a script
+cannot reproduce yet (other losses, activations, initialisations) are refused with a message
+rather than written wrong.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from nnstudio.core.experiment import Experiment
 from nnstudio.core.model import DenseLayer
 
 FLAVOURS = {"numpy": "pure NumPy, backward pass by hand", "torch": "PyTorch: nn.Sequential, autograd, torch.optim"}
-SCRIPT_LOSSES = ("sse", "mse")
+SCRIPT_LOSSES = ("sse", "mse", "bce", "cross_entropy")
 SCRIPT_OPTIMIZERS = ("gd", "momentum", "adam")
 SCRIPT_INITS = ("kaiming_uniform", "xavier_uniform", "constant")
 MAX_EMBEDDED_VALUES = 500_000  # beyond this a script would be tens of megabytes: export the data as CSV instead
@@ -50,8 +52,6 @@ def check_supported(inputs: ScriptInputs) -> None:
     """Refuse, with the reason, what the exported scripts cannot reproduce exactly."""
     training, model = inputs.experiment.training, inputs.experiment.model
     dataset = inputs.dataset
-    if getattr(dataset, "n_classes", None) is not None:
-        raise NNStudioError("Export as script does not support classification yet: only regression experiments")
     if training.loss not in SCRIPT_LOSSES:
         raise NNStudioError(
             f"Export as script does not support the {training.loss} loss yet: only {', '.join(SCRIPT_LOSSES)}"
@@ -133,7 +133,21 @@ def _data(experiment: Experiment, dataset) -> str:
         f"X_TEST = {_array(dataset.x_test_raw)}",
         f"Y_TEST = {_array(dataset.y_test_raw)}",
     ]
-    if spec.standardize:
+    classification = getattr(dataset, "n_classes", None) is not None
+    if classification:
+        lines.insert(2, f"# x: two inputs (x₁, x₂) per point; y: each point's class number 0 … {dataset.n_classes - 1}")
+    if spec.standardize and classification:
+        s = dataset.scaler
+        lines += [
+            "",
+            "# Each input column standardised like R's scale(), with the mean and sd (n − 1) of the training",
+            "# points: the network learns in these units. The class numbers are left as they are.",
+            f"X_MEAN = np.array({[float(m) for m in s.x_mean]!r})",
+            f"X_SD = np.array({[float(v) for v in s.x_sd]!r})",
+            "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, Y_TRAIN",
+            "x_test, y_test = (X_TEST - X_MEAN) / X_SD, Y_TEST",
+        ]
+    elif spec.standardize:
         s = dataset.scaler
         lines += [
             "",
@@ -207,7 +221,12 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
     optimizer = {"gd": templates.GD, "momentum": templates.MOMENTUM, "adam": templates.ADAM}[
         experiment.training.optimizer
     ]
-    loss = {"sse": templates.SSE, "mse": templates.MSE}[experiment.training.loss]
+    loss = {
+        "sse": templates.SSE,
+        "mse": templates.MSE,
+        "bce": templates.BCE,
+        "cross_entropy": templates.CROSS_ENTROPY,
+    }[experiment.training.loss]
     return (
         "# --- activations g(z) and their derivatives g'(z) "
         + "-" * 50
@@ -233,12 +252,7 @@ def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
         "momentum": "torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)",
         "adam": "torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPS)",
     }[t.optimizer]
-    loss = {
-        "sse": "def loss_function(prediction, y):\n    return ((y - prediction) ** 2).sum()  # L = Σ (y − ŷ)²\n\n\n"
-        "AVERAGED = False  # a sum: a mini-batch's loss counts in full in the epoch's loss\n",
-        "mse": "loss_function = nn.functional.mse_loss  # L = (1/N) Σ (y − ŷ)²\n"
-        "AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss\n",
-    }[t.loss]
+    loss = templates.TORCH_LOSSES[t.loss]
     return (
         "# --- the network in PyTorch " + "-" * 72 + "\n\n\n"
         "def build_model():\n"

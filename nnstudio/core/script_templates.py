@@ -313,3 +313,95 @@ if __name__ == "__main__":
     trained = train(options.epochs, options.precise)
     # torch.save(trained.state_dict(), "model.pt")  # to keep the trained weights
 """
+
+
+BCE = """\
+LOG_FLOOR = -100.0  # torch's BCELoss clamps each logarithm at −100: ŷ = 0 or 1 gives a large, finite loss
+BCE_EPSILON = float(np.float32(1e-12))  # torch keeps ŷ(1 − ŷ) ≥ this in BCELoss's gradient (a float32 1e-12)
+
+
+def loss_value(prediction, y):
+    # L = −(1/N) Σ [y·ln ŷ + (1 − y)·ln(1 − ŷ)]     ŷ = P(class 1); each ln clamped at −100, as torch's BCELoss
+    with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = −∞ is clamped; a NaN ŷ gives a NaN loss
+        log_p = np.maximum(np.log(prediction), LOG_FLOOR)
+        log_not_p = np.maximum(np.log1p(-prediction), LOG_FLOOR)  # ln(1 − ŷ), exact for tiny ŷ
+    return float(np.mean((y - 1.0) * log_not_p - y * log_p))
+
+
+def loss_gradient(prediction, y):
+    # dL/dŷ = (ŷ − y) / (ŷ(1 − ŷ)) / N        (the denominator kept ≥ 1e-12, as torch does)
+    # The sigmoid output's g'(z) = ŷ(1 − ŷ) then cancels the denominator in backward(): dL/dz = (ŷ − y) / N.
+    return (prediction - y) / np.maximum((1.0 - prediction) * prediction, BCE_EPSILON) / prediction.size
+
+
+AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
+"""
+
+
+CROSS_ENTROPY = '''\
+def log_softmax(z):
+    """ln softmax(z) row by row: z_k − max(z) − ln Σⱼ e^(z_j − max(z)) (the max keeps e^z from overflowing)."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(z):
+    """softmax(z)_k = e^(z_k) / Σⱼ e^(z_j), row by row: K logits → K probabilities that sum to 1."""
+    return np.exp(log_softmax(z))
+
+
+def one_hot(labels, classes):
+    """Class numbers (n, 1) → rows with a 1 in the label's column: 2 → [0, 0, 1]."""
+    labels = labels.reshape(-1).astype(np.intp)
+    encoded = np.zeros((len(labels), classes))
+    encoded[np.arange(len(labels)), labels] = 1.0
+    return encoded
+
+
+def loss_value(prediction, y):
+    # L = −(1/N) Σᵢ ln softmax(zᵢ)[yᵢ]     ŷ = z are the logits; yᵢ is point i's class number
+    labels = y.reshape(-1).astype(np.intp)
+    return float(-np.mean(log_softmax(prediction)[np.arange(len(labels)), labels]))
+
+
+def loss_gradient(prediction, y):
+    # dL/dz = (softmax(z) − onehot(y)) / N     the predicted probabilities minus the true ones, per point
+    n, classes = prediction.shape
+    return (softmax(prediction) - one_hot(y, classes).astype(prediction.dtype)) / n
+
+
+AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
+'''
+
+
+TORCH_LOSSES = {
+    "sse": """\
+def loss_function(prediction, y):
+    return ((y - prediction) ** 2).sum()  # L = Σ (y − ŷ)²
+
+
+AVERAGED = False  # a sum: a mini-batch's loss counts in full in the epoch's loss
+""",
+    "mse": """\
+loss_function = nn.functional.mse_loss  # L = (1/N) Σ (y − ŷ)²
+AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
+""",
+    "bce": '''\
+def loss_function(prediction, y):
+    """nn.BCELoss on the sigmoid output ŷ = P(class 1): L = −(1/N) Σ [y·ln ŷ + (1 − y)·ln(1 − ŷ)]"""
+    if torch.isnan(prediction).any():  # BCELoss refuses values outside [0, 1]: a diverged run gives a NaN loss
+        return prediction.sum() * float("nan")
+    return nn.functional.binary_cross_entropy(prediction, y)
+
+
+AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
+''',
+    "cross_entropy": '''\
+def loss_function(logits, y):
+    """nn.CrossEntropyLoss on the logits z: L = −(1/N) Σᵢ ln softmax(zᵢ)[yᵢ]; y holds class numbers as floats."""
+    return nn.functional.cross_entropy(logits, y[:, 0].long())
+
+
+AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
+''',
+}

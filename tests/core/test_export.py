@@ -39,6 +39,15 @@ SCRIPT_CASES = [
     ("line-manual", "numpy", 50),  # constant initial weights, raw data
     ("mixed", "numpy", 30),
     ("mixed", "torch", 30),
+    # classification: two inputs, class numbers as labels, a test split, Adam
+    ("circle", "numpy", 30),  # binary cross-entropy on a sigmoid output
+    ("circle", "torch", 30),
+    ("xor", "numpy", 30),
+    ("xor", "torch", 30),
+    ("spiral", "numpy", 30),  # three classes: cross-entropy on logits
+    ("spiral", "torch", 30),
+    ("two-gaussians", "numpy", 30),  # logistic regression: no hidden layer
+    ("two-gaussians", "torch", 30),
 ]
 
 
@@ -111,10 +120,9 @@ def test_the_exported_file_trains_as_far_as_the_run_went(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda i: replace(i, dataset=SimpleNamespace(n_classes=2)), "does not support classification yet"),
         (
-            lambda i: replace(i, experiment=SimpleNamespace(training=SimpleNamespace(loss="bce"), model=None)),
-            "does not support the bce loss yet: only sse, mse",
+            lambda i: replace(i, experiment=SimpleNamespace(training=SimpleNamespace(loss="hinge"), model=None)),
+            "does not support the hinge loss yet: only sse, mse, bce, cross_entropy",
         ),
         (
             lambda i: replace(i, layers=[replace(i.layers[0], activation="softmax")]),
