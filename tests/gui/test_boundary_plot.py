@@ -23,12 +23,8 @@ from nnstudio.gui.plots.boundary_plot import (
     class_lookup_table,
 )
 from nnstudio.gui.worker import PAUSED
+from tests.gui.driving import wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=20000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def train(qtbot, window, epochs):

@@ -22,6 +22,7 @@ from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings import Settings, apply_theme, dark_palette
 from nnstudio.gui.style import configure_pyqtgraph
 from tests.core.helpers import step_losses, train_epochs
+from tests.gui.driving import wait_idle
 
 
 @pytest.fixture
@@ -66,11 +67,6 @@ def app_window(qtbot, settings, monkeypatch):
         window.file_actions.ask_before_discarding = False
         window.session.shutdown()
     apply_theme("system")
-
-
-def wait_idle(qtbot, window, timeout=20000):
-    qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def train(qtbot, window, epochs):

@@ -11,12 +11,9 @@ from nnstudio.core.hidden_units import layer_outputs
 from nnstudio.core.presets import preset
 from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, MAPS, OUTPUTS
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_LIGHT, POSITIVE_LIGHT
+from tests.gui.driving import trained as train_to
+from tests.gui.driving import wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def open_view(qtbot, window):
@@ -27,9 +24,7 @@ def open_view(qtbot, window):
 
 
 def trained(qtbot, window, epochs):
-    window.run_to(epochs)
-    qtbot.waitUntil(lambda: window.session.is_running, timeout=5000)
-    wait_idle(qtbot, window)
+    train_to(qtbot, window, epochs)
     qtbot.waitUntil(lambda: window.trainer.epoch == epochs, timeout=5000)
 
 

@@ -10,11 +10,7 @@ from nnstudio.core.presets import preset
 from nnstudio.core.trainer import DIVERGED, Trainer
 from nnstudio.gui.instruments.inspector_pages import AUTOGRAD, BY_HAND, FINITE_DIFFERENCE, format_relative
 from nnstudio.gui.instruments.tensor_views import format_number
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
+from tests.gui.driving import wait_idle
 
 
 def inspect_in_window(qtbot, window, how="step"):

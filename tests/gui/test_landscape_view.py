@@ -9,12 +9,8 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 from nnstudio.core.landscape import least_squares_line, line_losses, line_path, recorded_states
 from nnstudio.core.presets import preset
 from nnstudio.gui.instruments.landscape_maps import LINE, SLICE
+from tests.gui.driving import trained, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def open_landscape(qtbot, window):
@@ -22,12 +18,6 @@ def open_landscape(qtbot, window):
     instrument.dock.show()
     qtbot.waitUntil(lambda: instrument.view.map is not None and not window.session.is_running, timeout=15000)
     return instrument
-
-
-def trained(qtbot, window, epochs):
-    window.run_to(epochs)
-    qtbot.waitUntil(lambda: window.session.is_running, timeout=5000)
-    wait_idle(qtbot, window)
 
 
 def recorded_road(trainer):

@@ -7,6 +7,7 @@ from nnstudio.core.lessons import load_lesson, shipped_lessons
 from nnstudio.core.presets import preset
 from nnstudio.gui.lessons import INSTRUMENT_DOCKS
 from nnstudio.gui.settings import Settings
+from tests.gui.driving import wait_idle
 
 PAGES = [
     pytest.param(path, index, id=f"{path.stem}-page{index + 1}")
@@ -14,11 +15,6 @@ PAGES = [
     for index, page in enumerate(load_lesson(path).pages)
     if page.setup is not None
 ]
-
-
-def wait_idle(qtbot, window):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=30000)
-    window.redraw()
 
 
 @pytest.mark.parametrize("path, index", PAGES)

@@ -13,12 +13,8 @@ from nnstudio.core.experiment import LayerSpec
 from nnstudio.core.presets import preset
 from nnstudio.core.trainer import DIVERGED, Trainer
 from nnstudio.gui.worker import IDLE, PAUSED
+from tests.gui.driving import wait_idle
 from tests.gui.image_checks import distinct_colours, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=20000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def core_losses(experiment, epochs):

@@ -7,12 +7,8 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox
 from nnstudio.core.presets import preset
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_COLOUR, POSITIVE_COLOUR
 from nnstudio.gui.instruments.network_diagram import MAX_EDGES_PER_LAYER
+from tests.gui.driving import trained, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def open_diagram(qtbot, window):
@@ -20,12 +16,6 @@ def open_diagram(qtbot, window):
     instrument.dock.show()
     qtbot.waitUntil(lambda: instrument.diagram.parameters is not None, timeout=10000)
     return instrument.diagram
-
-
-def trained(qtbot, window, epochs):
-    window.run_to(epochs)
-    qtbot.waitUntil(lambda: window.session.is_running, timeout=5000)
-    wait_idle(qtbot, window)
 
 
 def showing_weights_of(diagram, parameters):

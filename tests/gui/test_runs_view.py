@@ -9,17 +9,7 @@ from PySide6.QtWidgets import QAbstractButton
 from nnstudio.core.presets import preset
 from nnstudio.core.runs import default_run_name
 from nnstudio.gui.instruments.runs_view import COLUMN_FIELDS, NAME, SHOW
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
-
-
-def trained(qtbot, window, epochs):
-    window.run_to(epochs)
-    qtbot.waitUntil(lambda: window.session.is_running, timeout=5000)
-    wait_idle(qtbot, window)
+from tests.gui.driving import trained, wait_idle
 
 
 def keep(qtbot, window):

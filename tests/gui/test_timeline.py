@@ -9,12 +9,8 @@ from nnstudio.core.presets import preset
 from nnstudio.core.trainer import Trainer
 from nnstudio.gui.instruments.timeline import LIVE, PAST
 from nnstudio.gui.worker import PAUSED
+from tests.gui.driving import wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-def wait_idle(qtbot, window, timeout=30000):
-    qtbot.waitUntil(lambda: not window.session.is_running, timeout=timeout)
-    window.redraw()
 
 
 def core_trainer(name, epochs):
