@@ -26,9 +26,28 @@ def test_train_linear_prints_the_tutorials_log_lines(capsys):
     losses = [float(line.split()[-1]) for line in log]
     ratios = np.array(losses[1:]) / np.array(losses[:-1])
     # The tutorial's log falls by ~0.82 per 10 epochs at first, slowing to ~0.87 near its minimum.
-    tutorial = [94.43447, 77.64619, 63.87258, 52.57226, 43.30109, 35.69468, 29.45408, 24.33403, 20.13331,
-                16.68685, 13.8592, 11.53925, 9.635837, 8.074168, 6.792887, 5.741646, 4.879141, 4.171486,
-                3.590877, 3.114503]
+    tutorial = [
+        94.43447,
+        77.64619,
+        63.87258,
+        52.57226,
+        43.30109,
+        35.69468,
+        29.45408,
+        24.33403,
+        20.13331,
+        16.68685,
+        13.8592,
+        11.53925,
+        9.635837,
+        8.074168,
+        6.792887,
+        5.741646,
+        4.879141,
+        4.171486,
+        3.590877,
+        3.114503,
+    ]
     tutorial_ratios = np.array(tutorial[1:]) / np.array(tutorial[:-1])
     assert np.max(np.abs(ratios - tutorial_ratios)) < 0.01
 
@@ -54,9 +73,29 @@ def test_both_backends_print_identical_logs(capsys):
 
 def test_options_override_the_preset(capsys):
     code, out, _ = run_cli(
-        capsys, "train", "--preset", "sine", "--hidden", "8,4", "--activation", "tanh", "--optimizer", "momentum",
-        "--lr", "0.01", "--epochs", "30", "--batch-size", "16", "--seed", "7", "--log-every", "15",
-        "--test-fraction", "0.25", "--json",
+        capsys,
+        "train",
+        "--preset",
+        "sine",
+        "--hidden",
+        "8,4",
+        "--activation",
+        "tanh",
+        "--optimizer",
+        "momentum",
+        "--lr",
+        "0.01",
+        "--epochs",
+        "30",
+        "--batch-size",
+        "16",
+        "--seed",
+        "7",
+        "--log-every",
+        "15",
+        "--test-fraction",
+        "0.25",
+        "--json",
     )
     objects = [json.loads(line) for line in out.splitlines()]
     assert code == 0
@@ -75,8 +114,21 @@ def test_train_on_a_csv_file(capsys, tmp_path):
     x = np.linspace(0, 1, 40)
     csv = tmp_path / "line.csv"
     csv.write_text("x,y\n" + "".join(f"{a},{3 * a + 1}\n" for a in x))
-    code, out, _ = run_cli(capsys, "train", "--data", str(csv), "--hidden", "none", "--optimizer", "gd",
-                           "--lr", "0.5", "--epochs", "300", "--json")
+    code, out, _ = run_cli(
+        capsys,
+        "train",
+        "--data",
+        str(csv),
+        "--hidden",
+        "none",
+        "--optimizer",
+        "gd",
+        "--lr",
+        "0.5",
+        "--epochs",
+        "300",
+        "--json",
+    )
     assert code == 0
     assert json.loads(out.splitlines()[-1])["train_mse"] < 1e-6
 
@@ -149,7 +201,9 @@ def test_bad_csv_names_line_and_column(capsys, tmp_path):
 def test_python_dash_m_runs_the_same_command():
     result = subprocess.run(
         [sys.executable, "-m", "nnstudio", "train", "--preset", "linear", "--epochs", "10"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0
     assert result.stdout.splitlines()[0] == "Epoch: 10 Loss: 96.09053"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import tomli_w
 from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.data import GENERATORS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.files import read_file
+from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
 
@@ -331,18 +330,8 @@ class Experiment:
         return tomli_w.dumps(self.to_dict())
 
     @classmethod
-    def from_toml(cls, text: str) -> Experiment:
-        if len(text) > MAX_FILE_BYTES:
-            raise NNStudioError(
-                f"the experiment is {len(text) / 1024:.0f} kB of text; an experiment file is a few hundred bytes"
-            )
-        try:
-            tree = tomllib.loads(text)
-        except ValueError as error:  # TOMLDecodeError, or a number too long for Python's int()
-            raise NNStudioError(f"the experiment file is not valid TOML: {error}") from None
-        except RecursionError:  # tomllib parses nested arrays and tables recursively
-            raise NNStudioError("the experiment file nests its values too deeply to be an experiment") from None
-        return cls.from_dict(tree)
+    def from_toml(cls, text: str | bytes) -> Experiment:
+        return cls.from_dict(parse_toml(text, "the experiment file", MAX_FILE_BYTES))
 
     def save(self, path: str | os.PathLike) -> None:
         write_atomically(Path(path), self.to_toml().encode("utf-8"))
@@ -352,11 +341,7 @@ class Experiment:
         path = Path(path)
         raw = read_file(path, MAX_FILE_BYTES, "an experiment file")
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise NNStudioError(f"{path} is not a UTF-8 text file") from None
-        try:
-            return cls.from_toml(text)
+            return cls.from_toml(raw)
         except NNStudioError as error:
             raise NNStudioError(f"{path.name}: {error}") from None
 

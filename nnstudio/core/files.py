@@ -7,7 +7,10 @@ or fill its memory. The file itself is only ever read, never changed.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from nnstudio.core.errors import NNStudioError
 
@@ -24,3 +27,43 @@ def read_file(path: Path, max_bytes: int, kind: str) -> bytes:
     if len(raw) > max_bytes:
         raise NNStudioError(f"{path.name} is larger than {max_bytes / 1e6:g} MB: too large for {kind}")
     return raw
+
+
+# tomllib needs memory and time quadratic in the number of parts of one dotted key or table header
+# (a.a.a… = 1 or [a.a.a…]): 60 kB of one took 3.5 GB. No file of ours needs more than a few parts,
+# so a long chain is refused before tomllib sees it.
+MAX_DOTTED_PARTS = 32
+_STRING = re.compile(r'"""[\s\S]*?"""' r"|'''[\s\S]*?'''" r'|"(?:\\.|[^"\\\n])*"' r"|'[^'\n]*'")
+_DOTTED_CHAIN = re.compile(  # a key starts a line, or follows [ (a header), { or , (an inline table)
+    r"""(?:^|[\[{,])[ \t]*(?:(?:[A-Za-z0-9_-]+|"")[ \t]*\.[ \t]*){%d,}""" % MAX_DOTTED_PARTS,  # noqa: UP031
+    re.MULTILINE,
+)
+
+
+def _has_long_dotted_key(text: str) -> bool:
+    """Whether a key or header outside any string has more than MAX_DOTTED_PARTS parts."""
+    return _DOTTED_CHAIN.search(_STRING.sub('""', text)) is not None
+
+
+def parse_toml(raw: bytes | str, what: str, max_bytes: int) -> dict[str, Any]:
+    """The table in `raw`, TOML text of at most `max_bytes`, or one sentence naming `what` and why not.
+
+    Every TOML reader of nnstudio goes through here: experiment files, the run inside an archive,
+    lessons. A UTF-8 byte-order mark (as Windows editors write) is accepted.
+    """
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if len(raw) > max_bytes:
+        raise NNStudioError(f"{what} is {len(raw) / 1024:.0f} kB; at most {max_bytes / 1024:.0f} kB is read")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NNStudioError(f"{what} is not UTF-8 text") from None
+    if _has_long_dotted_key(text):
+        raise NNStudioError(f"{what} has a dotted key of more than {MAX_DOTTED_PARTS} parts; none is needed")
+    try:
+        return tomllib.loads(text)
+    except ValueError as error:  # TOMLDecodeError, or a number too long for Python's int()
+        raise NNStudioError(f"{what} is not valid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise NNStudioError(f"{what} nests its values too deeply") from None

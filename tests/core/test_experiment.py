@@ -247,7 +247,7 @@ def test_a_file_that_is_not_utf8_is_refused(tmp_path, raw):
     path.write_bytes(raw)
     with pytest.raises(NNStudioError) as caught:
         Experiment.load(path)
-    assert str(caught.value) == f"{path} is not a UTF-8 text file"
+    assert str(caught.value) == "picture.toml: the experiment file is not UTF-8 text"
 
 
 def test_utf8_garbage_is_refused(tmp_path):
