@@ -258,6 +258,8 @@ def command_train(options: argparse.Namespace) -> int:
         _check_save_path(options.save)  # now, not after a long run
     trainer = resume_trainer(options) if options.resume else build_trainer(options)
     experiment = trainer.experiment
+    if options.save is not None:
+        _check_recordable(experiment)
     start_epoch = trainer.epoch  # a resumed run prints only the epochs it trains
     final = None
     try:
@@ -329,6 +331,17 @@ def _check_save_path(path: str) -> None:
     if Path(path).suffix.lower() not in (SUFFIX, ".toml"):
         raise NNStudioError(f"--save writes an experiment file: name it *{SUFFIX} (or *.toml for the settings only)")
     check_writable(path)
+
+
+def _check_recordable(experiment) -> None:
+    """An experiment file is UTF-8 text: a CSV file name that is not (Linux allows any bytes) cannot go in it."""
+    try:
+        experiment.to_toml().encode("utf-8")
+    except UnicodeEncodeError:
+        raise NNStudioError(
+            f"the data file's name {experiment.data.csv_path!r} is not UTF-8 text, so an experiment file cannot "
+            "record it: rename the file, or train without --save"
+        ) from None
 
 
 def _save_run(trainer, path: str, quiet: bool) -> None:

@@ -1,9 +1,11 @@
 """`nnstudio train --save FILE` writes the run as the window's Save does; `--experiment FILE --resume`
 continues it where it stopped, number for number, with training options applied as the Training tab does."""
 
+import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +151,16 @@ def test_ctrl_c_ends_the_run_after_a_whole_step_and_saves_it(tmp_path):
     assert epoch >= 1 and f"Saved the run at epoch {epoch} to " in out
     trainer = saved.make_trainer()  # it reopens, and goes on from there
     assert trainer.epoch == epoch and len(trainer.loss_history) == epoch
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="a file name that is not UTF-8 (Linux allows any bytes)"
+)
+def test_a_csv_name_an_experiment_file_cannot_record_is_refused_before_training(capsys, tmp_path):
+    csv = os.fsdecode(bytes(tmp_path) + b"/\xff.csv")  # the command line hands Python such a name like this
+    x = np.linspace(0, 1, 20)
+    Path(csv).write_text("x,y\n" + "".join(f"{a},{2 * a}\n" for a in x))
+    assert run_cli(capsys, "train", "--data", csv, "--epochs", 10)[0] == 0  # training alone is fine
+    code, out, err = run_cli(capsys, "train", "--data", csv, "--epochs", 10, "--save", tmp_path / "run.nnstudio")
+    assert code == 2 and out == "" and "is not UTF-8 text, so an experiment file cannot record it" in err
+    assert not (tmp_path / "run.nnstudio").exists()
