@@ -431,11 +431,14 @@ def command_export(options: argparse.Namespace) -> int:
         raise NNStudioError(f"a Python script is named *.py, not {Path(options.output).name!r}")
     export.check_writable(options.output)
     results = export.capture(read_experiment_file(options.experiment).make_trainer())
-    if options.kind == "script":
-        export.save_script(results, options.output, options.backend or results.experiment.training.backend)
-    else:
-        write = {"weights": export.save_weights_npz, "state-dict": export.save_state_dict}
-        write.get(options.kind, export.save_loss_csv)(results, options.output)
+    flavour = options.backend or results.experiment.training.backend
+    write = {
+        "script": lambda results, path: export.save_script(results, path, flavour),
+        "weights": export.save_weights_npz,
+        "state-dict": export.save_state_dict,
+        "loss-csv": export.save_loss_csv,
+    }[options.kind]
+    write(results, options.output)
     print(f"Wrote the {options.kind} of epoch {results.epoch} to {one_line(options.output)}")
     return EXIT_OK
 

@@ -29,15 +29,16 @@ def assert_same_run(first, second) -> None:
     """Two saved runs hold the same numbers: npz keeps float64, so equal means equal to the last bit."""
     assert first.experiment == second.experiment
     assert first.run.progress == second.run.progress
-    for ours, theirs in ((first.run.state, second.run.state),):
-        assert ours.optimizer_steps == theirs.optimizer_steps
-        assert list(ours.parameters) == list(theirs.parameters)
-        for name, value in ours.parameters.items():
-            np.testing.assert_array_equal(value, theirs.parameters[name])
-        assert ours.optimizer_buffers.keys() == theirs.optimizer_buffers.keys()
-        for kind, per_parameter in ours.optimizer_buffers.items():
-            for name, value in per_parameter.items():
-                np.testing.assert_array_equal(value, theirs.optimizer_buffers[kind][name])
+    ours, theirs = first.run.state, second.run.state
+    assert ours.optimizer_steps == theirs.optimizer_steps
+    assert list(ours.parameters) == list(theirs.parameters)
+    for name, value in ours.parameters.items():
+        np.testing.assert_array_equal(value, theirs.parameters[name])
+    assert ours.optimizer_buffers.keys() == theirs.optimizer_buffers.keys()
+    for kind, per_parameter in ours.optimizer_buffers.items():
+        assert per_parameter.keys() == theirs.optimizer_buffers[kind].keys()
+        for name, value in per_parameter.items():
+            np.testing.assert_array_equal(value, theirs.optimizer_buffers[kind][name])
     for name, value in first.run.loss_history.to_arrays().items():
         np.testing.assert_array_equal(value, second.run.loss_history.to_arrays()[name])
 
