@@ -1,7 +1,7 @@
 """The command line: a thin argparse front over the core (and the window). No logic of its own.
 
     nnstudio [FILE | --preset NAME]      open the window
-    nnstudio train | gradcheck | presets | snapshot | bench ...
+    nnstudio train | gradcheck | presets | snapshot | export | bench ...
 
 Bad input ends with one line on stderr and exit code 2, never a traceback.
 """
@@ -9,16 +9,24 @@ Bad input ends with one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("train", "gradcheck", "presets", "snapshot", "bench")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "export", "bench")
+EXPORT_KINDS = ("script", "weights", "state-dict", "loss-csv")
+# DataSpec takes columns 0 … 10 000; the command line counts them from 1.
+MAX_COLUMN_NUMBER = 10_001
 
 
 def one_line(text: str) -> str:
@@ -86,14 +94,14 @@ def _parse_hidden(text: str) -> list[int]:
     return widths
 
 
-def build_experiment(options: argparse.Namespace):
-    """The preset or file the options name, with every other option applied on top."""
+def build_experiment(options: argparse.Namespace, content=None):
+    """The preset or file the options name (`content`: that file, if already read), with every other option on top."""
     from nnstudio.core.archive import read_experiment_file
     from nnstudio.core.experiment import LayerSpec
     from nnstudio.core.presets import DEFAULT_PRESET, preset
 
     if options.experiment:
-        experiment = read_experiment_file(options.experiment).experiment
+        experiment = (content or read_experiment_file(options.experiment)).experiment
     else:
         experiment = preset(options.preset or DEFAULT_PRESET)
     if options.data is None and (options.label_column is not None or options.input_columns is not None):
@@ -112,6 +120,11 @@ def build_experiment(options: argparse.Namespace):
     if options.activation is not None:
         hidden = tuple(LayerSpec(layer.units, options.activation, layer.bias) for layer in hidden)
     experiment = experiment.with_model(hidden=hidden)
+    return experiment.with_training(**_training_changes(options))
+
+
+def _training_changes(options: argparse.Namespace) -> dict:
+    """The training settings the options give (those not given are left out)."""
     training_changes = {
         "loss": options.loss,
         "optimizer": options.optimizer,
@@ -123,7 +136,7 @@ def build_experiment(options: argparse.Namespace):
         "dtype": options.dtype,
         "log_every": options.log_every,
     }
-    return experiment.with_training(**{k: v for k, v in training_changes.items() if v is not None})
+    return {name: value for name, value in training_changes.items() if value is not None}
 
 
 def _csv_columns(options: argparse.Namespace) -> dict:
@@ -138,11 +151,16 @@ def _csv_columns(options: argparse.Namespace) -> dict:
             inputs = tuple(int(part) for part in options.input_columns.split(","))
         except ValueError:
             inputs = ()
-        if len(inputs) != 2 or min(inputs) < 1:
-            raise NNStudioError(f"--input-columns must be two column numbers like 1,2, got {options.input_columns!r}")
+        if len(inputs) != 2 or not all(1 <= column <= MAX_COLUMN_NUMBER for column in inputs):
+            raise NNStudioError(
+                f"--input-columns must be two column numbers from 1 to {MAX_COLUMN_NUMBER} like 1,2, "
+                f"got {options.input_columns!r}"
+            )
         inputs = (inputs[0] - 1, inputs[1] - 1)
     if options.label_column < 1:
         raise NNStudioError(f"--label-column counts from 1 (the first column), got {options.label_column}")
+    if options.label_column > MAX_COLUMN_NUMBER:  # checked here: DataSpec would name the column counted from 0
+        raise NNStudioError(f"--label-column must be at most {MAX_COLUMN_NUMBER}, got {options.label_column}")
     if options.label_column - 1 in (inputs or (0, 1)):
         raise NNStudioError(f"--label-column {options.label_column} is also an input column: choose another")
     return {"classes": None, "csv_label_column": options.label_column - 1, "csv_input_columns": inputs}
@@ -150,23 +168,76 @@ def _csv_columns(options: argparse.Namespace) -> dict:
 
 def build_trainer(options: argparse.Namespace):
     """The trainer for the options; a loss not given is chosen to fit the data (e.g. bce for two classes)."""
+    from nnstudio.core.archive import read_experiment_file
     from nnstudio.core.classification import fit_to_data
     from nnstudio.core.data import prepare
     from nnstudio.core.trainer import Trainer
 
-    experiment = build_experiment(options)
-    points = _imported_points(options)
+    content = read_experiment_file(options.experiment) if options.experiment else None
+    experiment = build_experiment(options, content)
+    points = _imported_points(options, content)
     dataset = prepare(experiment.data, points)
     return Trainer(fit_to_data(experiment, dataset, keep_loss=options.loss is not None), points, dataset)
 
 
-def _imported_points(options: argparse.Namespace):
-    """The points imported into an .nnstudio file (they travel inside it), unless --data names others."""
+def _imported_points(options: argparse.Namespace, content):
+    """The file's points, unless --data names others: imported into an .nnstudio file (they travel inside it),
+    or read from the CSV file its settings name (a relative path is taken from the experiment file's folder)."""
+    from nnstudio.core.archive import source_points
+
+    if content is None or options.data is not None:
+        return None
+    if content.points is not None:
+        return content.points
+    try:
+        return source_points(content.experiment.data, content.folder)
+    except NNStudioError as error:
+        raise NNStudioError(f"{content.name}: {error}") from None
+
+
+# Options that choose other data, another model or new initial weights start a new run.
+NEW_RUN_OPTIONS = {
+    "data": "--data",
+    "label_column": "--label-column",
+    "input_columns": "--input-columns",
+    "hidden": "--hidden",
+    "activation": "--activation",
+    "standardize": "--standardize",
+    "test_fraction": "--test-fraction",
+    "seed": "--seed",
+}
+
+
+def resume_trainer(options: argparse.Namespace):
+    """The run saved in the --experiment file, where it stopped, with the training options applied
+    as the window's Training tab applies them (the weights kept; a new optimiser starts afresh)."""
     from nnstudio.core.archive import read_experiment_file
 
-    if not options.experiment or options.data is not None:
-        return None
-    return read_experiment_file(options.experiment).points
+    if not options.experiment:
+        raise NNStudioError("--resume continues a saved run: name its file with --experiment FILE.nnstudio")
+    for name, flag in NEW_RUN_OPTIONS.items():
+        if getattr(options, name) is not None:
+            raise NNStudioError(
+                f"{flag} starts a new run, but --resume continues the saved one: leave out one or the other"
+            )
+    content = read_experiment_file(options.experiment)
+    if content.run is None:
+        raise NNStudioError(f"{content.name} holds settings only, no run to resume: train it without --resume")
+    trainer = content.make_trainer()
+    changes = {
+        name: value
+        for name, value in _training_changes(options).items()
+        if name != "backend" and value != getattr(trainer.training, name)
+    }
+    if changes:
+        trainer.update_training(**changes)
+    if options.backend is not None and options.backend != trainer.backend.name:
+        trainer.switch_backend(options.backend)
+    if trainer.epoch >= trainer.training.epochs and not trainer.diverged_message:
+        raise NNStudioError(
+            f"the saved run is already at epoch {trainer.epoch}: to train on, give a later epoch with --epochs"
+        )
+    return trainer
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -181,19 +252,31 @@ def _json_number(value: float | None) -> float | None:
 
 
 def command_train(options: argparse.Namespace) -> int:
-    from nnstudio.core.trainer import DIVERGED
+    from nnstudio.core.trainer import DIVERGED, STOPPED
 
-    trainer = build_trainer(options)
+    if options.save is not None:
+        _check_save_path(options.save)  # now, not after a long run
+    trainer = resume_trainer(options) if options.resume else build_trainer(options)
     experiment = trainer.experiment
+    if options.save is not None:
+        _check_recordable(experiment)
+    start_epoch = trainer.epoch  # a resumed run prints only the epochs it trains
     final = None
     try:
-        for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
-            for epoch, loss in snapshot.log_entries:
-                _emit(options, {"epoch": epoch, "loss": _json_number(loss)}, f"Epoch: {epoch} Loss: {loss:.7g}")
-            final = snapshot
+        with _interrupt_stops(trainer) if options.save is not None else contextlib.nullcontext():
+            for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
+                for epoch, loss in snapshot.log_entries:
+                    if epoch > start_epoch:
+                        _emit(options, {"epoch": epoch, "loss": _json_number(loss)}, f"Epoch: {epoch} Loss: {loss:.7g}")
+                final = snapshot
     except KeyboardInterrupt:
         print("nnstudio train: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if options.save is not None:
+        _save_run(trainer, options.save, quiet=options.json)
+        if final.status == STOPPED:
+            print(f"nnstudio train: interrupted at epoch {trainer.epoch}; the run was saved", file=sys.stderr)
+            return EXIT_INTERRUPTED
     train_metrics, test_metrics = final.train_metrics, final.test_metrics
     history = trainer.loss_history
     seconds = trainer.step_count / final.steps_per_second if final.steps_per_second else 0.0
@@ -239,6 +322,53 @@ def command_train(options: argparse.Namespace) -> int:
         return EXIT_DIVERGED
     _emit(options, summary, text)
     return EXIT_OK
+
+
+def _check_save_path(path: str) -> None:
+    from nnstudio.core.archive import SUFFIX
+    from nnstudio.core.export import check_writable
+
+    if Path(path).suffix.lower() not in (SUFFIX, ".toml"):
+        raise NNStudioError(f"--save writes an experiment file: name it *{SUFFIX} (or *.toml for the settings only)")
+    check_writable(path)
+
+
+def _check_recordable(experiment) -> None:
+    """An experiment file is UTF-8 text: a CSV file name that is not (Linux allows any bytes) cannot go in it."""
+    try:
+        experiment.to_toml().encode("utf-8")
+    except UnicodeEncodeError:
+        raise NNStudioError(
+            f"the data file's name {experiment.data.csv_path!r} is not UTF-8 text, so an experiment file cannot "
+            "record it: rename the file, or train without --save"
+        ) from None
+
+
+def _save_run(trainer, path: str, quiet: bool) -> None:
+    """Save as the window's File ▸ Save does: the whole run in an .nnstudio file, the settings in a .toml."""
+    from nnstudio.core.archive import save_trainer
+
+    save_trainer(trainer, path)
+    if not quiet:
+        print(f"Saved the run at epoch {trainer.epoch} to {one_line(path)}", flush=True)
+
+
+@contextlib.contextmanager
+def _interrupt_stops(trainer) -> Iterator[None]:
+    """A first Ctrl+C ends the run after the current step (so that it can be saved whole); a second one stops."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread receives signals
+        yield
+        return
+
+    def stop(number, frame) -> None:
+        trainer.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def command_gradcheck(options: argparse.Namespace) -> int:
@@ -290,6 +420,29 @@ def command_snapshot(options: argparse.Namespace) -> int:
     return render_snapshot(experiment, options.output, options.size, experiment.training.epochs if epochs != 0 else 0)
 
 
+def command_export(options: argparse.Namespace) -> int:
+    """Write one of the window's exports from a saved run (or a settings file: its initial weights)."""
+    from nnstudio.core import export
+    from nnstudio.core.archive import read_experiment_file
+
+    if options.backend is not None and options.kind != "script":
+        raise NNStudioError("--backend chooses the script's flavour: it is only for `nnstudio export script`")
+    if options.kind == "script" and Path(options.output).suffix != ".py":
+        raise NNStudioError(f"a Python script is named *.py, not {Path(options.output).name!r}")
+    export.check_writable(options.output)
+    results = export.capture(read_experiment_file(options.experiment).make_trainer())
+    flavour = options.backend or results.experiment.training.backend
+    write = {
+        "script": lambda results, path: export.save_script(results, path, flavour),
+        "weights": export.save_weights_npz,
+        "state-dict": export.save_state_dict,
+        "loss-csv": export.save_loss_csv,
+    }[options.kind]
+    write(results, options.output)
+    print(f"Wrote the {options.kind} of epoch {results.epoch} to {one_line(options.output)}")
+    return EXIT_OK
+
+
 def command_bench(options: argparse.Namespace) -> int:
     from nnstudio.bench import format_report, progress_to_stderr, run
 
@@ -314,6 +467,17 @@ def _command_parser() -> OneLineParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     train = commands.add_parser("train", help="train an experiment in the terminal")
     _add_experiment_options(train)
+    train.add_argument(
+        "--save",
+        metavar="FILE.nnstudio",
+        help="save the run at its end (also when it diverged or Ctrl+C stopped it), as the window's Save does",
+    )
+    train.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --experiment FILE where it stopped (--epochs: the epoch to reach); "
+        "training options change it as the Training tab does",
+    )
     gradcheck = commands.add_parser("gradcheck", help="manual vs autograd vs finite-difference gradients")
     _add_experiment_options(gradcheck)
     presets = commands.add_parser("presets", help="list the built-in experiments")
@@ -322,6 +486,15 @@ def _command_parser() -> OneLineParser:
     _add_experiment_options(snapshot)
     snapshot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
     snapshot.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    exports = commands.add_parser("export", help="write the window's exports from a saved experiment file")
+    exports.add_argument(
+        "kind",
+        choices=EXPORT_KINDS,
+        help="a training script (.py), the weights (.npz), a PyTorch state_dict (.pt) or the loss history (.csv)",
+    )
+    exports.add_argument("--experiment", required=True, metavar="FILE", help="the saved run (.nnstudio or .toml)")
+    exports.add_argument("-o", "--output", required=True, metavar="FILE")
+    exports.add_argument("--backend", choices=("numpy", "torch"), help="the script's flavour (default: the run's)")
     bench = commands.add_parser("bench", help="measure training speed, the window's cost, start-up and memory")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     bench.add_argument("--quick", action="store_true", help="a much shorter run (a smoke test; figures are rough)")
@@ -364,12 +537,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "gradcheck": command_gradcheck,
                 "presets": command_presets,
                 "snapshot": command_snapshot,
+                "export": command_export,
                 "bench": command_bench,
             }[options.command]
         else:
             options = _window_parser().parse_args(argv)
             handler = command_window
-        return handler(options)
+        code = handler(options)
+        sys.stdout.flush()  # a full disk (`> /dev/full`) is reported here, not by Python's message at exit
+        return code
     except NNStudioError as error:
         print(f"nnstudio: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -379,6 +555,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl+C during a long gradient check, say (train reports its own)
         print("nnstudio: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # e.g. `nnstudio train | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `nnstudio train | head -1`: the reader has all it wants
+        _discard_stdout()
         return EXIT_OK
+    except OSError as error:  # the files nnstudio reads and writes report their own errors: this is the output
+        _discard_stdout()
+        reason = one_line(error.strerror or str(error))
+        what = "cannot write the output" if error.filename is None else one_line(str(error.filename))
+        print(f"nnstudio: error: {what}: {reason}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that Python's flush at exit does not fail (and print) again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file (a test's capture, say): nothing is flushed to it
+        pass

@@ -1,6 +1,7 @@
 """The command line is a contract: its output format, exit codes and one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -216,3 +217,111 @@ def test_train_does_not_import_qt_or_torch_unless_asked():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+# --- experiment files, options and the output ----------------------------------------------------
+
+EXPERIMENT_WITH_CSV = """\
+name = "from a csv"
+[data]
+generator = "csv"
+csv_path = "points.csv"
+[model]
+hidden = []
+[training]
+epochs = 20
+"""
+
+
+def write_points(path):
+    x = np.linspace(0, 1, 30)
+    path.write_text("x,y\n" + "".join(f"{a},{3 * a + 1}\n" for a in x))
+
+
+def test_an_experiment_file_with_a_byte_order_mark_trains(capsys, tmp_path):
+    path = tmp_path / "windows.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'name = "bom"\n[training]\nepochs = 10\n')  # as Notepad saves UTF-8
+    code, out, err = run_cli(capsys, "train", "--experiment", str(path))
+    assert code == 0 and err == "" and out.splitlines()[0].startswith("Epoch: 10 Loss: ")
+
+
+def test_a_relative_csv_path_is_read_from_the_experiment_files_folder(capsys, tmp_path, monkeypatch):
+    from nnstudio.core.archive import read_experiment_file
+
+    (tmp_path / "course").mkdir()
+    write_points(tmp_path / "course" / "points.csv")
+    (tmp_path / "course" / "fit.toml").write_text(EXPERIMENT_WITH_CSV)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # no points.csv here
+    code, out, err = run_cli(capsys, "train", "--experiment", "../course/fit.toml")
+    assert code == 0 and err == "" and out.startswith("Epoch: 10 Loss: ")
+    trainer = read_experiment_file("../course/fit.toml").make_trainer()  # the window's File ▸ Open
+    np.testing.assert_allclose(trainer.points[1], 3 * np.linspace(0, 1, 30) + 1, rtol=1e-12)
+    assert trainer.experiment.data.csv_path == "points.csv"  # the file's own words, not rewritten
+
+
+def test_a_missing_csv_beside_the_experiment_file_is_named(capsys, tmp_path):
+    (tmp_path / "fit.toml").write_text(EXPERIMENT_WITH_CSV)
+    code, out, err = run_cli(capsys, "train", "--experiment", str(tmp_path / "fit.toml"))
+    assert code == 2 and out == ""
+    assert err == f"nnstudio: error: fit.toml: cannot read {tmp_path / 'points.csv'}: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--label-column", "99999999999999999999"], "--label-column must be at most 10001, got 99999999999999999999"),
+        (["--label-column", "3", "--input-columns", "1,99999999999999999999"], "got '1,99999999999999999999'"),
+        (["--label-column", "3", "--input-columns", "0,2"], "from 1 to 10001 like 1,2, got '0,2'"),
+    ],
+)
+def test_a_column_number_is_reported_as_typed(capsys, tmp_path, args, message):
+    path = tmp_path / "classes.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n")
+    code, _, err = run_cli(capsys, "train", "--data", str(path), *args)
+    assert code == 2 and err.count("\n") == 1 and message in err
+
+
+def nnstudio(*args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True, timeout=300, **kwargs
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("command", [["train", "--epochs", "20"], ["train", "--epochs", "20", "--json"], ["presets"]])
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(command):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "nnstudio", *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert result.returncode == 2
+    assert result.stderr == "nnstudio: error: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell pipeline into head")
+def test_a_reader_that_stops_early_is_not_an_error():
+    command = f"{sys.executable} -m nnstudio train --epochs 1000000 --log-every 1 | head -1"
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("Epoch: 1 Loss: ") and result.stdout.count("\n") == 1
+    assert result.stderr == "" and result.returncode == 0
+
+
+def test_a_snapshot_prints_nothing_but_its_picture(tmp_path):
+    picture = tmp_path / "s.png"
+    result = nnstudio("snapshot", "--preset", "sine", "--epochs", "3", "--size", "640x400", "-o", str(picture))
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""  # no propagateSizeHints() lines
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["s.png"]
+
+
+def test_a_snapshot_into_a_missing_folder_is_refused_before_any_window(tmp_path):
+    picture = tmp_path / "no" / "s.png"
+    code = (
+        "import sys; from nnstudio.cli import main; "
+        f"code = main(['snapshot', '--preset', 'sine', '-o', {str(picture)!r}]); "
+        "print(code, 'nnstudio.gui.main_window' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout == "2 False\n"
+    assert result.stderr == f"nnstudio: error: cannot write {picture}: the folder {picture.parent} does not exist\n"

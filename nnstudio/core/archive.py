@@ -20,7 +20,7 @@ import os
 import tomllib
 import zipfile
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +66,12 @@ class ExperimentFile:
     points: Points | None = None
     run: SavedRun | None = None
     name: str = ""  # the file's name, for messages
+    folder: Path | None = None  # the file's folder: a relative data.csv_path is read from there
 
     def make_trainer(self) -> Trainer:
         """A trainer that carries on exactly where the saved run stopped (or a fresh one)."""
         try:
-            points = self.points if self.points is not None else source_points(self.experiment.data)
+            points = self.points if self.points is not None else source_points(self.experiment.data, self.folder)
             trainer = Trainer(self.experiment, points)
             if self.run is not None:
                 _check_run_fits(trainer, self.run)
@@ -96,13 +97,17 @@ def _in_order(state: TrainingState, names: list[str]) -> TrainingState:
     return copy
 
 
-def source_points(spec: DataSpec) -> Points | None:
-    """The points a CSV spec names, read from its file; None for generated data (made from the seed)."""
+def source_points(spec: DataSpec, folder: Path | None = None) -> Points | None:
+    """The points a CSV spec names, read from its file; None for generated data (made from the seed).
+
+    A relative path is taken from `folder` (the experiment file's), else from the current folder.
+    """
     if spec.generator != "csv":
         return None
+    path = Path(folder or ".") / spec.csv_path
     if spec.task == "classification":
-        return load_labelled_csv(spec.csv_path, spec.input_columns, spec.csv_label_column, spec.csv_header)
-    return load_csv(spec.csv_path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
+        return load_labelled_csv(path, spec.input_columns, spec.csv_label_column, spec.csv_header)
+    return load_csv(path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
 
 
 def points_to_keep(trainer: Trainer | None, spec: DataSpec) -> Points | None:
@@ -217,13 +222,13 @@ def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
     path = Path(path)
     raw = read_file(path, MAX_ARCHIVE_BYTES, "an experiment file")  # not /dev/zero, not a pipe, not a film
     if raw[:2] == b"PK" or path.suffix.lower() == SUFFIX:
-        return read_archive(raw, path.name)
+        return replace(read_archive(raw, path.name), folder=path.parent)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise NNStudioError(f"{path.name} is neither an nnstudio experiment file nor a TOML text file") from None
     try:
-        return ExperimentFile(Experiment.from_toml(text), name=path.name)
+        return ExperimentFile(Experiment.from_toml(text), name=path.name, folder=path.parent)
     except NNStudioError as error:
         raise NNStudioError(f"{path.name}: {error}") from None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,25 @@ class Results:
     @property
     def script_inputs(self) -> ScriptInputs:
         return ScriptInputs(self.experiment, self.dataset, self.layers)
+
+
+def check_writable(path: str | os.PathLike) -> None:
+    """Refuse now, with the reason, a file that could not be written at the end of a long run.
+
+    The test is the real thing: a temporary file is made (and removed) beside `path`.
+    """
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise NNStudioError(f"cannot write {path}: it is a folder")
+    if not folder.is_dir():
+        raise NNStudioError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise NNStudioError(f"cannot write {path}: {error.strerror or error}") from None
+    os.close(handle)
+    os.unlink(temporary)
 
 
 def capture(trainer: Trainer) -> Results:
@@ -77,7 +97,10 @@ def save_weights_npz(results: Results, path: str | os.PathLike) -> None:
 
 def state_dict(results: Results):
     """The weights as nn.Sequential's state_dict (float64; `build_sequential(layers)` loads it)."""
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise NNStudioError("a state_dict is a PyTorch file: install PyTorch to export one") from None
 
     from nnstudio.core.backends.torch_backend import torch_parameter_names
 
@@ -91,10 +114,11 @@ def state_dict(results: Results):
 
 
 def save_state_dict(results: Results, path: str | os.PathLike) -> None:
+    tensors = state_dict(results)  # first: it says so when PyTorch is missing
     import torch
 
     buffer = io.BytesIO()
-    torch.save(state_dict(results), buffer)
+    torch.save(tensors, buffer)
     write_atomically(Path(path), buffer.getvalue())
 
 

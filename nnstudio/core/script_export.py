@@ -78,7 +78,6 @@ def script_source(inputs: ScriptInputs, flavour: str, epochs: int | None = None,
     experiment, dataset, layers = inputs.experiment, inputs.dataset, inputs.layers
     training = experiment.training
     parts = [
-        templates.HEADER,
         templates.IMPORTS[flavour],
         _settings(experiment, epochs or training.epochs, flavour),
         _data(experiment, dataset),
@@ -86,16 +85,37 @@ def script_source(inputs: ScriptInputs, flavour: str, epochs: int | None = None,
         _ENGINE[flavour](experiment, layers),
         _LOOP[flavour],
     ]
-    text = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
-    text = re.sub(r"^# --- (.+?) -+$", lambda m: f"# --- {m.group(1)} ".ljust(100, "-"), text, flags=re.MULTILINE)
+    code = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
+    code = re.sub(r"^# --- (.+?) -+$", lambda m: f"# --- {m.group(1)} ".ljust(100, "-"), code, flags=re.MULTILINE)
     architecture = " → ".join([str(layers[0].n_in)] + [f"{layer.n_out} ({layer.activation})" for layer in layers])
-    return string.Template(text).substitute(
-        title=_docstring_safe(f"{experiment.name}: a {architecture} network, {FLAVOURS[flavour]}."),
-        description=textwrap.fill(_docstring_safe(experiment.description or "(no description)"), 100),
+    # Filled in once and never scanned again (a `$` in a name is plain text), then written as a literal.
+    docstring = string.Template(templates.DOCSTRING).substitute(
+        title=f"{experiment.name}: a {architecture} network, {FLAVOURS[flavour]}.",
+        description=textwrap.fill(experiment.description or "(no description)", 100),
         version=__version__,
         filename=filename,
         needs="NumPy" if flavour == "numpy" else "PyTorch and NumPy",
     )
+    return f"{templates.SHEBANG}{docstring_literal(docstring)}\n\n\n{code}"
+
+
+def docstring_literal(text: str) -> str:
+    """`text` as a triple-quoted Python literal whose value is exactly `text`.
+
+    The text comes partly from the experiment file, so nothing in it may end the string or
+    become code: a line break stays a line break (it reads well); a backslash, a quote and every
+    character Python's `str.isprintable()` rejects (NUL, \\u2028, a lone surrogate, …) are written
+    as escapes.
+    """
+    out = []
+    for character in text:
+        if character == "\n" or (character.isprintable() and character not in '\\"'):
+            out.append(character)
+        elif character in '\\"':
+            out.append("\\" + character)
+        else:
+            out.append(repr(character)[1:-1])  # repr() escapes what is not printable: \\x00, \\u2028, \\ud800
+    return '"""' + "".join(out) + '"""'
 
 
 # --- pieces of the script -----------------------------------------------------------------------
@@ -127,7 +147,8 @@ def _data(experiment: Experiment, dataset) -> str:
         source = f"the imported file {spec.csv_path}"
     lines = [
         "# --- the data " + "-" * 86,
-        f"# {dataset.n_train} training and {dataset.n_test} test points from {source}, in original units",
+        f"SOURCE = {source!r}  # where the points came from",
+        f"# {dataset.n_train} training and {dataset.n_test} test points from SOURCE, in original units",
         f"X_TRAIN = {_array(dataset.x_train_raw)}",
         f"Y_TRAIN = {_array(dataset.y_train_raw)}",
         f"X_TEST = {_array(dataset.x_test_raw)}",
@@ -135,7 +156,7 @@ def _data(experiment: Experiment, dataset) -> str:
     ]
     classification = getattr(dataset, "n_classes", None) is not None
     if classification:
-        lines.insert(2, f"# x: two inputs (x₁, x₂) per point; y: each point's class number 0 … {dataset.n_classes - 1}")
+        lines.insert(3, f"# x: two inputs (x₁, x₂) per point; y: each point's class number 0 … {dataset.n_classes - 1}")
     if spec.standardize and classification:
         s = dataset.scaler
         lines += [
@@ -184,7 +205,7 @@ def _array(values: np.ndarray) -> str:
 
 def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> str:
     model = experiment.model
-    rows = ",\n".join(f'    ({x.n_in}, {x.n_out}, "{x.activation}", {x.bias})' for x in layers)
+    rows = ",\n".join(f"    ({x.n_in:d}, {x.n_out:d}, {x.activation!r}, {x.bias!r})" for x in layers)
     draw = {
         "kaiming_uniform": templates.KAIMING,
         "xavier_uniform": templates.XAVIER,
@@ -274,8 +295,3 @@ def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
 
 _ENGINE = {"numpy": _numpy_engine, "torch": _torch_engine}
 _LOOP = {"numpy": templates.NUMPY_LOOP, "torch": templates.TORCH_LOOP}
-
-
-def _docstring_safe(text: str) -> str:
-    """User text inside the script's docstring: no backslash escapes, no closing quotes."""
-    return text.replace("\\", "/").replace('"' * 3, "'" * 3)

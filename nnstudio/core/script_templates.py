@@ -7,9 +7,12 @@ backends/numpy_backend.py computes, operation for operation, so the losses agree
 OPTIMIZER_NAMES = {"gd": "gradient descent", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
-HEADER = '''\
-#!/usr/bin/env python3
-"""$title
+SHEBANG = "#!/usr/bin/env python3\n"
+
+# The module docstring's text (script_export.docstring_literal writes it as a literal: the name
+# and description come from the experiment file and may hold any character).
+DOCSTRING = """\
+$title
 
 $description
 
@@ -21,7 +24,6 @@ Exported from nnstudio $version; it needs only $needs. Run it with
 
 Starting from the same initial weights, it prints the same losses as nnstudio.
 """
-'''
 
 
 IMPORTS = {

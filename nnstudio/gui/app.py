@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from nnstudio.core.errors import NNStudioError
@@ -58,27 +60,56 @@ def wait_until(app, condition, timeout: float) -> bool:
 
 def render_snapshot(experiment: Experiment, output: str, size: tuple[int, int], epochs: int | None) -> int:
     """Build the real window offscreen, train `epochs` epochs through its worker, save a PNG."""
+    from nnstudio.core.experiment import write_atomically
+    from nnstudio.core.export import check_writable
+
     if Path(output).suffix.lower() != ".png":
         raise NNStudioError(f"the snapshot is a PNG picture: name it *.png, not {output!r}")
-    if not Path(output).resolve().parent.is_dir():
-        raise NNStudioError(f"cannot write {output}: its folder does not exist")
+    check_writable(output)  # a missing or read-only folder is said now, not after the training
     app = create_application(offscreen=True)
+    from PySide6.QtCore import QBuffer, QIODevice
+
     from nnstudio.gui.main_window import MainWindow
 
-    window = MainWindow(experiment)
-    window.resize(*size)
-    window.show()
-    session = window.session
-    if not wait_until(app, lambda: session.trainer is not None and not session.is_running, 60):
-        raise NNStudioError("the experiment could not be loaded in time")
-    if epochs:
-        session.run(until_epoch=epochs)  # starts the worker at once: is_running is True from here
-        wait_until(app, lambda: not session.is_running, 600)
-    wait_until(app, lambda: False, 0.1)  # let the last snapshot arrive
-    window.redraw()
-    app.processEvents()
-    saved = window.grab().save(output, "PNG")
-    window.close()
-    if not saved:
-        raise NNStudioError(f"cannot write {output}")
+    with _offscreen_size_hints_unmentioned():
+        window = MainWindow(experiment)
+        window.resize(*size)
+        window.show()
+        session = window.session
+        if not wait_until(app, lambda: session.trainer is not None and not session.is_running, 60):
+            raise NNStudioError("the experiment could not be loaded in time")
+        if epochs:
+            session.run(until_epoch=epochs)  # starts the worker at once: is_running is True from here
+            wait_until(app, lambda: not session.is_running, 600)
+        wait_until(app, lambda: False, 0.1)  # let the last snapshot arrive
+        window.redraw()
+        app.processEvents()
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        drawn = window.grab().save(buffer, "PNG")
+        window.close()
+    if not drawn:
+        raise NNStudioError(f"cannot write {output}: the window could not be drawn")
+    write_atomically(Path(output), bytes(buffer.data()))
     return 0
+
+
+@contextlib.contextmanager
+def _offscreen_size_hints_unmentioned() -> Iterator[None]:
+    """Drop Qt's "This plugin does not support propagateSizeHints()", which the offscreen platform prints for
+    every window it shows (nothing is wrong); every other Qt message goes on to stderr as before."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message: str) -> None:
+        if "propagateSizeHints()" in message:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
