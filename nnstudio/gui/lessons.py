@@ -8,6 +8,8 @@ and the tutorial opens instead; with no lesson readable at all, the panel says s
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -20,6 +22,8 @@ from nnstudio.gui.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 # A page names an instrument; the window knows it by its dock's title.
 INSTRUMENT_DOCKS = {
@@ -62,15 +66,23 @@ class Lessons:
 
     def _restore(self) -> None:
         """The lesson and page last read; if that cannot be, the first shipped lesson that reads."""
+        restored = False
         with self.settings.restoring("the lesson last read"):
-            path, page = self.settings.lesson_position()  # a regular file, or None
-            if path is not None:
-                try:
-                    self.panel.set_lesson(load_lesson(path), page)
-                    return
-                except NNStudioError as error:
-                    self.settings.note_problem("the lesson last read", str(error))
-        self._open_shipped()
+            restored = self._restore_position()
+        if not restored:
+            self._open_shipped()
+
+    def _restore_position(self) -> bool:
+        path, page = self.settings.lesson_position()  # a regular file, or None
+        if path is None:
+            return False
+        try:
+            self.panel.set_lesson(load_lesson(path), page)
+        except NNStudioError as error:
+            self.settings.note_problem("the lesson last read", str(error))
+            self.settings.forget_lesson_position()  # told once, not at every start
+            return False
+        return True
 
     def _open_shipped(self) -> None:
         try:
@@ -85,6 +97,9 @@ class Lessons:
                 return
             except NNStudioError as error:
                 problems.append(str(error))
+            except Exception as error:  # a broken installation must not stop the window opening either
+                log.warning("could not read the lesson %s", candidate, exc_info=True)
+                problems.append(f"{Path(candidate).name}: {type(error).__name__}: {error}")
         if problems:
             self.panel.show_missing(f"The lessons that come with nnstudio cannot be read: {problems[0]}")
         else:

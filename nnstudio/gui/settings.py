@@ -244,6 +244,10 @@ class Settings:
         self._set(_LESSON, str(path))
         self._set(_PAGE, int(page))
 
+    def forget_lesson_position(self) -> None:
+        self._remove(_LESSON)
+        self._remove(_PAGE)
+
     def lessons_offered(self) -> bool:
         value = self._get(_OFFERED)
         if value is None or value is True or value is False:
