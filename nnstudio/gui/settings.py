@@ -99,10 +99,13 @@ class Settings:
     def file_name(self) -> str | None:
         return self._store.fileName() if self._store is not None else None
 
-    def _get(self, key: str, default=None):
+    def _get(self, key: str, default=None, kind=None):
+        """The stored value, unchecked: the typed accessors below check it."""
         if self._store is None:
             return self._memory.get(key, default)
-        return self._store.value(key, default)
+        if kind is None:
+            return self._store.value(key, default)
+        return self._store.value(key, default, type=kind)
 
     def _set(self, key: str, value) -> None:
         if self._store is None:
@@ -162,8 +165,9 @@ class Settings:
             self.note_problem(what, f"{type(error).__name__}: {error}"[:300])
 
     def restore(self, window: QMainWindow, splitter: QSplitter | None = None) -> None:
-        """Everything remembered about the window (layout, docks, theme), each behind the guard;
-        the recent files are checked too, so that a problem with them is told with the others."""
+        """Everything remembered about the window (layout, docks, theme), each behind the guard; the
+        recent files and the lessons' first-start flag are checked too, so their problems are told
+        with the others."""
         with self.restoring("the window's layout"):
             self.restore_window(window, splitter)
         with self.restoring("the theme"):
@@ -171,6 +175,8 @@ class Settings:
                 apply_theme(self.theme())
         with self.restoring("the recent files"):
             self.recent_files()
+        with self.restoring("whether the lessons were offered"):
+            self.lessons_offered()
 
     # --- recent files and the last experiment -------------------------------------------------------
 
