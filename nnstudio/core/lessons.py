@@ -21,13 +21,14 @@ Everything is validated on loading, and a bad file is reported in one sentence.
 
 from __future__ import annotations
 
-import tomllib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import Experiment
+from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.presets import PRESETS
 
 LESSON_FORMAT_VERSION = 1
@@ -82,11 +83,52 @@ class Lesson:
     path: Path | None = None
 
 
+MAX_LESSON_BYTES = 256 * 1024  # the longest shipped lesson is about 12 kB
+MAX_EXPECTED_EPOCHS = 100_000  # an expectation is checked by training: keep it to a test's length
+
+
+def _kind(value: Any) -> str:
+    """What TOML gave, in a student's words: "a list", "text", "true/false"…"""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+def _wrong(where: str, key: str, wanted: str, value: Any) -> NNStudioError:
+    if value is None:
+        return NNStudioError(f"{where}: '{key}' is missing (it must be {wanted})")
+    return NNStudioError(f"{where}: '{key}' must be {wanted}, not {_kind(value)}")
+
+
 def _text(table: dict, key: str, where: str, required: bool = True) -> str:
     value = table.get(key, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise NNStudioError(f"{where}: '{key}' must be {'non-empty ' if required else ''}text")
+    if value is not None and not isinstance(value, str):
+        raise _wrong(where, key, "text", value)
+    if value is None or (required and not value.strip()):
+        raise NNStudioError(f"{where}: '{key}' must be non-empty text")
     return value.strip()
+
+
+def _name(table: dict, key: str, choices: tuple[str, ...] | dict, where: str) -> str | None:
+    """An optional name from `choices` (a preset, an instrument)."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _wrong(where, key, f"the name of one {key} in quotes", value)
+    if value not in choices:
+        raise NNStudioError(f"{where}: unknown {key} {value!r} (choose one of {', '.join(choices)})")
+    return value
 
 
 def _known(table: dict, keys: set[str], where: str) -> None:
@@ -97,39 +139,61 @@ def _known(table: dict, keys: set[str], where: str) -> None:
 
 def _setup(table: Any, where: str) -> PageSetup:
     if not isinstance(table, dict):
-        raise NNStudioError(f"{where}: [setup] must be a table")
+        raise NNStudioError(f"{where}: [setup] must be a table, not {_kind(table)}")
     _known(table, {"preset", "data", "model", "training", "instrument"}, f"{where} setup")
-    preset = table.get("preset")
-    if preset is not None and preset not in PRESETS:
-        raise NNStudioError(f"{where}: unknown preset {preset!r} (choose one of {', '.join(PRESETS)})")
-    instrument = table.get("instrument")
-    if instrument is not None and instrument not in INSTRUMENTS:
-        raise NNStudioError(f"{where}: unknown instrument {instrument!r} (choose one of {', '.join(INSTRUMENTS)})")
+    preset = _name(table, "preset", PRESETS, f"{where} setup")
+    instrument = _name(table, "instrument", INSTRUMENTS, f"{where} setup")
     sections = {}
     for section in ("data", "model", "training"):
         value = table.get(section, {})
         if not isinstance(value, dict):
-            raise NNStudioError(f"{where}: [setup.{section}] must be a table of settings")
+            raise NNStudioError(f"{where}: [setup.{section}] must be a table of settings, not {_kind(value)}")
         sections[section] = dict(value)
     setup = PageSetup(preset, instrument=instrument, **sections)
     try:
-        setup.experiment()
+        setup.experiment()  # the experiment's own checks: every setting's type and range
     except NNStudioError as error:
         raise NNStudioError(f"{where}: {error}") from None
     return setup
 
 
+def _number(table: dict, key: str, where: str) -> float | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong(f"{where} expect", key, "a number", value)
+    if isinstance(value, int):  # a 400-digit int is fine as a bound, but float() of it overflows
+        value = max(-1e300, min(1e300, value))
+    if not math.isfinite(value):
+        raise NNStudioError(f"{where} expect: '{key}' must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _flag(table: dict, key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise _wrong(f"{where} expect", key, "true or false", value)
+    return value
+
+
 def _expectation(table: Any, where: str) -> PageExpectation:
     if not isinstance(table, dict):
-        raise NNStudioError(f"{where}: [expect] must be a table")
+        raise NNStudioError(f"{where}: [expect] must be a table, not {_kind(table)}")
     _known(table, {"epochs", "loss_falls", "loss_below", "loss_above", "diverges"}, f"{where} expect")
-    try:
-        expectation = PageExpectation(**table)
-    except TypeError as error:
-        raise NNStudioError(f"{where}: {error}") from None
-    if isinstance(expectation.epochs, bool) or not isinstance(expectation.epochs, int) or expectation.epochs < 1:
-        raise NNStudioError(f"{where}: expect.epochs must be a whole number ≥ 1")
-    return expectation
+    epochs = table.get("epochs")
+    wanted = f"a whole number from 1 to {MAX_EXPECTED_EPOCHS:,}"
+    if isinstance(epochs, bool) or not isinstance(epochs, int):
+        raise _wrong(f"{where} expect", "epochs", wanted, epochs)
+    if not 1 <= epochs <= MAX_EXPECTED_EPOCHS:
+        raise NNStudioError(f"{where} expect: 'epochs' must be {wanted}, not {epochs}")
+    return PageExpectation(
+        epochs=epochs,
+        loss_falls=_flag(table, "loss_falls", where),
+        loss_below=_number(table, "loss_below", where),
+        loss_above=_number(table, "loss_above", where),
+        diverges=_flag(table, "diverges", where),
+    )
 
 
 def _paragraphs(text: str) -> str:
@@ -138,49 +202,50 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(block for block in blocks if block)
 
 
-def parse_lesson(text: str, name: str = "lesson") -> Lesson:
-    try:
-        tree = tomllib.loads(text)
-    except ValueError as error:
-        raise NNStudioError(f"{name} is not valid TOML: {error}") from None
+def _format_version(tree: dict, name: str) -> None:
     version = tree.pop("format_version", LESSON_FORMAT_VERSION)
-    if not isinstance(version, int) or isinstance(version, bool) or version > LESSON_FORMAT_VERSION:
-        raise NNStudioError(f"{name} was written for a newer nnstudio (lesson format {version!r})")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise _wrong(name, "format_version", f"a whole number (this nnstudio reads {LESSON_FORMAT_VERSION})", version)
+    if version > LESSON_FORMAT_VERSION:
+        raise NNStudioError(f"{name} was written for a newer nnstudio (lesson format {version})")
+    if version < 1:
+        raise NNStudioError(f"{name}: 'format_version' must be 1 or more, not {version}")
+
+
+def _page(page: Any, where: str) -> LessonPage:
+    if not isinstance(page, dict):
+        raise NNStudioError(f"{where}: must be a table, not {_kind(page)}")
+    _known(page, {"title", "text", "formula", "setup", "expect"}, where)
+    setup = _setup(page["setup"], where) if "setup" in page else None
+    expect = _expectation(page["expect"], where) if "expect" in page else None
+    if expect is not None and setup is None:
+        raise NNStudioError(f"{where}: [expect] needs a [setup] to train from")
+    return LessonPage(
+        _text(page, "title", where),
+        _paragraphs(_text(page, "text", where)),
+        _text(page, "formula", where, False),
+        setup,
+        expect,
+    )
+
+
+def parse_lesson(text: str | bytes, name: str = "lesson") -> Lesson:
+    """The lesson in `text` (TOML), every value checked, or one sentence naming the page and key at fault."""
+    tree = parse_toml(text, name, MAX_LESSON_BYTES)
+    _format_version(tree, name)
     _known(tree, {"title", "description", "pages"}, name)
     pages = tree.get("pages")
     if not isinstance(pages, list) or not pages:
         raise NNStudioError(f"{name}: a lesson needs at least one [[pages]] entry")
-    parsed = []
-    for number, page in enumerate(pages, start=1):
-        where = f"{name}, page {number}"
-        if not isinstance(page, dict):
-            raise NNStudioError(f"{where}: must be a table")
-        _known(page, {"title", "text", "formula", "setup", "expect"}, where)
-        setup = _setup(page["setup"], where) if "setup" in page else None
-        expect = _expectation(page["expect"], where) if "expect" in page else None
-        if expect is not None and setup is None:
-            raise NNStudioError(f"{where}: [expect] needs a [setup] to train from")
-        parsed.append(
-            LessonPage(
-                _text(page, "title", where),
-                _paragraphs(_text(page, "text", where)),
-                _text(page, "formula", where, False),
-                setup,
-                expect,
-            )
-        )
-    return Lesson(_text(tree, "title", name), tuple(parsed), _text(tree, "description", name, False))
+    parsed = tuple(_page(page, f"{name}, page {number}") for number, page in enumerate(pages, start=1))
+    return Lesson(_text(tree, "title", name), parsed, _text(tree, "description", name, False))
 
 
 def load_lesson(path: str | Path) -> Lesson:
+    """The lesson file `path`: a regular file of at most MAX_LESSON_BYTES (not a pipe or a device)."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise NNStudioError(f"{path.name} is not a UTF-8 text file") from None
-    lesson = parse_lesson(text, path.name)
+    raw = read_file(path, MAX_LESSON_BYTES, "a lesson")
+    lesson = parse_lesson(raw, path.name)
     return Lesson(lesson.title, lesson.pages, lesson.description, path)
 
 

@@ -37,10 +37,8 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.settings import Settings
 
-    settings = Settings.for_user()
-    if reopen_last and path is None:
-        path = settings.experiment_to_reopen()
-    window = MainWindow(experiment, path, settings)
+    # Whatever the settings file holds, the window opens: the window checks each remembered item.
+    window = MainWindow(experiment, path, Settings.for_user(), reopen_last=reopen_last)
     app.aboutToQuit.connect(window.session.shutdown)
     window.show()
     window.lessons.offer_on_first_start()

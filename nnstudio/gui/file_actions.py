@@ -110,16 +110,19 @@ class FileActions(QObject):
 
     # --- starting and closing ---------------------------------------------------------------------
 
-    def start(self, experiment: Experiment, path: str | None) -> None:
-        """Open `path` if given (the whole run, for an .nnstudio file), else `experiment`, untitled."""
-        self.settings.restore_window(self.window, self.window.centralWidget())
-        if self.settings.theme() != "system":
-            apply_theme(self.settings.theme())
+    def start(self, experiment: Experiment, path: str | None, remembered: bool = False) -> None:
+        """Open `path` if given (the whole run, for an .nnstudio file), else `experiment`, untitled.
+
+        A `remembered` path (the file open last time) that cannot be read is noted with the other
+        settings that could not be restored, not put in a dialog before the window opens."""
         if path is not None:
             try:
                 content = archive.read_experiment_file(path)
             except NNStudioError as error:
-                self._warn("Cannot open the experiment", str(error))
+                if remembered:
+                    self.settings.note_problem("the experiment open last time", str(error))
+                else:
+                    self._warn("Cannot open the experiment", str(error))
             else:
                 self._load(content.make_trainer, path, _opened_message(content, path))
                 return

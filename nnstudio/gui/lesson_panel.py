@@ -1,7 +1,9 @@
 """The lessons panel: short pages that walk through the tutorial, each able to set the app up.
 
 A page shows a title, a few sentences, its formula in large Unicode maths, and a "Set up"
-button that loads the page's experiment and opens the instrument it talks about.
+button that loads the page's experiment and opens the instrument it talks about. Everything a
+lesson file says is shown as plain text: a title such as "<font size=7>" appears as typed.
+With no lesson at all (none could be read), the panel says what is missing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class LessonPanel(QWidget):
     setup_requested = Signal(object)  # the LessonPage whose set-up to apply
     page_changed = Signal(int)
 
-    def __init__(self, lesson: Lesson, parent: QWidget | None = None) -> None:
+    def __init__(self, lesson: Lesson | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lesson = lesson
         self.page_index = 0
@@ -80,14 +82,20 @@ class LessonPanel(QWidget):
         layout.addWidget(self.setup_button)
         layout.addLayout(buttons)
 
+        for label in (self.lesson_title, self.title, self.formula, self.position):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # a lesson's text is never HTML
+
         self.setup_button.clicked.connect(lambda: self.setup_requested.emit(self.page))
         self.back_button.clicked.connect(lambda: self.show_page(self.page_index - 1))
         self.next_button.clicked.connect(lambda: self.show_page(self.page_index + 1))
-        self.set_lesson(lesson)
+        if lesson is None:
+            self.show_missing("No lesson is open.")
+        else:
+            self.set_lesson(lesson)
 
     @property
-    def page(self) -> LessonPage:
-        return self.lesson.pages[self.page_index]
+    def page(self) -> LessonPage | None:
+        return self.lesson.pages[self.page_index] if self.lesson is not None else None
 
     def set_lesson(self, lesson: Lesson, page_index: int = 0) -> None:
         self.lesson = lesson
@@ -95,7 +103,22 @@ class LessonPanel(QWidget):
         self.page_index = -1
         self.show_page(page_index)
 
+    def show_missing(self, why: str) -> None:
+        """No lesson to show: say why, and how to open one; every button is off."""
+        self.lesson = None
+        self.page_index = 0
+        self.lesson_title.setText("No lesson")
+        self.title.setText("No lesson could be opened")
+        self.text.setPlainText(f"{why}\n\nFile ▸ Open Lesson… (Ctrl+L) opens a lesson file (.toml).")
+        self.formula.clear()
+        self.formula.setVisible(False)
+        for button in (self.setup_button, self.back_button, self.next_button):
+            button.setEnabled(False)
+        self.position.clear()
+
     def show_page(self, index: int) -> None:
+        if self.lesson is None:
+            return
         index = max(0, min(index, len(self.lesson.pages) - 1))
         if index == self.page_index:
             return

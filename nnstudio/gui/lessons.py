@@ -1,23 +1,29 @@
 """Help ▸ Lessons: the lesson panel as a dock, its "Set up" wired to the app, and File ▸ Open Lesson…
 
 The panel remembers the lesson and page the user was on; the first time the app starts, it opens
-on the tutorial's first page (a panel, not a dialog, so nothing blocks a class).
+on the tutorial's first page (a panel, not a dialog, so nothing blocks a class). A remembered
+lesson that is gone or broken is reported with the other settings that could not be restored,
+and the tutorial opens instead; with no lesson readable at all, the panel says so.
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import LESSONS_FOLDER, Lesson, LessonPage, load_lesson, shipped_lessons
+from nnstudio.core.lessons import LESSONS_FOLDER, LessonPage, load_lesson, shipped_lessons
 from nnstudio.gui.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 # A page names an instrument; the window knows it by its dock's title.
 INSTRUMENT_DOCKS = {
@@ -33,11 +39,8 @@ class Lessons:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.settings = window.settings
-        path, page = self.settings.lesson_position()
-        lesson = self._first_readable(path)
-        self.panel = LessonPanel(lesson)
-        if lesson.path is not None and path is not None and str(lesson.path) == path:
-            self.panel.show_page(page)
+        self.panel = LessonPanel(None)
+        self._restore()
         self.dock = QDockWidget("Lessons", window)
         self.dock.setObjectName("lessons")
         self.dock.setWidget(self.panel)
@@ -61,13 +64,46 @@ class Lessons:
         self.panel.setup_requested.connect(self.set_up)
         self.panel.page_changed.connect(self._remember)
 
-    def _first_readable(self, remembered: str | None) -> Lesson:
-        for candidate in ([remembered] if remembered else []) + [str(p) for p in shipped_lessons()]:
+    def _restore(self) -> None:
+        """The lesson and page last read; if that cannot be, the first shipped lesson that reads."""
+        restored = False
+        with self.settings.restoring("the lesson last read"):
+            restored = self._restore_position()
+        if not restored:
+            self._open_shipped()
+
+    def _restore_position(self) -> bool:
+        path, page = self.settings.lesson_position()  # a regular file, or None
+        if path is None:
+            return False
+        try:
+            self.panel.set_lesson(load_lesson(path), page)
+        except NNStudioError as error:
+            self.settings.note_problem("the lesson last read", str(error))
+            self.settings.forget_lesson_position()  # told once, not at every start
+            return False
+        return True
+
+    def _open_shipped(self) -> None:
+        try:
+            candidates = shipped_lessons()
+        except Exception as error:  # a folder that cannot be listed: the panel says so, the window opens
+            self.panel.show_missing(f"The lessons that come with nnstudio cannot be listed: {error}")
+            return
+        problems = []
+        for candidate in candidates:
             try:
-                return load_lesson(candidate)
-            except NNStudioError:
-                continue
-        raise NNStudioError(f"no lesson could be read from {LESSONS_FOLDER}")
+                self.panel.set_lesson(load_lesson(candidate))
+                return
+            except NNStudioError as error:
+                problems.append(str(error))
+            except Exception as error:  # a broken installation must not stop the window opening either
+                log.warning("could not read the lesson %s", candidate, exc_info=True)
+                problems.append(f"{Path(candidate).name}: {type(error).__name__}: {error}")
+        if problems:
+            self.panel.show_missing(f"The lessons that come with nnstudio cannot be read: {problems[0]}")
+        else:
+            self.panel.show_missing("The lessons that come with nnstudio are missing from this installation.")
 
     def _remember(self, page: int) -> None:
         if self.panel.lesson.path is not None:
@@ -92,17 +128,22 @@ class Lessons:
         try:
             lesson = load_lesson(path)
         except NNStudioError as error:
-            QMessageBox.warning(self.window, "Cannot open the lesson", str(error))
+            warn(self.window, "Cannot open the lesson", str(error))
             return
         self.panel.set_lesson(lesson)
         self._remember(0)
         self.show()
 
-    def set_up(self, page: LessonPage) -> None:
+    def set_up(self, page: LessonPage | None) -> None:
         """Load the page's experiment (asking first about unsaved work) and open its instrument."""
-        if page.setup is None:
+        if page is None or page.setup is None:
             return
-        self.window.file_actions.open_experiment(page.setup.experiment(), f"Lesson: {page.title}")
+        try:
+            experiment = page.setup.experiment()
+        except NNStudioError as error:  # checked on loading; a preset may have changed since
+            warn(self.window, "Cannot set up the page", str(error))
+            return
+        self.window.file_actions.open_experiment(experiment, f"Lesson: {page.title}")
         self.open_instrument(page.setup.instrument)
 
     def open_instrument(self, name: str | None) -> None:
@@ -117,6 +158,13 @@ class Lessons:
                 dock.show()
                 dock.raise_()
                 return
+
+
+def warn(parent: QWidget, title: str, message: str) -> None:
+    """A warning whose text is shown as typed (a file name such as "<b>.toml" is not HTML)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
 
 
 def install(window: MainWindow) -> Lessons:

@@ -58,7 +58,16 @@ class MainWindow(QMainWindow):
 
     frame_ready = Signal(object)  # Snapshot, with parameters, once per redraw
 
-    def __init__(self, experiment: Experiment, path: str | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        path: str | None = None,
+        settings: Settings | None = None,
+        *,
+        reopen_last: bool = False,
+    ) -> None:
+        """The window on the file `path` (or `experiment`); with `reopen_last` and no `path`, on the
+        experiment file open when the app last closed, if it is still there."""
         super().__init__()
         self.setWindowTitle(f"nnstudio — {experiment.name}")
         self.resize(1400, 900)
@@ -95,7 +104,15 @@ class MainWindow(QMainWindow):
         self._redraw_timer.start()
 
         self.controls.show_state("idle")
-        self.file_actions.start(experiment, path)  # the file's whole run, or the experiment untitled
+        self._restore_problems: list[str] = []
+        self.settings.restore(self, self.centralWidget())  # layout, docks, theme: each behind one guard
+        remembered = reopen_last and path is None
+        if remembered:
+            with self.settings.restoring("the experiment open last time"):
+                path = self.settings.experiment_to_reopen()
+        # the file's whole run, or the experiment untitled
+        self.file_actions.start(experiment, path, remembered=remembered and path is not None)
+        self._restore_problems = self.settings.take_problems()  # said once, when the first model is ready
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -387,8 +404,12 @@ class MainWindow(QMainWindow):
         self.controls.target_epoch.setValue(e.training.epochs)
         for action in self.backend_actions.actions():
             action.setChecked(action.text() == trainer.backend.name)
+        problems, self._restore_problems = self._restore_problems, []  # told once, with the first model
+        if problems:
+            message += f" {len(problems)} remembered setting(s) could not be used: defaults instead (see the Log)."
         self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
-        self.status.showMessage(message, 8000)
+        self._pending_log.extend(f"   not restored: {problem}" for problem in problems)
+        self.status.showMessage(message, 20000 if problems else 8000)
 
     @property
     def prediction_plot(self) -> FitPlot | DecisionBoundaryPlot:

@@ -1,11 +1,13 @@
 """Every shipped lesson loads, and every page's set-up trains the way its text says."""
 
 import math
+import os
+from pathlib import Path
 
 import pytest
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import load_lesson, parse_lesson, shipped_lessons
+from nnstudio.core.lessons import MAX_LESSON_BYTES, load_lesson, parse_lesson, shipped_lessons
 from nnstudio.core.trainer import Trainer
 
 LESSON_FILES = shipped_lessons()
@@ -65,6 +67,10 @@ def test_the_tutorial_pages_follow_its_order():
         ("title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 'b'\n[pages.expect]\nepochs = 5\n", "needs a [setup]"),
         ("title = 'x'\nfoo = 1\n[[pages]]\ntitle = 'a'\ntext = 'b'\n", "unknown key 'foo'"),
         ("format_version = 99\ntitle = 'x'\n", "newer nnstudio"),
+        ("format_version = '1'\ntitle = 'x'\n", "my.toml: 'format_version' must be a whole number"),
+        ("format_version = 1.0\ntitle = 'x'\n", "'format_version' must be a whole number"),
+        ("format_version = true\ntitle = 'x'\n", "'format_version' must be a whole number"),
+        ("format_version = 0\ntitle = 'x'\n", "'format_version' must be 1 or more"),
         ("title = [", "not valid TOML"),
     ],
 )
@@ -76,7 +82,92 @@ def test_a_bad_lesson_is_reported_in_one_sentence(text, fragment):
 def test_an_unreadable_lesson_file_names_itself(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_bytes(b"\xff\xfe\x00x")
-    with pytest.raises(NNStudioError, match="bad.toml is not a UTF-8 text file"):
+    with pytest.raises(NNStudioError, match="bad.toml is not UTF-8 text"):
         load_lesson(bad)
     with pytest.raises(NNStudioError, match="cannot read"):
         load_lesson(tmp_path / "missing.toml")
+
+
+PAGE = "title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 'b'\n"
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (PAGE + "[pages.setup]\npreset = ['linear']\n", "page 1 setup: 'preset' must be the name of one preset"),
+        (PAGE + "[pages.setup]\npreset = 1\n", "page 1 setup: 'preset' must be .*, not a whole number"),
+        (PAGE + "[pages.setup]\ninstrument = {a = 1}\n", "page 1 setup: 'instrument' must be .*, not a table"),
+        (PAGE + "setup = 'linear'\n", "page 1: [setup] must be a table, not text"),
+        (PAGE + "setup = [1]\n", "page 1: [setup] must be a table, not a list"),
+        (PAGE + "[pages.setup]\ntraining = 3\n", "page 1: [setup.training] must be a table of settings"),
+        (PAGE + "[pages.setup]\n[pages.setup.training]\nlearning_rate = nan\n", "page 1: .*learning_rate"),
+        (PAGE + "[pages.setup]\n[pages.setup.training]\nepochs = 10.0\n", "page 1: .*epochs"),
+        (PAGE + "[pages.setup]\n[pages.setup.training]\nepochs = true\n", "page 1: .*epochs"),
+        (PAGE + "[pages.setup]\n[pages.setup.model]\nhidden = 'x'\n", "page 1: .*hidden"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 10.0\n", "page 1 expect: 'epochs' must be a whole number"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = true\n", "'epochs' must be a whole number .*true/false"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 0\n", "'epochs' must be a whole number from 1"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 10000000\n", "'epochs' must be a whole number from 1"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nloss_falls = 1\n", "'epochs' is missing"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_falls = 1\n", "'loss_falls' must be true or false"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\ndiverges = 'yes'\n", "'diverges' must be true or"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_below = true\n", "'loss_below' must be a number"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_below = nan\n", "'loss_below' must be a finite"),
+        (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_above = '1'\n", "'loss_above' must be a number"),
+        (PAGE + "[pages.setup]\nexpect = 5\n", "unknown key 'expect'"),
+        (PAGE + "expect = []\n", "page 1: [expect] must be a table, not a list"),
+        ("title = 'x'\npages = [1]\n", "page 1: must be a table, not a whole number"),
+        ("title = 'x'\npages = 'p'\n", "at least one [[pages]]"),
+        ("title = 'x'\npages = {a = 1}\n", "at least one [[pages]]"),
+        ("title = 1\n[[pages]]\ntitle = 'a'\ntext = 'b'\n", "my.toml: 'title' must be text, not a whole number"),
+        ("description = []\n" + PAGE, "my.toml: 'description' must be text, not a list"),
+        ("title = 'x'\n[[pages]]\ntitle = ['a']\ntext = 'b'\n", "page 1: 'title' must be text, not a list"),
+        ("title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 1979-05-27\n", "'text' must be text, not a date"),
+        (PAGE + "formula = 2.5\n", "page 1: 'formula' must be text, not a number"),
+        ("title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 'b'\n[[pages]]\ntitle = '  '\n", "page 2: 'title' must be"),
+        ("a" + ".a" * 40 + " = 1", "dotted key"),
+        ("x = " + "[" * 2000 + "]" * 2000, "nests its values too deeply|not valid TOML"),
+    ],
+)
+def test_every_value_of_the_wrong_kind_is_named_with_its_page_and_key(text, fragment):
+    with pytest.raises(NNStudioError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
+        parse_lesson(text, "my.toml")
+
+
+def test_numbers_and_flags_of_the_right_kind_are_kept():
+    lesson = parse_lesson(
+        PAGE + "formula = 'y = wx'\n[pages.setup]\npreset = 'linear'\n[pages.expect]\nepochs = 7\n"
+        "loss_below = 2\nloss_above = 0.5\nloss_falls = true\n",
+        "ok.toml",
+    )
+    expect = lesson.pages[0].expect
+    assert (expect.epochs, expect.loss_falls, expect.diverges) == (7, True, False)
+    assert expect.loss_below == 2.0 and isinstance(expect.loss_below, float) and expect.loss_above == 0.5
+    assert lesson.pages[0].setup.preset == "linear" and lesson.pages[0].formula == "y = wx"
+
+
+def test_only_a_regular_lesson_file_of_a_sensible_size_is_read(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"# " + b"x" * MAX_LESSON_BYTES + b"\n" + PAGE.encode())
+    with pytest.raises(NNStudioError, match="big.toml is larger than"):
+        load_lesson(big)
+    with pytest.raises(NNStudioError, match="cannot read"):
+        load_lesson(tmp_path)
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + PAGE.encode())
+    assert load_lesson(bom).title == "x" and load_lesson(bom).path == bom
+
+
+def test_a_device_is_refused_without_reading_it():
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero on this system")
+    with pytest.raises(NNStudioError, match="not a regular file"):
+        load_lesson("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX only")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path):
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    with pytest.raises(NNStudioError, match="not a regular file"):
+        load_lesson(pipe)  # opening it would block until someone writes: the test would hang

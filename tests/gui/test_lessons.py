@@ -95,7 +95,7 @@ def test_a_bad_lesson_file_gives_a_message_and_keeps_the_current_lesson(qtbot, m
     bad = tmp_path / "bad.toml"
     bad.write_text("title = 'x'\n[[pages]]\ntitle = 'a'\n")
     warnings = []
-    monkeypatch.setattr("nnstudio.gui.lessons.QMessageBox.warning", lambda *args: warnings.append(args[2]))
+    monkeypatch.setattr("nnstudio.gui.lessons.warn", lambda *args: warnings.append(args[2]))
     window.lessons.open_path(str(bad))
     assert warnings and "page 1" in warnings[0] and "text" in warnings[0]
     assert window.lessons.panel.lesson is before
