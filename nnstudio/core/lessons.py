@@ -29,9 +29,10 @@ from typing import Any
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import Experiment
 from nnstudio.core.presets import PRESETS
+from nnstudio.core.resources import resource_path
 
 LESSON_FORMAT_VERSION = 1
-LESSONS_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "lessons"
+LESSONS_FOLDER = resource_path("lessons")
 
 # The instruments a page may open, by the name the window knows them under.
 INSTRUMENTS = ("inspector", "timeline", "hidden_units", "network", "landscape", "runs")
