@@ -42,9 +42,10 @@ endef
 
 # Checked before anything is downloaded: Python >= 3.11 with its venv module.
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
-	    echo "nnstudio needs Python 3.11 or newer, but '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo 'not installed');" \
-	         "install Python 3.11+ and run e.g. 'make $(or $(MAKECMDGOALS),run) PYTHON=python3.12'" >&2; exit 1; }
+	@version=$$($(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null) || version="not found"; \
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	    echo "nnstudio needs Python 3.11 or newer, but '$(PYTHON)' is $$version: install Python 3.11+" \
+	         "and run e.g. 'make $(or $(MAKECMDGOALS),run) PYTHON=python3.12'" >&2; exit 1; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 	    echo "'$(PYTHON)' has no venv module: install it (Debian/Ubuntu: sudo apt install python3-venv) and run make again" >&2; \
 	    exit 1; }
