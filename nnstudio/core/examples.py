@@ -18,9 +18,10 @@ import numpy as np
 from nnstudio.core.archive import SUFFIX, ExperimentFile, capture, save
 from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.presets import preset
+from nnstudio.core.resources import resource_path
 from nnstudio.core.trainer import Trainer
 
-EXAMPLES_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "examples"
+EXAMPLES_FOLDER = resource_path("examples")
 
 # R's `cars` data set (Ezekiel 1930): speed (mph) and stopping distance (ft) of 50 cars in the 1920s.
 CARS_SPEED = [4, 4, 7, 7, 8, 9, 10, 10, 10, 11, 11, 12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15]

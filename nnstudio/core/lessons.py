@@ -30,9 +30,10 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import Experiment
 from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.presets import PRESETS
+from nnstudio.core.resources import resource_path
 
 LESSON_FORMAT_VERSION = 1
-LESSONS_FOLDER = Path(__file__).resolve().parents[2] / "resources" / "lessons"
+LESSONS_FOLDER = resource_path("lessons")
 
 # The instruments a page may open, by the name the window knows them under.
 INSTRUMENTS = ("inspector", "timeline", "hidden_units", "network", "landscape", "runs")

@@ -19,11 +19,14 @@ def create_application(offscreen: bool = False):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
+    from nnstudio.gui.desktop import DESKTOP_FILE_NAME, application_icon
     from nnstudio.gui.style import configure_pyqtgraph
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnstudio")
     app.setOrganizationName("nnstudio")
+    app.setDesktopFileName(DESKTOP_FILE_NAME)  # Wayland and the task bar match the window to nnstudio.desktop
+    app.setWindowIcon(application_icon())
     configure_pyqtgraph()
     return app
 
@@ -32,7 +35,13 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     """Open the window on the file `path` (or `experiment`), and run until it is closed.
 
     With `reopen_last`, the experiment file open when the app last closed is opened instead, if it is still there.
+    Without a screen Qt can use, NNStudioError says so (in one line) before Qt is started.
     """
+    from nnstudio.gui.desktop import display_problem, fit_to_screen
+
+    problem = display_problem()
+    if problem:
+        raise NNStudioError(problem)
     app = create_application()
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.settings import Settings
@@ -40,7 +49,11 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     # Whatever the settings file holds, the window opens: the window checks each remembered item.
     window = MainWindow(experiment, path, Settings.for_user(), reopen_last=reopen_last)
     app.aboutToQuit.connect(window.session.shutdown)
+    window.setWindowIcon(app.windowIcon())
+    available = (window.screen() or app.primaryScreen()).availableGeometry()
+    fit_to_screen(window, available)
     window.show()
+    fit_to_screen(window, available)  # again with the frame the window manager gave it, where known
     window.lessons.offer_on_first_start()
     return app.exec()
 
