@@ -290,7 +290,7 @@ def read_archive(raw: bytes, name: str = "the file") -> ExperimentFile:
     try:
         progress = progress_from(summary)
         expected = ArrayExpectations(experiment, progress, summary["imported_points"])
-        arrays = read_npz(npz, ARRAYS_MEMBER, expected, MAX_ARRAY_BYTES, MAX_NPZ_DIRECTORY_BYTES)
+        arrays = read_npz(npz, ARRAYS_MEMBER, expected.wants, expected.check, MAX_ARRAY_BYTES, MAX_NPZ_DIRECTORY_BYTES)
         del npz
         points = points_from(summary, arrays)
         run = saved_run_from(summary, progress, arrays)

@@ -31,9 +31,10 @@ MAX_NPY_HEADER_BYTES = 10_000  # numpy's own default limit for a header it will 
 MAX_PACKING_RATIO = 200
 PACKING_CHECKED_ABOVE_BYTES = 4 * 1024 * 1024
 
-# What `read_npz` asks of the caller for every member it finds: (key, shape, dtype) -> read it?
-# The caller raises NNStudioError for a member that cannot be what it is called; False skips a member.
-Expectation = Callable[[str, tuple[int, ...], np.dtype], bool]
+# What `read_npz` asks of the caller: which keys to read at all (by name alone: the rest are never
+# opened), and whether a declared shape and dtype can be what a key is called (else NNStudioError).
+Wanted = Callable[[str], bool]
+ShapeCheck = Callable[[str, tuple[int, ...], np.dtype], None]
 
 
 def central_directory_bytes(data: bytes) -> int | None:
@@ -73,19 +74,29 @@ class _Member:
     shape: tuple[int, ...]
     dtype: np.dtype
     fortran_order: bool
+    header_bytes: int
     data_bytes: int
 
 
-def read_npz(data: bytes, what: str, expect: Expectation, max_total_bytes: int, max_directory_bytes: int):
-    """The arrays of an `.npz` that `expect` accepts, as {key: array}; every problem is one NNStudioError.
+def read_npz(
+    data: bytes, what: str, wanted: Wanted, check: ShapeCheck, max_total_bytes: int, max_directory_bytes: int
+) -> dict[str, np.ndarray]:
+    """The `wanted` arrays of an `.npz`, as {key: array}; every problem is one NNStudioError.
 
-    Nothing but headers is read until every wanted member's declared shape and dtype has been
-    accepted and their total is within `max_total_bytes`.
+    Nothing but headers is read until every wanted member's declared shape and dtype has passed
+    `check`, and their total is within `max_total_bytes`.
     """
     try:
         with open_zip(data, what, max_directory_bytes) as npz:
-            members = [m for m in (_header(npz, info, what) for info in npz.infolist()) if m is not None]
-            wanted = [m for m in members if expect(m.key, m.shape, m.dtype)]
+            infos = [info for info in npz.infolist() if info.filename.endswith(".npy") and not info.is_dir()]
+            wanted = [_header(npz, info, what) for info in infos if wanted(info.filename[: -len(".npy")])]
+            for member in wanted:
+                check(member.key, member.shape, member.dtype)
+                if member.header_bytes + member.data_bytes != member.info.file_size:
+                    raise NNStudioError(
+                        f"{what}: {member.key} declares {_shape(member.shape)} numbers, "
+                        f"which its {member.info.file_size:,} bytes do not hold"
+                    )
             total = sum(m.data_bytes for m in wanted)
             if total > max_total_bytes:
                 raise NNStudioError(
@@ -101,33 +112,30 @@ def read_npz(data: bytes, what: str, expect: Expectation, max_total_bytes: int, 
         raise NNStudioError(f"{what} is damaged ({error})") from None  # RuntimeError: an encrypted member
 
 
-def _header(npz: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> _Member | None:
-    """A member's key, shape and dtype, read from its `.npy` header alone (None: not an array file)."""
-    if info.is_dir() or not info.filename.endswith(".npy"):
-        return None
+def _header(npz: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) -> _Member:
+    """A member's key, shape and dtype, read from its `.npy` header alone."""
     key = info.filename[: -len(".npy")]
     check_packing(info, f"{what}: {key}")
     with npz.open(info) as stream:
         if stream.read(6) != b"\x93NUMPY":
             raise NNStudioError(f"{what}: {key} is not a NumPy array (it lacks the .npy mark)")
         version = tuple(stream.read(2))
-        if version == (1, 0):
-            shape, fortran_order, dtype = npy_format.read_array_header_1_0(stream, MAX_NPY_HEADER_BYTES)
-        elif version == (2, 0):
-            shape, fortran_order, dtype = npy_format.read_array_header_2_0(stream, MAX_NPY_HEADER_BYTES)
-        else:
+        readers = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
+        if version not in readers:
             raise NNStudioError(f"{what}: {key} is in a NumPy format this nnstudio does not read ({version})")
+        try:
+            shape, fortran_order, dtype = readers[version](stream, MAX_NPY_HEADER_BYTES)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            raise
+        except Exception as error:  # numpy parses the header as a Python literal: SyntaxError, TokenError...
+            raise NNStudioError(f"{what}: the header of {key} is damaged ({type(error).__name__})") from None
         header_bytes = stream.tell()
     if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None or dtype.shape:
         raise NNStudioError(f"{what}: {key} must hold numbers, not {dtype}")
     if any(size < 0 for size in shape):
         raise NNStudioError(f"{what}: {key} declares a negative size {shape}")
     data_bytes = math.prod(shape) * dtype.itemsize  # Python integers: a declared 10¹² cannot overflow
-    if header_bytes + data_bytes != info.file_size:
-        raise NNStudioError(
-            f"{what}: {key} declares {_shape(shape)} numbers, which its {info.file_size:,} bytes do not hold"
-        )
-    return _Member(info, key, tuple(shape), dtype, bool(fortran_order), data_bytes)
+    return _Member(info, key, tuple(shape), dtype, bool(fortran_order), header_bytes, data_bytes)
 
 
 def _read(npz: zipfile.ZipFile, member: _Member, what: str) -> np.ndarray:

@@ -111,31 +111,31 @@ class ArrayExpectations:
         layers = dense_layers(experiment.model, 2 if self.classification else 1, n_outputs)
         self.largest_parameter = max(max(layer.n_in, 1) * layer.n_out for layer in layers)
 
-    def __call__(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> bool:
-        """Whether to read `key`; a declared shape that cannot belong to this run is refused."""
+    def wants(self, key: str) -> bool:
+        """Whether `key` is an array of ours (anything else in the file is never read)."""
+        return (
+            (self.imported and key in ("data/x", "data/y"))
+            or key in {f"loss_history/{kind}" for kind in LOSS_HISTORY_KINDS}
+            or key in ("state_history/epochs", "state_history/optimizer_steps")
+            or _STATE_KEY.fullmatch(key) is not None
+        )
+
+    def check(self, key: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        """Refuse a declared shape that cannot belong to this run (called before the array is read)."""
         if key in ("data/x", "data/y"):
-            return self.imported and self._points(key, shape)
-        if key.startswith("loss_history/"):
-            kind = key.split("/", 1)[1]
-            if kind not in LOSS_HISTORY_KINDS:
-                return False  # written by a later nnstudio: not needed here
+            self._points(key, shape)
+        elif key.startswith("loss_history/"):
             if shape != (self.epochs,):
                 raise NNStudioError(
                     f"{ARRAYS_MEMBER}: {key} holds {_shape(shape)} values, but the run stands at epoch {self.epochs}"
                 )
-            return True
-        if key in ("state_history/epochs", "state_history/optimizer_steps"):
+        elif key.startswith("state_history/") and "/" not in key[len("state_history/") :]:
             if len(shape) != 1 or not 1 <= shape[0] <= MAX_STATES:
                 raise NNStudioError(f"{ARRAYS_MEMBER}: {key} must list 1 to {MAX_STATES} moments, not {_shape(shape)}")
-            return True
-        if _STATE_KEY.fullmatch(key):
-            size = math.prod(shape)
-            if len(shape) > 2 or size > self.largest_parameter:
-                raise NNStudioError(f"{ARRAYS_MEMBER}: {key} is {_shape(shape)}, larger than any weight of the model")
-            return True
-        return False  # not ours: never read
+        elif len(shape) > 2 or math.prod(shape) > self.largest_parameter:
+            raise NNStudioError(f"{ARRAYS_MEMBER}: {key} is {_shape(shape)}, larger than any weight of the model")
 
-    def _points(self, key: str, shape: tuple[int, ...]) -> bool:
+    def _points(self, key: str, shape: tuple[int, ...]) -> None:
         columns = (2,) if self.classification and key == "data/x" else ()
         if len(shape) != 1 + len(columns) or shape[1:] != columns or not 2 <= shape[0] <= MAX_POINTS:
             wanted = "two columns" if columns else "one column"
@@ -144,7 +144,6 @@ class ArrayExpectations:
                 f"for this {'classification' if self.classification else 'regression'} experiment, "
                 f"not {_shape(shape)}"
             )
-        return True
 
 
 def _shape(shape: tuple[int, ...]) -> str:

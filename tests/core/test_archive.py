@@ -3,15 +3,19 @@ damaged, truncated, mistyped and newer files are refused with a message; a faile
 
 import io
 import os
+import stat
+import time
 import tomllib
+import tracemalloc
 import zipfile
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import tomli_w
+from hypothesis import given
 
-from nnstudio.core import archive
+from nnstudio.core import archive, saving
 from nnstudio.core import experiment as experiment_module
 from nnstudio.core.archive import (
     ARCHIVE_VERSION,
@@ -25,7 +29,20 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.presets import preset
 from nnstudio.core.trainer import Trainer
+from tests.archive_crafting import (
+    EXTREMES,
+    archive_with_a_mutated_member,
+    members,
+    npy,
+    npz_bomb,
+    numbers_in,
+    set_at,
+    with_arrays,
+    with_members,
+    with_run,
+)
 from tests.core.helpers import step_losses
+from tests.hostile import hostile_settings, scaled
 
 IMPORTED = Experiment(
     name="imported",
@@ -458,3 +475,183 @@ def test_saving_keeps_the_old_files_permissions(tmp_path):
     path.chmod(0o640)
     save_trainer(trained(preset("linear"), 4), path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+# --- crafted files: refused in one sentence, before reading what they declare -------------------------
+
+
+@pytest.fixture(scope="module")
+def imported_archive() -> bytes:
+    return archive.archive_bytes(archive.capture(trained(IMPORTED, 11, points=IMPORTED_POINTS)))
+
+
+def summary_of(archive_bytes_: bytes) -> dict:
+    return tomllib.loads(members(archive_bytes_)["run.toml"].decode())
+
+
+CRAFTED = {
+    # 64 MB of zeros in a 1.4 kB file: the inner member's packing gives it away before it is inflated
+    "inner zip bomb": (lambda a, i: with_members(a, arrays_npz=npz_bomb("loss_history/train", 64 * 2**20)),
+                       "arrays.npz: loss_history/train claims to unpack"),
+    "outer zip bomb": (lambda a, i: with_members(a, arrays_npz=bytes(64 * 2**20)), "arrays.npz claims to unpack"),
+    "declared 10¹² numbers": (lambda a, i: with_arrays(a, loss_history__train=npy(np.zeros(3), shape=(10**12,))),
+                              "loss_history/train holds 1000000000000 values, but the run stands at epoch 3"),
+    "declared a weight of 10⁶×10⁶": (
+        lambda a, i: with_arrays(a, state__parameters__W1=npy(np.zeros(0), shape=(10**6, 10**6), data=b"")),
+        "arrays.npz: state/parameters/W1 is 1000000×1000000, larger than any weight of the model"),
+    "a header promising more than its data": (
+        lambda a, i: with_arrays(a, loss_history__train=npy(np.zeros(2), shape=(3,))),
+        "arrays.npz: loss_history/train declares 3 numbers, which its 144 bytes do not hold"),
+    "no .npy mark": (lambda a, i: with_arrays(a, state__parameters__W1=b"not an array at all"),
+                     "arrays.npz: state/parameters/W1 is not a NumPy array (it lacks the .npy mark)"),
+    "records, not numbers": (
+        lambda a, i: with_arrays(a, state__parameters__W1=npy(np.zeros(3, dtype=[("a", "<f8")]))),
+        "arrays.npz: state/parameters/W1 must hold numbers, not [('a', '<f8')]"),
+    "epoch 2⁶²": (lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch"), 2**62)),
+                  "run.toml: progress.epoch = 4611686018427387904 is more than any run can reach"),
+    "epoch 10¹⁵": (lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch"), 10**15)),
+                   "arrays.npz: loss_history/epochs holds 3 values, but the run stands at epoch 1000000000000000"),
+    "run.toml nested deeply": (lambda a, i: with_members(a, run_toml=b"a = " + b"[" * 5000 + b"]" * 5000),
+                               "run.toml nests its values too deeply"),
+    "run.toml of a megabyte": (lambda a, i: with_members(a, run_toml=b"#" * 2**20),
+                               "run.toml would unpack to 1.0 MB, more than the 0.1 MB a saved run needs"),
+    "two-column x on a regression run": (lambda a, i: with_arrays(i, data__x=npy(np.ones((40, 2)))),
+                                         "data/x must be one column of 2 to 10,000,000 imported points"),
+    "a loss as a huge whole number": (
+        lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch_loss"), 10**400)),
+        "run.toml: progress.epoch_loss must be a number, got 1000000"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("what", CRAFTED)
+def test_a_crafted_file_is_refused_in_one_sentence(tmp_path, small_archive, imported_archive, what):
+    craft, message = CRAFTED[what]
+    path = tmp_path / "crafted.nnstudio"
+    path.write_bytes(craft(small_archive, imported_archive))
+    with pytest.raises(NNStudioError) as caught:
+        read_experiment_file(path).make_trainer()
+    assert str(caught.value).startswith("crafted.nnstudio: ") and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_no_crafted_file_makes_reading_it_take_a_gigabyte(tmp_path, small_archive, imported_archive):
+    """The memory the reader allocates (tracemalloc sees NumPy's and zlib's buffers too), and the time."""
+    for what, (craft, _) in CRAFTED.items():
+        path = tmp_path / "crafted.nnstudio"
+        path.write_bytes(craft(small_archive, imported_archive))
+        tracemalloc.start()
+        started = time.perf_counter()
+        with pytest.raises(NNStudioError):
+            read_experiment_file(path).make_trainer()
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{what}: {path.stat().st_size:,} bytes refused in {seconds:.3f} s, peak {peak / 1e6:.1f} MB")
+        assert peak < 1e9, what
+
+
+def test_a_zip_that_lists_too_many_files_is_refused_before_they_are_listed(monkeypatch, small_archive):
+    monkeypatch.setattr(archive, "MAX_NPZ_DIRECTORY_BYTES", 1000)  # the small archive's arrays list more
+    with pytest.raises(NNStudioError, match="^many.nnstudio: arrays.npz lists more files than an nnstudio file"):
+        read_archive(small_archive, "many.nnstudio")
+
+
+def test_arrays_beyond_the_total_are_refused_before_they_are_read(monkeypatch, small_archive):
+    monkeypatch.setattr(archive, "MAX_ARRAY_BYTES", 1000)
+    with pytest.raises(NNStudioError, match=r"^big.nnstudio: arrays.npz would unpack to 0 MB of arrays, more than"):
+        read_archive(small_archive, "big.nnstudio")
+
+
+def test_arrays_that_are_not_ours_are_never_read(small_archive):
+    opened = read_archive(with_arrays(small_archive, notes__huge=npy(np.zeros(0), shape=(10**12,), data=b"")))
+    assert opened.run.progress.step_count == 3
+
+
+@scaled
+def test_every_member_mutated_opens_or_gives_one_error(scale, small_archive):
+    @hostile_settings(60, scale)
+    @given(archive_with_a_mutated_member(small_archive))
+    def check(raw):
+        try:
+            trainer = read_archive(raw, "mutated.nnstudio").make_trainer()
+            trainer.step()
+        except NNStudioError as error:
+            assert str(error).startswith("mutated.nnstudio") or "diverged" in str(error)
+
+    check()
+
+
+def test_every_number_in_run_toml_pushed_to_an_extreme_opens_or_gives_one_error(small_archive):
+    summary = summary_of(small_archive)
+    numbers = numbers_in(summary)
+    assert ("progress", "epoch") in numbers and ("state", "optimizer_steps") in numbers
+    outcomes = {}
+    for where in numbers:
+        for value in EXTREMES:
+            try:
+                trainer = read_archive(
+                    with_run(small_archive, set_at(summary, where, value)), "x.nnstudio"
+                ).make_trainer()
+                trainer.step()
+                outcomes[where, repr(value)] = "opened"
+            except NNStudioError as error:
+                assert str(error).startswith("x.nnstudio") or "diverged" in str(error)
+                outcomes[where, repr(value)] = "refused"
+    assert outcomes[("progress", "epoch"), "4611686018427387904"] == "refused"
+    assert outcomes[("progress", "last_step_loss"), "inf"] == "opened"
+
+
+# --- saving: stale temporaries, links, the folder ------------------------------------------------------
+
+
+def test_a_save_removes_stale_temporaries_of_ours_and_nothing_else(tmp_path):
+    old = time.time() - 3600
+    stale = [tmp_path / ".sine.nnstudio~abcd1234.tmp", tmp_path / ".other.toml~zz_9zz_9.tmp"]
+    fresh = tmp_path / ".sine.nnstudio~efgh5678.tmp"  # perhaps another save, still writing
+    strangers = [tmp_path / ".notes.txt.abcdefgh.tmp", tmp_path / "sine~abcd1234.tmp", tmp_path / "keep.tmp"]
+    for path in [*stale, fresh, *strangers]:
+        path.write_bytes(b"half a file")
+        os.utime(path, (old, old))
+    os.utime(fresh, None)
+    save_trainer(trained(preset("sine"), 2), tmp_path / "sine.nnstudio")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["sine.nnstudio", fresh.name, *(p.name for p in strangers)])
+
+
+def test_saving_through_a_link_replaces_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "sine.nnstudio"
+    save_trainer(trained(preset("sine"), 2), target)
+    link = tmp_path / "latest.nnstudio"
+    link.symlink_to(target)
+    save_trainer(trained(preset("sine"), 5), link)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert load_trainer(target).epoch == 5
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["sine.nnstudio"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folders are flushed on POSIX only")
+def test_the_folder_is_flushed_after_the_rename(tmp_path, monkeypatch):
+    flushed = []
+    real_fsync = os.fsync
+
+    def fsync(handle):
+        flushed.append("folder" if stat.S_ISDIR(os.fstat(handle).st_mode) else "file")
+        real_fsync(handle)
+
+    monkeypatch.setattr(saving.os, "fsync", fsync)
+    save_trainer(trained(preset("sine"), 2), tmp_path / "sine.nnstudio")
+    assert flushed == ["file", "folder"]
+
+
+def test_a_write_whose_check_fails_leaves_the_old_file(tmp_path, small_archive):
+    path = tmp_path / "sine.nnstudio"
+    path.write_bytes(small_archive)
+    damaged = archive.ExperimentFile(preset("sine"))
+
+    def refuse(written):
+        raise NNStudioError("no")
+
+    with pytest.raises(NNStudioError, match="^no$"):
+        saving.write_atomically(path, archive.archive_bytes(damaged), check=refuse)
+    assert path.read_bytes() == small_archive and [p.name for p in tmp_path.iterdir()] == ["sine.nnstudio"]
