@@ -119,8 +119,8 @@ class FileActions(QObject):
         if path is not None:
             try:
                 content = archive.read_experiment_file(path)
-            except NNStudioError as error:
-                self._warn("Cannot open the experiment", str(error))
+            except (NNStudioError, MemoryError) as error:  # the window opens anyway, with the experiment given
+                self._warn("Cannot open the experiment", _reason(error, path))
             else:
                 self._load(content.make_trainer, path, _opened_message(content, path))
                 return
@@ -173,10 +173,10 @@ class FileActions(QObject):
         """Check the file first (a bad one changes nothing), then ask about unsaved work, then open it."""
         try:
             content = archive.read_experiment_file(path)
-        except NNStudioError as error:
+        except (NNStudioError, MemoryError) as error:
             if not Path(path).exists():
                 self.settings.remove_recent_file(str(path))
-            self._warn("Cannot open the experiment", str(error))
+            self._warn("Cannot open the experiment", _reason(error, path))
             return
         self.confirm_then(
             lambda: self._load(content.make_trainer, path if remember else None, _opened_message(content, path))
@@ -340,6 +340,12 @@ def unsaved_changes_box(parent: QWidget, document: str) -> UnsavedChangesBox:
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
     return box
+
+
+def _reason(error: Exception, path: str) -> str:
+    if isinstance(error, MemoryError):  # the reader's limits are generous: this machine has less to spare
+        return f"{Path(path).name}: there is not enough free memory to open it here"
+    return str(error)
 
 
 def _capture(trainer: Trainer) -> tuple[archive.ExperimentFile, archive.RunShape]:

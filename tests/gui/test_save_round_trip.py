@@ -14,10 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnstudio.core.archive import ExperimentFile, capture, read_experiment_file
+from nnstudio.core import archive
+from nnstudio.core.archive import ExperimentFile, capture, read_experiment_file, save_trainer
 from nnstudio.core.presets import preset
-from nnstudio.core.trainer import TRAINING
+from nnstudio.core.trainer import TRAINING, Trainer
 from nnstudio.gui import main_window as main_window_module
+from nnstudio.gui.main_window import MainWindow
+from tests.archive_crafting import npz_bomb, with_members
 from tests.gui.driving import wait_idle
 from tests.hostile import hostile_settings, scaled
 
@@ -214,8 +217,6 @@ def test_a_save_that_would_not_open_again_is_not_saved(qtbot, round_trip_window,
     window.run_to(3)
     wait_idle(qtbot, window)
     assert window.file_actions.dirty
-    from nnstudio.core import archive
-
     real = archive.archive_bytes
     monkeypatch.setattr(archive, "archive_bytes", lambda content: real(content)[:-40])  # a damaged write
     window.file_actions.save_to(str(path))
@@ -223,3 +224,18 @@ def test_a_save_that_would_not_open_again_is_not_saved(qtbot, round_trip_window,
     assert len(failures) == 1 and "was not saved: the written file would not open again" in failures[0]
     assert window.file_actions.dirty and window.isWindowModified()  # closing will still ask
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["sine.nnstudio"]
+
+
+def test_a_crafted_last_experiment_cannot_stop_the_window_opening(qtbot, tmp_path, monkeypatch):
+    failures = []
+    monkeypatch.setattr(main_window_module.QMessageBox, "warning", lambda parent, title, text: failures.append(text))
+    saved = tmp_path / "sine.nnstudio"
+    save_trainer(Trainer(preset("sine")), saved)
+    crafted = tmp_path / "last.nnstudio"
+    crafted.write_bytes(with_members(saved.read_bytes(), arrays_npz=npz_bomb("loss_history/train", 64 * 2**20)))
+    window = MainWindow(preset("linear"), str(crafted))
+    qtbot.addWidget(window)
+    wait_idle(qtbot, window)
+    assert len(failures) == 1 and failures[0].startswith("last.nnstudio: arrays.npz: loss_history/train claims")
+    assert window.trainer.experiment == preset("linear") and window.file_actions.path is None
+    window.session.shutdown()
