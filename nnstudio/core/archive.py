@@ -8,9 +8,12 @@ An `.nnstudio` file is a ZIP archive of three members (unzip it to look inside):
                       the loss history, and the weights at the timeline's recorded epochs
 
 A plain `.toml` experiment file opens too (settings only: a fresh run from the initial
-weights). Saving writes a temporary file and renames it over the old one, so a failed save
-never damages it. A damaged, truncated or newer file is refused with one `NNStudioError`
-that names the problem, before anything else happens.
+weights). Saving writes a temporary file, reads it back as Open would, and only then renames
+it over the old one: a failed save never damages it, and a file that would not open again is
+not saved. A damaged, truncated, crafted or newer file is refused with one `NNStudioError`
+that names the problem, before anything else happens: the settings and counters are read
+first, and every array's declared size is judged against them before it is read
+(run_checks.py, npz_files.py).
 """
 
 from __future__ import annotations
