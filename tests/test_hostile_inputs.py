@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 
 import numpy as np
 import pytest
@@ -22,6 +23,18 @@ from nnstudio.core.data import load_csv, parse_csv
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import MAX_FILE_BYTES, Experiment
 from nnstudio.core.presets import preset
+from tests.archive_crafting import (
+    EXTREMES,
+    archive_with_a_mutated_member,
+    members,
+    npy,
+    npz_bomb,
+    numbers_in,
+    set_at,
+    with_arrays,
+    with_members,
+    with_run,
+)
 from tests.hostile import assert_clean_ending, fingerprint, hostile_settings, run_cli, scaled
 
 # --- CSV text --------------------------------------------------------------------------------------
@@ -370,6 +383,67 @@ def test_a_damaged_saved_run_is_refused_in_one_line_and_left_alone(scale, tmp_pa
         assert fingerprint(tmp_path) == before
 
     check()
+
+
+@scaled
+def test_a_saved_run_with_any_member_mutated_ends_cleanly(scale, tmp_path, saved_run):
+    """Each member (and each array inside arrays.npz) bit-flipped, cut or extended, the archive's own
+    checksums made right again, so the damage reaches the readers behind them."""
+    path = tmp_path / "lesson.nnstudio"
+
+    @hostile_settings(30, scale)
+    @given(archive_with_a_mutated_member(saved_run))
+    def check(raw):
+        path.write_bytes(raw)
+        before = fingerprint(tmp_path)
+        code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "22", "--json")
+        assert_clean_ending(code, out, err)
+        assert fingerprint(tmp_path) == before
+
+    check()
+
+
+@scaled
+def test_every_number_in_a_saved_run_pushed_to_an_extreme_ends_cleanly(scale, tmp_path, saved_run):
+    """Every number in run.toml, each extreme in turn (CI: a handful of them; --slow: all)."""
+    summary = tomllib.loads(members(saved_run)["run.toml"].decode())
+    path = tmp_path / "lesson.nnstudio"
+    extremes = EXTREMES if scale > 1 else [-1, 2**53 + 1, 10**400, float("inf"), float("nan"), "9"]
+    refused = 0
+    for where in numbers_in(summary):
+        for value in extremes:
+            path.write_bytes(with_run(saved_run, set_at(summary, where, value)))
+            code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "21", "--json")
+            assert_clean_ending(code, out, err)
+            refused += code == 2
+    assert refused > len(numbers_in(summary))  # most extremes are refused, each in one line
+
+
+@pytest.mark.parametrize(
+    ("craft", "message"),
+    [
+        (lambda run: with_members(run, arrays_npz=npz_bomb("loss_history/train", 64 * 2**20)), "a zip bomb?"),
+        (lambda run: with_arrays(run, state__parameters__W1=b"no magic"), "lacks the .npy mark"),
+        (lambda run: with_members(run, run_toml=b"a = " + b"[" * 5000 + b"]" * 5000), "nests its values too deeply"),
+        (
+            lambda run: with_run(
+                run, set_at(tomllib.loads(members(run)["run.toml"].decode()), ("progress", "epoch"), 2**62)
+            ),
+            "progress.epoch = 4611686018427387904 is more than any run can reach",
+        ),
+        (
+            lambda run: with_arrays(run, loss_history__train=npy(np.zeros(20), shape=(10**12,))),
+            "loss_history/train holds 1000000000000 values, but the run stands at epoch 20",
+        ),
+    ],
+    ids=["zip-bomb", "no-npy-magic", "deep-run-toml", "epoch-2**62", "shape-1e12"],
+)
+def test_a_crafted_saved_run_is_refused_in_one_line(tmp_path, saved_run, craft, message):
+    path = tmp_path / "crafted.nnstudio"
+    path.write_bytes(craft(saved_run))
+    code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "22")
+    assert_clean_ending(code, out, err, allowed=(2,))
+    assert err.startswith("nnstudio: error: crafted.nnstudio: ") and message in err, err
 
 
 @pytest.mark.parametrize(

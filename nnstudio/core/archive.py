@@ -8,16 +8,18 @@ An `.nnstudio` file is a ZIP archive of three members (unzip it to look inside):
                       the loss history, and the weights at the timeline's recorded epochs
 
 A plain `.toml` experiment file opens too (settings only: a fresh run from the initial
-weights). Saving writes a temporary file and renames it over the old one, so a failed save
-never damages it. A damaged, truncated or newer file is refused with one `NNStudioError`
-that names the problem, before anything else happens.
+weights). Saving writes a temporary file, reads it back as Open would, and only then renames
+it over the old one: a failed save never damages it, and a file that would not open again is
+not saved. A damaged, truncated, crafted or newer file is refused with one `NNStudioError`
+that names the problem, before anything else happens: the settings and counters are read
+first, and every array's declared size is judged against them before it is read
+(run_checks.py, npz_files.py).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tomllib
 import zipfile
 import zlib
 from dataclasses import dataclass, fields, replace
@@ -28,34 +30,44 @@ import numpy as np
 import tomli_w
 
 from nnstudio import __version__
-from nnstudio.core.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.backends.base import TrainingState
 from nnstudio.core.data import load_csv, load_labelled_csv
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, write_atomically
-from nnstudio.core.files import read_file
+from nnstudio.core.experiment import MAX_FILE_BYTES, DataSpec, Experiment
+from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.history import LossHistory, StateHistory
+from nnstudio.core.npz_files import check_packing, open_zip, read_npz
+from nnstudio.core.run_checks import (
+    ARRAYS_MEMBER,
+    RUN_MEMBER,
+    ArrayExpectations,
+    RunShape,
+    SavedRun,
+    check_run_fits,
+    points_from,
+    progress_from,
+    saved_run_from,
+)
+from nnstudio.core.saving import write_atomically
 from nnstudio.core.trainer import Progress, Trainer
+
+__all__ = ["RunShape", "SavedRun"]  # defined in run_checks, part of this module's interface
 
 ARCHIVE_VERSION = 1
 SUFFIX = ".nnstudio"
-EXPERIMENT_MEMBER, RUN_MEMBER, ARRAYS_MEMBER = "experiment.toml", "run.toml", "arrays.npz"
+EXPERIMENT_MEMBER = "experiment.toml"
 # The timeline's recorded weights are saved within this budget (every other one dropped until they fit).
 STATE_HISTORY_BUDGET_BYTES = 32 * 1024 * 1024
-MAX_ARCHIVE_BYTES = 2 * 1024**3  # a saved run with its data and histories; beyond this it is not one
+# The numbers a file may hold: ten million imported points with their labels and a long loss history fit.
+MAX_ARRAY_BYTES = 384 * 1024 * 1024
+MAX_NPZ_BYTES = MAX_ARRAY_BYTES + 32 * 1024 * 1024  # the arrays with their .npy headers and ZIP entries
+MAX_NPZ_DIRECTORY_BYTES = 16 * 1024 * 1024  # ~100 000 arrays: the timeline's moments of the largest model
+MAX_RUN_BYTES = 64 * 1024  # run.toml: a few counters
+MAX_MEMBER_BYTES = {EXPERIMENT_MEMBER: MAX_FILE_BYTES, RUN_MEMBER: MAX_RUN_BYTES, ARRAYS_MEMBER: MAX_NPZ_BYTES}
+MAX_ARCHIVE_BYTES = MAX_NPZ_BYTES + 1024 * 1024  # the file: its members packed (they never grow by packing)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # a fixed date: the same run always makes the same bytes
 
 Points = tuple[np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True, eq=False)
-class SavedRun:
-    """What a trainer has learned: weights and optimiser memory, counters, and both histories."""
-
-    state: TrainingState
-    progress: Progress
-    loss_history: LossHistory
-    recorded_states: tuple[tuple[int, TrainingState], ...]  # the timeline's (epoch, state), epoch 0 first
-    state_history_stride: int = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +86,7 @@ class ExperimentFile:
             points = self.points if self.points is not None else source_points(self.experiment.data, self.folder)
             trainer = Trainer(self.experiment, points)
             if self.run is not None:
-                _check_run_fits(trainer, self.run)
+                check_run_fits(RunShape.of(trainer), self.run)
                 stored = StateHistory()
                 stored.stride = self.run.state_history_stride
                 order = list(trainer.backend.parameters())  # the numpy backend lays θ out in this order
@@ -144,17 +156,40 @@ def capture(trainer: Trainer) -> ExperimentFile:
     return ExperimentFile(trainer.experiment, points, run)
 
 
-def save(content: ExperimentFile, path: str | os.PathLike) -> None:
-    """Write an `.nnstudio` archive; a `.toml` path gets the settings only. Atomic either way."""
+def save(content: ExperimentFile, path: str | os.PathLike, shape: RunShape | None = None) -> None:
+    """Write an `.nnstudio` archive; a `.toml` path gets the settings only. Atomic either way.
+
+    The written file is read back before it replaces the old one (and, given the `shape` of the
+    trainer it came from, checked to fit that model): a file that would not open is not saved.
+    """
     path = Path(path)
     if path.suffix.lower() == ".toml":
-        content.experiment.save(path)
+        write_atomically(
+            path, content.experiment.to_toml().encode("utf-8"), check=lambda written: _reread_settings(written, path)
+        )
     else:
-        write_atomically(path, archive_bytes(content))
+        write_atomically(path, archive_bytes(content), check=lambda written: _reread(written, path, shape))
 
 
 def save_trainer(trainer: Trainer, path: str | os.PathLike) -> None:
-    save(capture(trainer), path)
+    save(capture(trainer), path, RunShape.of(trainer))
+
+
+def _reread(written: Path, path: Path, shape: RunShape | None) -> None:
+    """Open the file just written as Open would (without building a trainer); refuse to keep it if it fails."""
+    try:
+        content = read_archive(read_file(written, MAX_ARCHIVE_BYTES, "an experiment file"), path.name)
+        if shape is not None and content.run is not None:
+            check_run_fits(shape, content.run)
+    except NNStudioError as error:
+        raise NNStudioError(f"{path} was not saved: the written file would not open again ({error})") from None
+
+
+def _reread_settings(written: Path, path: Path) -> None:
+    try:
+        Experiment.load(written)
+    except NNStudioError as error:
+        raise NNStudioError(f"{path} was not saved: the written file would not open again ({error})") from None
 
 
 def archive_bytes(content: ExperimentFile) -> bytes:
@@ -239,46 +274,68 @@ def load_trainer(path: str | os.PathLike) -> Trainer:
 
 
 def read_archive(raw: bytes, name: str = "the file") -> ExperimentFile:
-    """Check an archive's bytes and take them apart; every problem is one NNStudioError."""
+    """Check an archive's bytes and take them apart; every problem is one NNStudioError.
+
+    The settings and the counters are read first: they say which arrays the run can hold and how
+    large each can be, and every array's declared size is checked against that before it is read.
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            sizes = {info.filename: info.file_size for info in archive.infolist()}
-            wanted = [m for m in (EXPERIMENT_MEMBER, RUN_MEMBER, ARRAYS_MEMBER) if m in sizes]
-            too_large = sum(sizes[m] for m in wanted) > MAX_ARCHIVE_BYTES  # unpacked: ask before unpacking
-            members = {} if too_large else {m: archive.read(m) for m in wanted}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError) as error:
-        raise NNStudioError(f"{name} is damaged or incomplete, so it was not opened ({error})") from None
+        with open_zip(raw, name, max_directory_bytes=64 * 1024) as archive:
+            infos = {info.filename: info for info in archive.infolist()}
+            for member in (RUN_MEMBER, EXPERIMENT_MEMBER, ARRAYS_MEMBER):
+                if member not in infos:
+                    raise NNStudioError(f"{name} is not a complete nnstudio experiment file: it has no {member}")
+                _check_member_size(infos[member], name)
+            summary = _summary(archive.read(RUN_MEMBER), name)
+            experiment = _experiment(archive.read(EXPERIMENT_MEMBER), name)
+            npz = archive.read(ARRAYS_MEMBER)
+    except NNStudioError:
+        raise
     except NotImplementedError as error:  # e.g. a compression method this Python cannot read
         raise NNStudioError(f"{name} cannot be read here: {error}") from None
-    if too_large:
-        raise NNStudioError(f"{name} would unpack to more than {MAX_ARCHIVE_BYTES / 1e9:g} GB: not opened")
-    for member in (RUN_MEMBER, EXPERIMENT_MEMBER, ARRAYS_MEMBER):
-        if member not in members:
-            raise NNStudioError(f"{name} is not a complete nnstudio experiment file: it has no {member}")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError) as error:
+        raise NNStudioError(f"{name} is damaged or incomplete, so it was not opened ({error})") from None
     try:
-        summary = _toml_table(members[RUN_MEMBER], RUN_MEMBER)
-        _check_version(summary)  # first: a newer file may hold anything else
-        experiment = Experiment.from_toml(_text(members[EXPERIMENT_MEMBER], EXPERIMENT_MEMBER))
-        arrays = _npz_arrays(members[ARRAYS_MEMBER])
-        points = _points(summary, arrays)
-        run = _saved_run(summary, arrays)
+        progress = progress_from(summary)
+        expected = ArrayExpectations(experiment, progress, summary["imported_points"])
+        arrays = read_npz(npz, ARRAYS_MEMBER, expected.wants, expected.check, MAX_ARRAY_BYTES, MAX_NPZ_DIRECTORY_BYTES)
+        del npz
+        points = points_from(summary, arrays)
+        run = saved_run_from(summary, progress, arrays)
     except NNStudioError as error:
         raise NNStudioError(f"{name}: {error}") from None
     return ExperimentFile(experiment, points, run, name)
 
 
-def _text(data: bytes, member: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise NNStudioError(f"{member} is not UTF-8 text") from None
+def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:
+    """A member may unpack to no more than what a saved run needs: asked before unpacking it."""
+    limit = MAX_MEMBER_BYTES[info.filename]
+    if info.file_size > limit:
+        raise NNStudioError(
+            f"{name}: {info.filename} would unpack to {info.file_size / 1e6:,.1f} MB, "
+            f"more than the {limit / 1e6:,.1f} MB a saved run needs: not opened"
+        )
+    check_packing(info, f"{name}: {info.filename}")
 
 
-def _toml_table(data: bytes, member: str) -> dict[str, Any]:
+def _summary(data: bytes, name: str) -> dict[str, Any]:
+    """run.toml's table, its format version checked first (a newer file may hold anything else)."""
     try:
-        return tomllib.loads(_text(data, member))
-    except ValueError as error:
-        raise NNStudioError(f"{member} is not valid TOML: {error}") from None
+        summary = parse_toml(data, RUN_MEMBER, MAX_RUN_BYTES)
+        _check_version(summary)
+        imported = summary.get("imported_points")
+        if not isinstance(imported, bool):
+            raise NNStudioError(f"{RUN_MEMBER}: imported_points must be true or false, got {imported!r}")
+    except NNStudioError as error:
+        raise NNStudioError(f"{name}: {error}") from None
+    return summary
+
+
+def _experiment(data: bytes, name: str) -> Experiment:
+    try:
+        return Experiment.from_toml(data)
+    except NNStudioError as error:
+        raise NNStudioError(f"{name}: {error}") from None
 
 
 def _check_version(summary: dict[str, Any]) -> None:
@@ -287,167 +344,8 @@ def _check_version(summary: dict[str, Any]) -> None:
         raise NNStudioError(f"{RUN_MEMBER}: archive_version must be a whole number ≥ 1, got {version!r}")
     if version > ARCHIVE_VERSION:
         written_by = summary.get("written_by")
-        by = f" by {written_by}" if isinstance(written_by, str) else ""
+        by = f" by {written_by}" if isinstance(written_by, str) and written_by.isprintable() else ""
         raise NNStudioError(
             f"this file was written{by} in a newer format (version {version}); "
             f"this nnstudio {__version__} reads up to version {ARCHIVE_VERSION}: please update nnstudio"
         )
-
-
-def _npz_arrays(data: bytes) -> dict[str, np.ndarray]:
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
-        raise NNStudioError(f"{ARRAYS_MEMBER} is damaged ({error})") from None
-
-
-def _table(tree: dict[str, Any], key: str) -> dict[str, Any]:
-    value = tree.get(key)
-    if not isinstance(value, dict):
-        raise NNStudioError(f"{RUN_MEMBER}: [{key}] must be a table, got {value!r}")
-    return value
-
-
-def _whole(table: dict[str, Any], section: str, key: str) -> int:
-    value = table.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise NNStudioError(f"{RUN_MEMBER}: {section}.{key} must be a whole number ≥ 0, got {value!r}")
-    return value
-
-
-def _progress(summary: dict[str, Any]) -> Progress:
-    table = _table(summary, "progress")
-    values = {}
-    for f in fields(Progress):  # each counter checked by its declared kind
-        value = table.get(f.name)
-        if f.type == "int":
-            value = _whole(table, "progress", f.name)
-        elif f.type == "float":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise NNStudioError(f"{RUN_MEMBER}: progress.{f.name} must be a number, got {value!r}")
-            value = float(value)
-        elif not isinstance(value, str):
-            raise NNStudioError(f"{RUN_MEMBER}: progress.{f.name} must be text, got {value!r}")
-        values[f.name] = value
-    return Progress(**values)
-
-
-def _float_array(arrays: dict[str, np.ndarray], key: str) -> np.ndarray:
-    value = arrays[key]
-    if value.dtype.kind not in "fiu":
-        raise NNStudioError(f"{ARRAYS_MEMBER}: {key} must hold numbers, not {value.dtype}")
-    return value.astype(np.float64)
-
-
-def _points(summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> Points | None:
-    imported = summary.get("imported_points")
-    if not isinstance(imported, bool):
-        raise NNStudioError(f"{RUN_MEMBER}: imported_points must be true or false, got {imported!r}")
-    if not imported:
-        return None
-    for key in ("data/x", "data/y"):
-        if key not in arrays:
-            raise NNStudioError(f"{ARRAYS_MEMBER} has no {key}, but {RUN_MEMBER} says the data was imported")
-    x, y = _float_array(arrays, "data/x"), _float_array(arrays, "data/y")
-    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) < 2:
-        raise NNStudioError(f"{ARRAYS_MEMBER}: data/x and data/y must be two columns of equal length (≥ 2)")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        raise NNStudioError(f"{ARRAYS_MEMBER}: the imported points must be finite numbers")
-    return x, y
-
-
-def _state(arrays: dict[str, np.ndarray], prefix: str, optimizer_steps: int) -> TrainingState:
-    parameters: dict[str, np.ndarray] = {}
-    buffers: dict[str, dict[str, np.ndarray]] = {}
-    for key in arrays:
-        if not key.startswith(prefix + "/"):
-            continue
-        parts = key[len(prefix) + 1 :].split("/")
-        if len(parts) == 2 and parts[0] == "parameters":
-            parameters[parts[1]] = _float_array(arrays, key)
-        elif len(parts) == 3 and parts[0] == "optimizer_buffers":
-            buffers.setdefault(parts[1], {})[parts[2]] = _float_array(arrays, key)
-    if not parameters:
-        raise NNStudioError(f"{ARRAYS_MEMBER} holds no weights under {prefix}/parameters")
-    return TrainingState(parameters, optimizer_steps, buffers)
-
-
-def _saved_run(summary: dict[str, Any], arrays: dict[str, np.ndarray]) -> SavedRun:
-    progress = _progress(summary)
-    state_table = _table(summary, "state")
-    optimizer_steps = _whole(state_table, "state", "optimizer_steps")
-    stride = _whole(state_table, "state", "state_history_stride")
-    if stride < 1:
-        raise NNStudioError(f"{RUN_MEMBER}: state.state_history_stride must be at least 1, got {stride}")
-    state = _state(arrays, "state", optimizer_steps)
-
-    history_arrays = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("loss_history/")}
-    epochs = history_arrays.get("epochs")
-    if epochs is None or epochs.dtype.kind not in "iu":
-        raise NNStudioError(f"{ARRAYS_MEMBER}: loss_history/epochs must be whole numbers")
-    for key, value in history_arrays.items():
-        if value.ndim != 1 or value.dtype.kind not in "fiu":
-            raise NNStudioError(f"{ARRAYS_MEMBER}: loss_history/{key} must be a list of numbers")
-    try:
-        loss_history = LossHistory.from_arrays(history_arrays)
-    except (KeyError, ValueError) as error:
-        raise NNStudioError(f"{ARRAYS_MEMBER}: the loss history is incomplete ({error})") from None
-    if not np.array_equal(loss_history.epochs, np.arange(1, progress.epoch + 1)):
-        raise NNStudioError(
-            f"the loss history holds {len(loss_history)} epoch(s), but the run stands at epoch {progress.epoch}"
-        )
-
-    recorded_epochs = arrays.get("state_history/epochs")
-    recorded_steps = arrays.get("state_history/optimizer_steps")
-    if (
-        recorded_epochs is None
-        or recorded_steps is None
-        or recorded_epochs.ndim != 1
-        or recorded_epochs.dtype.kind not in "iu"
-        or recorded_steps.shape != recorded_epochs.shape
-        or recorded_steps.dtype.kind not in "iu"
-        or len(recorded_epochs) == 0
-        or recorded_epochs[0] != 0
-        or np.any(np.diff(recorded_epochs) <= 0)
-        or recorded_epochs[-1] > progress.epoch
-        or np.any(recorded_steps < 0)
-    ):
-        raise NNStudioError(f"{ARRAYS_MEMBER}: the timeline's recorded epochs are missing or out of order")
-    recorded = tuple(
-        (int(epoch), _state(arrays, f"state_history/{epoch}", int(steps)))
-        for epoch, steps in zip(recorded_epochs, recorded_steps, strict=True)
-    )
-    return SavedRun(state, progress, loss_history, recorded, stride)
-
-
-def _check_run_fits(trainer: Trainer, run: SavedRun) -> None:
-    """The saved weights must be the model's: the same names and shapes, the optimiser's own memory."""
-    expected = {name: value.shape for name, value in trainer.backend.parameters().items()}
-    buffer_kinds = BUFFERS_BY_OPTIMIZER[trainer.training.optimizer]
-    states = [("the weights", run.state), *((f"the weights at epoch {e}", s) for e, s in run.recorded_states)]
-    for label, state in states:
-        found = {name: value.shape for name, value in state.parameters.items()}
-        if found.keys() != expected.keys():
-            raise NNStudioError(f"{label} ({', '.join(found)}) do not fit the model, which has {', '.join(expected)}")
-        for name, shape in found.items():
-            if shape != expected[name]:
-                raise NNStudioError(f"{label}: {name} is {_shape(shape)}, but the model needs {_shape(expected[name])}")
-        for kind, per_parameter in state.optimizer_buffers.items():
-            if kind not in buffer_kinds:
-                raise NNStudioError(f"{label}: {kind} is not memory of the {trainer.training.optimizer} optimiser")
-            for name, value in per_parameter.items():
-                if expected.get(name) != value.shape:
-                    raise NNStudioError(f"{label}: the optimiser's {kind} for {name} does not fit the model")
-    progress = run.progress
-    if progress.batch_in_epoch >= trainer.batches_per_epoch():
-        raise NNStudioError(
-            f"the run is at mini-batch {progress.batch_in_epoch} of an epoch that has only "
-            f"{trainer.batches_per_epoch()}"
-        )
-    if progress.step_count < progress.epoch:
-        raise NNStudioError(f"{progress.step_count} steps cannot make {progress.epoch} epochs")
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "×".join(str(size) for size in shape) or "a single number"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
+from nnstudio.core.saving import write_atomically
 
 FORMAT_VERSION = 1
 
@@ -344,28 +344,6 @@ class Experiment:
             return cls.from_toml(raw)
         except NNStudioError as error:
             raise NNStudioError(f"{path.name}: {error}") from None
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: a crash never leaves half a file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise NNStudioError(f"cannot write to {directory}: {error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        # mkstemp makes the file private (0600): keep the old file's permissions, or the usual 0644
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.is_file() else 0o644)
-        os.replace(temporary, path)
-    except BaseException as error:  # even an interrupt leaves no temporary file behind
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise NNStudioError(f"cannot write {path}: {error.strerror or error}") from None
-        raise
 
 
 def _section(tree: dict[str, Any], name: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ or fill its memory. The file itself is only ever read, never changed.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -21,7 +22,12 @@ def read_file(path: Path, max_bytes: int, kind: str) -> bytes:
         if path.exists() and not path.is_file() and not path.is_dir():  # a folder fails below, with its reason
             raise NNStudioError(f"cannot read {path}: it is not a regular file (a device or a pipe?), not {kind}")
         with path.open("rb") as stream:
-            raw = stream.read(max_bytes + 1)
+            # read(n) sets aside n bytes before reading: ask for what the file holds (one more shows
+            # it is larger than the limit, or still growing), not for the limit itself
+            size = os.fstat(stream.fileno()).st_size
+            raw = stream.read(min(size, max_bytes) + 1)
+            if size < len(raw) <= max_bytes:  # it grew since: read on, up to the limit
+                raw += stream.read(max_bytes + 1 - len(raw))
     except OSError as error:
         raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
     if len(raw) > max_bytes:

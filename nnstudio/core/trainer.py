@@ -207,6 +207,14 @@ class Trainer:
         if self.training.optimizer != old.optimizer:
             state = TrainingState(state.parameters)
         self.backend = self._create_backend(self.training.backend, state)
+        if self.training.batch_size != old.batch_size and self.batch_in_epoch:
+            self._restart_epoch()  # its mini-batches so far were cut for another size
+
+    def _restart_epoch(self) -> None:
+        """Begin the current epoch again from its first mini-batch (the weights stay as they are)."""
+        self.batch_in_epoch = 0
+        self._epoch_loss = 0.0
+        self._epoch_order = None
 
     def request_stop(self) -> None:
         """Ask a running `run()` to stop after the current step (safe from another thread)."""

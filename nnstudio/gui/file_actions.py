@@ -9,6 +9,7 @@ only in the worker (`session.change`, `session.use_trainer`), like every other u
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,11 +119,11 @@ class FileActions(QObject):
         if path is not None:
             try:
                 content = archive.read_experiment_file(path)
-            except NNStudioError as error:
+            except (NNStudioError, MemoryError) as error:  # the window opens anyway, with the experiment given
                 if remembered:
-                    self.settings.note_problem("the experiment open last time", str(error))
+                    self.settings.note_problem("the experiment open last time", _reason(error, path))
                 else:
-                    self._warn("Cannot open the experiment", str(error))
+                    self._warn("Cannot open the experiment", _reason(error, path))
             else:
                 self._load(content.make_trainer, path, _opened_message(content, path))
                 return
@@ -175,10 +176,10 @@ class FileActions(QObject):
         """Check the file first (a bad one changes nothing), then ask about unsaved work, then open it."""
         try:
             content = archive.read_experiment_file(path)
-        except NNStudioError as error:
+        except (NNStudioError, MemoryError) as error:
             if not Path(path).exists():
                 self.settings.remove_recent_file(str(path))
-            self._warn("Cannot open the experiment", str(error))
+            self._warn("Cannot open the experiment", _reason(error, path))
             return
         self.confirm_then(
             lambda: self._load(content.make_trainer, path if remember else None, _opened_message(content, path))
@@ -249,13 +250,23 @@ class FileActions(QObject):
         if self.session.trainer is None:
             return
         self.session.pause()
-        self.session.use_trainer(archive.capture, lambda content: self._write(content, path, then))
+        self.session.use_trainer(_capture, lambda captured: self._write(*captured, path, then))
 
-    def _write(self, content: archive.ExperimentFile, path: str, then: Callable[[], None] | None) -> None:
+    def _write(
+        self, content: archive.ExperimentFile, shape: archive.RunShape, path: str, then: Callable[[], None] | None
+    ) -> None:
+        """Write and read back; only a file that opens again counts as saved (else: still unsaved, and a dialog)."""
         try:
-            archive.save(content, path)
+            archive.save(content, path, shape)
         except NNStudioError as error:
             self._warn("Cannot save the experiment", f"{error}\n\nThe previous file, if any, is unchanged.")
+            return
+        except Exception as error:  # a bug: say so, keep the work marked unsaved, keep the details for a report
+            traceback.print_exception(error)
+            self._warn(
+                "Cannot save the experiment",
+                f"Unexpected error: {type(error).__name__}: {error}\n\nThe previous file, if any, is unchanged.",
+            )
             return
         if Path(path).suffix.lower() == ".toml":
             self.window.status.showMessage(
@@ -332,6 +343,17 @@ def unsaved_changes_box(parent: QWidget, document: str) -> UnsavedChangesBox:
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
     return box
+
+
+def _reason(error: Exception, path: str) -> str:
+    if isinstance(error, MemoryError):  # the reader's limits are generous: this machine has less to spare
+        return f"{Path(path).name}: there is not enough free memory to open it here"
+    return str(error)
+
+
+def _capture(trainer: Trainer) -> tuple[archive.ExperimentFile, archive.RunShape]:
+    """What Save writes, and the model it must fit when read back (in the worker, where the trainer lives)."""
+    return archive.capture(trainer), archive.RunShape.of(trainer)
 
 
 def _opened_message(content: archive.ExperimentFile, path: str) -> str:

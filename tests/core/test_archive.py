@@ -3,15 +3,19 @@ damaged, truncated, mistyped and newer files are refused with a message; a faile
 
 import io
 import os
+import stat
+import time
 import tomllib
+import tracemalloc
 import zipfile
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import tomli_w
+from hypothesis import given
 
-from nnstudio.core import archive
+from nnstudio.core import archive, saving
 from nnstudio.core import experiment as experiment_module
 from nnstudio.core.archive import (
     ARCHIVE_VERSION,
@@ -25,7 +29,20 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.presets import preset
 from nnstudio.core.trainer import Trainer
+from tests.archive_crafting import (
+    EXTREMES,
+    archive_with_a_mutated_member,
+    members,
+    npy,
+    npz_bomb,
+    numbers_in,
+    set_at,
+    with_arrays,
+    with_members,
+    with_run,
+)
 from tests.core.helpers import step_losses
+from tests.hostile import hostile_settings, scaled
 
 IMPORTED = Experiment(
     name="imported",
@@ -77,6 +94,50 @@ def test_a_saved_run_opens_as_the_same_run_and_trains_on_to_the_same_numbers(tmp
     np.testing.assert_array_equal(step_losses(opened, 24), step_losses(original, 24))
     np.testing.assert_array_equal(opened.backend.parameters()["W1"], original.backend.parameters()["W1"])
     np.testing.assert_array_equal(opened.loss_history.train, original.loss_history.train)
+
+
+def reopened(trainer: Trainer, path) -> Trainer:
+    save_trainer(trainer, path)
+    return load_trainer(path)
+
+
+def test_a_run_whose_optimiser_was_switched_reopens_with_its_past_intact(tmp_path):
+    original = trained(preset("sine"), 5)  # Adam: the timeline's states hold Adam's memory
+    original.update_training(optimizer="gd")
+    step_losses(original, 2)
+    opened = reopened(original, tmp_path / "switched.nnstudio")
+    assert_same_run(original, opened)
+    for trainer in (original, opened):  # back to an Adam moment, with gd now: the memory is not used
+        trainer.rewind(3)
+    assert_same_run(original, opened)
+    np.testing.assert_array_equal(step_losses(opened, 4), step_losses(original, 4))
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "batch_size", "learning_rate"),
+    [("gd", None, 0.1), ("momentum", None, 0.1), ("gd", 10, 10.0), ("momentum", 7, 10.0)],
+)
+def test_a_diverged_run_reopens_diverged(tmp_path, optimizer, batch_size, learning_rate):
+    training = {"learning_rate": learning_rate, "optimizer": optimizer, "batch_size": batch_size}
+    experiment = preset("linear").with_training(**training)
+    original = Trainer(experiment)
+    final = list(original.run(until_epoch=500))[-1]
+    assert final.status == "diverged"
+    opened = reopened(original, tmp_path / "diverged.nnstudio")
+    assert_same_run(original, opened)
+    assert opened.diverged_message == original.diverged_message != ""
+    with pytest.raises(NNStudioError, match="diverged"):
+        opened.step()
+
+
+def test_a_new_batch_size_mid_epoch_starts_the_epoch_again(tmp_path):
+    original = Trainer(preset("sine").with_training(batch_size=10))
+    step_losses(original, original.batches_per_epoch() + 3)  # one epoch and three mini-batches
+    original.update_training(batch_size=None)  # one batch per epoch now
+    assert (original.epoch, original.batch_in_epoch) == (1, 0)
+    step_losses(original, 2)
+    assert (original.epoch, original.batch_in_epoch) == (3, 0)
+    assert_same_run(original, reopened(original, tmp_path / "rebatched.nnstudio"))
 
 
 def test_imported_points_travel_inside_the_file(tmp_path):
@@ -263,7 +324,7 @@ BAD_RUNS = [
     ("loss as text", lambda a: rebuilt(a, run_toml=run_toml(a, set_in("progress", "epoch_loss", "low"))),
      "run.toml: progress.epoch_loss must be a number, got 'low'"),
     ("message as number", lambda a: rebuilt(a, run_toml=run_toml(a, set_in("progress", "diverged_message", 3))),
-     "run.toml: progress.diverged_message must be text, got 3"),
+     "run.toml: progress.diverged_message must be a short text, got 3"),
     ("progress not a table", lambda a: rebuilt(a, run_toml=run_toml(a, set_in(None, "progress", 7))),
      "run.toml: [progress] must be a table, got 7"),
     ("imported as text", lambda a: rebuilt(a, run_toml=run_toml(a, set_in(None, "imported_points", "yes"))),
@@ -281,12 +342,12 @@ BAD_RUNS = [
     ("weights as text", with_array("state/parameters/W1", np.array(["x"])),
      "arrays.npz: state/parameters/W1 must hold numbers, not <U1"),
     ("pickled weights", with_array("state/parameters/W1", np.array([{"evil": 1}], dtype=object)),
-     "arrays.npz is damaged"),
+     "arrays.npz: state/parameters/W1 must hold numbers, not object"),
     ("history too short", with_array("loss_history/train", np.ones(1)),
-     "the loss history is incomplete (train has 1 values, epochs has 3)"),
+     "arrays.npz: loss_history/train holds 1 values, but the run stands at epoch 3"),
     ("history of another run", lambda a: rebuilt(a, run_toml=run_toml(a, set_in("progress", "epoch", 4))),
-     "the loss history holds 3 epoch(s), but the run stands at epoch 4"),
-    ("history epochs as floats", with_array("loss_history/epochs", np.ones(0)),
+     "arrays.npz: loss_history/epochs holds 3 values, but the run stands at epoch 4"),
+    ("history epochs as floats", with_array("loss_history/epochs", np.ones(3)),
      "arrays.npz: loss_history/epochs must be whole numbers"),
     ("timeline out of order", with_array("state_history/epochs", np.array([3])),
      "arrays.npz: the timeline's recorded epochs are missing or out of order"),
@@ -305,13 +366,13 @@ def test_a_file_with_wrong_contents_is_refused_by_name(tmp_path, small_archive, 
 
 
 BAD_FITS = [
-    ("weights of another shape", lambda d: d.update({"state/parameters/W1": np.ones((1, 5))}),
-     "lesson.nnstudio: the weights: W1 is 1×5, but the model needs 1×3"),
+    ("weights of another shape", lambda d: d.update({"state/parameters/W1": np.ones((3, 1))}),
+     "lesson.nnstudio: the weights: W1 is 3×1, but the model needs 1×3"),
     ("a weight too many", lambda d: d.update({"state/parameters/W9": np.ones((1, 1))}),
      "lesson.nnstudio: the weights (W1, b1, W2, b2, W9) do not fit the model, which has W1, b1, W2, b2"),
     ("memory of another optimiser", lambda d: d.update({"state/optimizer_buffers/momentum_buffer/W1": np.ones((1, 3))}),
      "lesson.nnstudio: the weights: momentum_buffer is not memory of the adam optimiser"),
-    ("memory of another shape", lambda d: d.update({"state/optimizer_buffers/exp_avg/W1": np.ones((2, 3))}),
+    ("memory of another shape", lambda d: d.update({"state/optimizer_buffers/exp_avg/W1": np.ones((3, 1))}),
      "lesson.nnstudio: the weights: the optimiser's exp_avg for W1 does not fit the model"),
 ]  # fmt: skip
 
@@ -331,12 +392,6 @@ def test_a_mini_batch_position_beyond_the_epoch_is_refused(tmp_path, small_archi
     path.write_bytes(rebuilt(small_archive, run_toml=run_toml(small_archive, set_in("progress", "batch_in_epoch", 4))))
     with pytest.raises(NNStudioError, match="the run is at mini-batch 4 of an epoch that has only 1"):
         load_trainer(path)
-
-
-def test_an_archive_that_would_unpack_to_gigabytes_is_refused_before_unpacking(tmp_path, monkeypatch, small_archive):
-    monkeypatch.setattr(archive, "MAX_ARCHIVE_BYTES", 1000)  # the small archive unpacks to more than this
-    with pytest.raises(NNStudioError, match="^bomb.nnstudio would unpack to more than 1e-06 GB: not opened$"):
-        read_archive(small_archive, "bomb.nnstudio")
 
 
 def test_files_that_are_not_experiments_at_all(tmp_path):
@@ -420,3 +475,183 @@ def test_saving_keeps_the_old_files_permissions(tmp_path):
     path.chmod(0o640)
     save_trainer(trained(preset("linear"), 4), path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+# --- crafted files: refused in one sentence, before reading what they declare -------------------------
+
+
+@pytest.fixture(scope="module")
+def imported_archive() -> bytes:
+    return archive.archive_bytes(archive.capture(trained(IMPORTED, 11, points=IMPORTED_POINTS)))
+
+
+def summary_of(archive_bytes_: bytes) -> dict:
+    return tomllib.loads(members(archive_bytes_)["run.toml"].decode())
+
+
+CRAFTED = {
+    # 64 MB of zeros in a 1.4 kB file: the inner member's packing gives it away before it is inflated
+    "inner zip bomb": (lambda a, i: with_members(a, arrays_npz=npz_bomb("loss_history/train", 64 * 2**20)),
+                       "arrays.npz: loss_history/train claims to unpack"),
+    "outer zip bomb": (lambda a, i: with_members(a, arrays_npz=bytes(64 * 2**20)), "arrays.npz claims to unpack"),
+    "declared 10¹² numbers": (lambda a, i: with_arrays(a, loss_history__train=npy(np.zeros(3), shape=(10**12,))),
+                              "loss_history/train holds 1000000000000 values, but the run stands at epoch 3"),
+    "declared a weight of 10⁶×10⁶": (
+        lambda a, i: with_arrays(a, state__parameters__W1=npy(np.zeros(0), shape=(10**6, 10**6), data=b"")),
+        "arrays.npz: state/parameters/W1 is 1000000×1000000, larger than any weight of the model"),
+    "a header promising more than its data": (
+        lambda a, i: with_arrays(a, loss_history__train=npy(np.zeros(2), shape=(3,))),
+        "arrays.npz: loss_history/train declares 3 numbers, which its 144 bytes do not hold"),
+    "no .npy mark": (lambda a, i: with_arrays(a, state__parameters__W1=b"not an array at all"),
+                     "arrays.npz: state/parameters/W1 is not a NumPy array (it lacks the .npy mark)"),
+    "records, not numbers": (
+        lambda a, i: with_arrays(a, state__parameters__W1=npy(np.zeros(3, dtype=[("a", "<f8")]))),
+        "arrays.npz: state/parameters/W1 must hold numbers, not [('a', '<f8')]"),
+    "epoch 2⁶²": (lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch"), 2**62)),
+                  "run.toml: progress.epoch = 4611686018427387904 is more than any run can reach"),
+    "epoch 10¹⁵": (lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch"), 10**15)),
+                   "arrays.npz: loss_history/epochs holds 3 values, but the run stands at epoch 1000000000000000"),
+    "run.toml nested deeply": (lambda a, i: with_members(a, run_toml=b"a = " + b"[" * 5000 + b"]" * 5000),
+                               "run.toml nests its values too deeply"),
+    "run.toml of a megabyte": (lambda a, i: with_members(a, run_toml=b"#" * 2**20),
+                               "run.toml would unpack to 1.0 MB, more than the 0.1 MB a saved run needs"),
+    "two-column x on a regression run": (lambda a, i: with_arrays(i, data__x=npy(np.ones((40, 2)))),
+                                         "data/x must be one column of 2 to 10,000,000 imported points"),
+    "a loss as a huge whole number": (
+        lambda a, i: with_run(a, set_at(summary_of(a), ("progress", "epoch_loss"), 10**400)),
+        "run.toml: progress.epoch_loss must be a number, got 1000000"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("what", CRAFTED)
+def test_a_crafted_file_is_refused_in_one_sentence(tmp_path, small_archive, imported_archive, what):
+    craft, message = CRAFTED[what]
+    path = tmp_path / "crafted.nnstudio"
+    path.write_bytes(craft(small_archive, imported_archive))
+    with pytest.raises(NNStudioError) as caught:
+        read_experiment_file(path).make_trainer()
+    assert str(caught.value).startswith("crafted.nnstudio: ") and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_no_crafted_file_makes_reading_it_take_a_gigabyte(tmp_path, small_archive, imported_archive):
+    """The memory the reader allocates (tracemalloc sees NumPy's and zlib's buffers too), and the time."""
+    for what, (craft, _) in CRAFTED.items():
+        path = tmp_path / "crafted.nnstudio"
+        path.write_bytes(craft(small_archive, imported_archive))
+        tracemalloc.start()
+        started = time.perf_counter()
+        with pytest.raises(NNStudioError):
+            read_experiment_file(path).make_trainer()
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{what}: {path.stat().st_size:,} bytes refused in {seconds:.3f} s, peak {peak / 1e6:.1f} MB")
+        assert peak < 1e9, what
+
+
+def test_a_zip_that_lists_too_many_files_is_refused_before_they_are_listed(monkeypatch, small_archive):
+    monkeypatch.setattr(archive, "MAX_NPZ_DIRECTORY_BYTES", 1000)  # the small archive's arrays list more
+    with pytest.raises(NNStudioError, match="^many.nnstudio: arrays.npz lists more files than an nnstudio file"):
+        read_archive(small_archive, "many.nnstudio")
+
+
+def test_arrays_beyond_the_total_are_refused_before_they_are_read(monkeypatch, small_archive):
+    monkeypatch.setattr(archive, "MAX_ARRAY_BYTES", 1000)
+    with pytest.raises(NNStudioError, match=r"^big.nnstudio: arrays.npz would unpack to 0 MB of arrays, more than"):
+        read_archive(small_archive, "big.nnstudio")
+
+
+def test_arrays_that_are_not_ours_are_never_read(small_archive):
+    opened = read_archive(with_arrays(small_archive, notes__huge=npy(np.zeros(0), shape=(10**12,), data=b"")))
+    assert opened.run.progress.step_count == 3
+
+
+@scaled
+def test_every_member_mutated_opens_or_gives_one_error(scale, small_archive):
+    @hostile_settings(60, scale)
+    @given(archive_with_a_mutated_member(small_archive))
+    def check(raw):
+        try:
+            trainer = read_archive(raw, "mutated.nnstudio").make_trainer()
+            trainer.step()
+        except NNStudioError as error:
+            assert str(error).startswith("mutated.nnstudio") or "diverged" in str(error)
+
+    check()
+
+
+def test_every_number_in_run_toml_pushed_to_an_extreme_opens_or_gives_one_error(small_archive):
+    summary = summary_of(small_archive)
+    numbers = numbers_in(summary)
+    assert ("progress", "epoch") in numbers and ("state", "optimizer_steps") in numbers
+    outcomes = {}
+    for where in numbers:
+        for value in EXTREMES:
+            try:
+                trainer = read_archive(
+                    with_run(small_archive, set_at(summary, where, value)), "x.nnstudio"
+                ).make_trainer()
+                trainer.step()
+                outcomes[where, repr(value)] = "opened"
+            except NNStudioError as error:
+                assert str(error).startswith("x.nnstudio") or "diverged" in str(error)
+                outcomes[where, repr(value)] = "refused"
+    assert outcomes[("progress", "epoch"), "4611686018427387904"] == "refused"
+    assert outcomes[("progress", "last_step_loss"), "inf"] == "opened"
+
+
+# --- saving: stale temporaries, links, the folder ------------------------------------------------------
+
+
+def test_a_save_removes_stale_temporaries_of_ours_and_nothing_else(tmp_path):
+    old = time.time() - 3600
+    stale = [tmp_path / ".sine.nnstudio~abcd1234.tmp", tmp_path / ".other.toml~zz_9zz_9.tmp"]
+    fresh = tmp_path / ".sine.nnstudio~efgh5678.tmp"  # perhaps another save, still writing
+    strangers = [tmp_path / ".notes.txt.abcdefgh.tmp", tmp_path / "sine~abcd1234.tmp", tmp_path / "keep.tmp"]
+    for path in [*stale, fresh, *strangers]:
+        path.write_bytes(b"half a file")
+        os.utime(path, (old, old))
+    os.utime(fresh, None)
+    save_trainer(trained(preset("sine"), 2), tmp_path / "sine.nnstudio")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["sine.nnstudio", fresh.name, *(p.name for p in strangers)])
+
+
+def test_saving_through_a_link_replaces_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "sine.nnstudio"
+    save_trainer(trained(preset("sine"), 2), target)
+    link = tmp_path / "latest.nnstudio"
+    link.symlink_to(target)
+    save_trainer(trained(preset("sine"), 5), link)
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert load_trainer(target).epoch == 5
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["sine.nnstudio"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folders are flushed on POSIX only")
+def test_the_folder_is_flushed_after_the_rename(tmp_path, monkeypatch):
+    flushed = []
+    real_fsync = os.fsync
+
+    def fsync(handle):
+        flushed.append("folder" if stat.S_ISDIR(os.fstat(handle).st_mode) else "file")
+        real_fsync(handle)
+
+    monkeypatch.setattr(saving.os, "fsync", fsync)
+    save_trainer(trained(preset("sine"), 2), tmp_path / "sine.nnstudio")
+    assert flushed == ["file", "folder"]
+
+
+def test_a_write_whose_check_fails_leaves_the_old_file(tmp_path, small_archive):
+    path = tmp_path / "sine.nnstudio"
+    path.write_bytes(small_archive)
+    damaged = archive.ExperimentFile(preset("sine"))
+
+    def refuse(written):
+        raise NNStudioError("no")
+
+    with pytest.raises(NNStudioError, match="^no$"):
+        saving.write_atomically(path, archive.archive_bytes(damaged), check=refuse)
+    assert path.read_bytes() == small_archive and [p.name for p in tmp_path.iterdir()] == ["sine.nnstudio"]
