@@ -17,6 +17,15 @@ def run_cli(capsys, *args):
     return code, captured.out, captured.err
 
 
+def json_lines(out: str) -> list[dict]:
+    """Each line as strict JSON (NaN and Infinity are not JSON: tools would choke on them)."""
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in the JSON output")
+
+    return [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
+
+
 def test_train_linear_prints_the_tutorials_log_lines(capsys):
     code, out, err = run_cli(capsys, "train", "--preset", "linear")
     lines = out.splitlines()
@@ -55,9 +64,11 @@ def test_train_linear_prints_the_tutorials_log_lines(capsys):
 
 def test_train_json_gives_one_object_per_log_line_and_a_summary(capsys):
     code, out, _ = run_cli(capsys, "train", "--preset", "sine", "--json", "--backend", "torch")
-    objects = [json.loads(line) for line in out.splitlines()]
+    objects = json_lines(out)
     assert code == 0
+    assert [o["type"] for o in objects] == ["epoch"] * 10 + ["summary"]
     assert [o["epoch"] for o in objects[:-1]] == list(range(10, 101, 10))
+    assert list(objects[0]) == ["type", "epoch", "loss"]
     summary = objects[-1]
     for key in ("final_loss", "train_mse", "epochs", "backend", "seconds", "steps_per_second", "diverged"):
         assert key in summary
@@ -146,6 +157,38 @@ def test_gradcheck_json_reports_the_three_way_comparison(capsys):
     assert result["max_rel_diff_manual_vs_finite_diff"] < 1e-6
 
 
+def test_gradcheck_json_gives_the_three_gradients_in_the_parameters_shape(capsys):
+    # W2 is 100×100: more entries than the finite differences take, so they are sampled (null elsewhere)
+    code, out, _ = run_cli(capsys, "gradcheck", "--preset", "sine", "--hidden", "100,100", "--json")
+    (result,) = json_lines(out)
+    assert code == 0 and result["type"] == "gradcheck" and result["dtype"] == "float64"
+    sampled = 0
+    for name, check in result["parameters"].items():
+        manual, autograd = np.array(check["manual"]), np.array(check["autograd"])
+        finite = np.array(check["finite_difference"], dtype=float)  # null → NaN
+        assert manual.shape == autograd.shape == finite.shape == tuple(check["shape"]), name
+        computed = ~np.isnan(finite)
+        assert computed.any(), name
+        sampled += int((~computed).sum())
+        np.testing.assert_allclose(autograd, manual, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(finite[computed], manual[computed], rtol=1e-4, atol=1e-7)
+    assert sampled > 0 and result["parameters"]["W2"]["shape"] == [100, 100]
+
+
+def test_gradcheck_refuses_float32_in_one_line(capsys):
+    code, out, err = run_cli(capsys, "gradcheck", "--preset", "linear", "--dtype", "float32", "--json")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "float64" in err and "--dtype float32" in err
+
+
+def test_presets_json_is_a_typed_object_in_the_presets_order(capsys):
+    code, out, _ = run_cli(capsys, "presets", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["type"] == "presets"
+    assert [p["name"] for p in result["presets"]][:3] == ["linear", "sine", "sine-linear"]
+    assert all(p["description"] for p in result["presets"])
+
+
 def test_gradcheck_text_names_every_parameter(capsys):
     code, out, _ = run_cli(capsys, "gradcheck", "--preset", "linear")
     assert code == 0
@@ -160,8 +203,10 @@ def test_presets_lists_the_tutorial_first(capsys):
 
 def test_divergence_is_reported_with_exit_code_1(capsys):
     code, out, _ = run_cli(capsys, "train", "--optimizer", "gd", "--lr", "1000", "--json")
-    summary = json.loads(out.splitlines()[-1])
+    objects = json_lines(out)
+    summary = objects[-1]
     assert code == 1 and summary["diverged"] is True and "learning rate" in summary["message"]
+    assert summary["type"] == "summary" and {o["type"] for o in objects[:-1]} <= {"epoch"}
 
 
 @pytest.mark.parametrize(
