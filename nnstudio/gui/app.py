@@ -32,8 +32,11 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     With `reopen_last`, the experiment file open when the app last closed is opened instead, if it is still there.
     """
     app = create_application()
+    from nnstudio.gui.crash_report import install_crash_report
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.settings import Settings
+
+    install_crash_report(app)
 
     settings = Settings.for_user()
     if reopen_last and path is None:
