@@ -149,6 +149,7 @@ def save(content: ExperimentFile, path: str | os.PathLike) -> None:
 
 
 def save_trainer(trainer: Trainer, path: str | os.PathLike) -> None:
+    """Save the trainer's settings, data and run as an `.nnstudio` file (a `.toml` path: the settings only)."""
     save(capture(trainer), path)
 
 

@@ -53,6 +53,8 @@ class ParameterCheck:
 
 @dataclass(frozen=True, eq=False)
 class GradientCheck:
+    """The loss at the checked weights and, per parameter tensor, its gradient three ways."""
+
     loss: float
     parameters: list[ParameterCheck]
 
