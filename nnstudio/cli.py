@@ -4,6 +4,9 @@
     nnstudio train | gradcheck | presets | snapshot | export | bench ...
 
 Bad input ends with one line on stderr and exit code 2, never a traceback.
+
+With --json every line printed is one JSON object whose "type" says what it is: "epoch" and "summary"
+(train), "gradcheck", "presets", "bench". Numbers that are not finite are null. The README documents the keys.
 """
 
 from __future__ import annotations
@@ -244,6 +247,7 @@ def resume_trainer(options: argparse.Namespace):
 
 
 def _emit(options: argparse.Namespace, obj: dict, text: str) -> None:
+    """One JSON object (a line that tools read; its "type" comes first) or one line of text."""
     print(json.dumps(obj) if options.json else text, flush=True)
 
 
@@ -267,7 +271,8 @@ def command_train(options: argparse.Namespace) -> int:
             for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
                 for epoch, loss in snapshot.log_entries:
                     if epoch > start_epoch:
-                        _emit(options, {"epoch": epoch, "loss": _json_number(loss)}, f"Epoch: {epoch} Loss: {loss:.7g}")
+                        entry = {"type": "epoch", "epoch": epoch, "loss": _json_number(loss)}
+                        _emit(options, entry, f"Epoch: {epoch} Loss: {loss:.7g}")
                 final = snapshot
     except KeyboardInterrupt:
         print("nnstudio train: interrupted", file=sys.stderr)
@@ -281,6 +286,7 @@ def command_train(options: argparse.Namespace) -> int:
     history = trainer.loss_history
     seconds = trainer.step_count / final.steps_per_second if final.steps_per_second else 0.0
     summary = {
+        "type": "summary",
         "final_loss": _json_number(float(history.train[-1])) if len(history) else None,
         "train_mse": _json_number(train_metrics.mse) if train_metrics else None,
         "train_rmse": _json_number(train_metrics.rmse) if train_metrics else None,
@@ -371,18 +377,26 @@ def _interrupt_stops(trainer) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+GRADCHECK_FLOAT32 = (
+    "gradcheck always checks in float64: finite differences need its ~16 digits (float32 keeps ~7, "
+    "so the three gradients would disagree for no fault of the backward pass); leave out --dtype float32"
+)
+
+
 def command_gradcheck(options: argparse.Namespace) -> int:
     from nnstudio.core.gradcheck import check_trainer
 
+    if options.dtype == "float32":
+        raise NNStudioError(GRADCHECK_FLOAT32)
     result = check_trainer(build_trainer(options))
     if options.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps({"type": "gradcheck", "dtype": "float64", **result.to_dict()}), flush=True)
         return EXIT_OK
 
     def show(value: float | None) -> str:
         return "n/a (no torch)" if value is None else f"{value:.2e}"
 
-    print(f"loss at the initial weights: {result.loss:.7g}")
+    print(f"loss at the initial weights: {result.loss:.7g} (all three gradients in float64)")
     print(
         f"{'parameter':<10} {'shape':<10} {'max |dL/dθ|':>12} {'manual vs autograd':>20} {'manual vs finite diff':>22}"
     )
@@ -404,7 +418,8 @@ def command_presets(options: argparse.Namespace) -> int:
     from nnstudio.core.presets import PRESETS
 
     if options.json:
-        print(json.dumps({name: e.description for name, e in PRESETS.items()}))
+        presets = [{"name": name, "description": e.description} for name, e in PRESETS.items()]
+        print(json.dumps({"type": "presets", "presets": presets}))
         return EXIT_OK
     width = max(len(name) for name in PRESETS)
     for name, experiment in PRESETS.items():
@@ -447,7 +462,7 @@ def command_bench(options: argparse.Namespace) -> int:
     from nnstudio.bench import format_report, progress_to_stderr, run
 
     result = run(quick=options.quick, progress=None if options.json else progress_to_stderr)
-    print(json.dumps(result) if options.json else format_report(result), flush=True)
+    print(json.dumps({"type": "bench", **result}) if options.json else format_report(result), flush=True)
     return EXIT_OK
 
 

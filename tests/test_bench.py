@@ -36,6 +36,7 @@ def report() -> dict:
 
 def test_the_report_names_the_machine(report):
     machine = report["machine"]
+    assert report["type"] == "bench"  # every JSON line the command line prints says what it is
     assert report["quick"] is True and report["seconds"] > 0
     assert machine["cores"] >= 1 and machine["cpu"] and machine["python"] and machine["numpy"]
 

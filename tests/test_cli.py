@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nnstudio.cli import main
+from tests.portability import PRINTED, assert_log_lines, parse_log_line
 
 
 def run_cli(capsys, *args):
@@ -17,14 +18,23 @@ def run_cli(capsys, *args):
     return code, captured.out, captured.err
 
 
+def json_lines(out: str) -> list[dict]:
+    """Each line as strict JSON (NaN and Infinity are not JSON: tools would choke on them)."""
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in the JSON output")
+
+    return [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
+
+
 def test_train_linear_prints_the_tutorials_log_lines(capsys):
     code, out, err = run_cli(capsys, "train", "--preset", "linear")
     lines = out.splitlines()
     assert code == 0 and err == ""
     log = [line for line in lines if line.startswith("Epoch: ")]
     assert [line.split()[1] for line in log] == [str(e) for e in range(10, 201, 10)]
-    assert log[0] == "Epoch: 10 Loss: 96.09053"
-    losses = [float(line.split()[-1]) for line in log]
+    assert parse_log_line(log[0]) == (10, pytest.approx(96.09053, rel=PRINTED))  # the README's number
+    losses = [parse_log_line(line)[1] for line in log]
     ratios = np.array(losses[1:]) / np.array(losses[:-1])
     # The tutorial's log falls by ~0.82 per 10 epochs at first, slowing to ~0.87 near its minimum.
     tutorial = [
@@ -55,9 +65,11 @@ def test_train_linear_prints_the_tutorials_log_lines(capsys):
 
 def test_train_json_gives_one_object_per_log_line_and_a_summary(capsys):
     code, out, _ = run_cli(capsys, "train", "--preset", "sine", "--json", "--backend", "torch")
-    objects = [json.loads(line) for line in out.splitlines()]
+    objects = json_lines(out)
     assert code == 0
+    assert [o["type"] for o in objects] == ["epoch"] * 10 + ["summary"]
     assert [o["epoch"] for o in objects[:-1]] == list(range(10, 101, 10))
+    assert list(objects[0]) == ["type", "epoch", "loss"]
     summary = objects[-1]
     for key in ("final_loss", "train_mse", "epochs", "backend", "seconds", "steps_per_second", "diverged"):
         assert key in summary
@@ -66,10 +78,13 @@ def test_train_json_gives_one_object_per_log_line_and_a_summary(capsys):
     assert summary["final_loss"] <= 1.6 and objects[0]["loss"] >= 4 * summary["final_loss"]
 
 
-def test_both_backends_print_identical_logs(capsys):
+def test_both_backends_print_the_same_log(capsys):
     _, numpy_out, _ = run_cli(capsys, "train", "--preset", "linear")
     _, torch_out, _ = run_cli(capsys, "train", "--preset", "linear", "--backend", "torch")
-    assert numpy_out.splitlines()[:-1] == torch_out.splitlines()[:-1]
+    numpy_log, torch_log = numpy_out.splitlines()[:-1], torch_out.splitlines()[:-1]
+    # Two computations, equal to ~1e-15: compared as numbers, a 7th digit may round either way.
+    assert len(numpy_log) == 20
+    assert_log_lines(torch_log, [parse_log_line(line) for line in numpy_log])
 
 
 def test_options_override_the_preset(capsys):
@@ -143,6 +158,38 @@ def test_gradcheck_json_reports_the_three_way_comparison(capsys):
     assert result["max_rel_diff_manual_vs_finite_diff"] < 1e-6
 
 
+def test_gradcheck_json_gives_the_three_gradients_in_the_parameters_shape(capsys):
+    # W2 is 100×100: more entries than the finite differences take, so they are sampled (null elsewhere)
+    code, out, _ = run_cli(capsys, "gradcheck", "--preset", "sine", "--hidden", "100,100", "--json")
+    (result,) = json_lines(out)
+    assert code == 0 and result["type"] == "gradcheck" and result["dtype"] == "float64"
+    sampled = 0
+    for name, check in result["parameters"].items():
+        manual, autograd = np.array(check["manual"]), np.array(check["autograd"])
+        finite = np.array(check["finite_difference"], dtype=float)  # null → NaN
+        assert manual.shape == autograd.shape == finite.shape == tuple(check["shape"]), name
+        computed = ~np.isnan(finite)
+        assert computed.any(), name
+        sampled += int((~computed).sum())
+        np.testing.assert_allclose(autograd, manual, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(finite[computed], manual[computed], rtol=1e-4, atol=1e-7)
+    assert sampled > 0 and result["parameters"]["W2"]["shape"] == [100, 100]
+
+
+def test_gradcheck_refuses_float32_in_one_line(capsys):
+    code, out, err = run_cli(capsys, "gradcheck", "--preset", "linear", "--dtype", "float32", "--json")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "float64" in err and "--dtype float32" in err
+
+
+def test_presets_json_is_a_typed_object_in_the_presets_order(capsys):
+    code, out, _ = run_cli(capsys, "presets", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["type"] == "presets"
+    assert [p["name"] for p in result["presets"]][:3] == ["linear", "sine", "sine-linear"]
+    assert all(p["description"] for p in result["presets"])
+
+
 def test_gradcheck_text_names_every_parameter(capsys):
     code, out, _ = run_cli(capsys, "gradcheck", "--preset", "linear")
     assert code == 0
@@ -157,8 +204,10 @@ def test_presets_lists_the_tutorial_first(capsys):
 
 def test_divergence_is_reported_with_exit_code_1(capsys):
     code, out, _ = run_cli(capsys, "train", "--optimizer", "gd", "--lr", "1000", "--json")
-    summary = json.loads(out.splitlines()[-1])
+    objects = json_lines(out)
+    summary = objects[-1]
     assert code == 1 and summary["diverged"] is True and "learning rate" in summary["message"]
+    assert summary["type"] == "summary" and {o["type"] for o in objects[:-1]} <= {"epoch"}
 
 
 @pytest.mark.parametrize(
@@ -207,7 +256,7 @@ def test_python_dash_m_runs_the_same_command():
         timeout=120,
     )
     assert result.returncode == 0
-    assert result.stdout.splitlines()[0] == "Epoch: 10 Loss: 96.09053"
+    assert parse_log_line(result.stdout.splitlines()[0]) == (10, pytest.approx(96.09053, rel=PRINTED))
 
 
 def test_train_does_not_import_qt_or_torch_unless_asked():

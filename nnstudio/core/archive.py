@@ -172,6 +172,7 @@ def save(content: ExperimentFile, path: str | os.PathLike, shape: RunShape | Non
 
 
 def save_trainer(trainer: Trainer, path: str | os.PathLike) -> None:
+    """Save the trainer's settings, data and run as an `.nnstudio` file (a `.toml` path: the settings only)."""
     save(capture(trainer), path, RunShape.of(trainer))
 
 

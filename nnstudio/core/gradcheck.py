@@ -53,6 +53,8 @@ class ParameterCheck:
 
 @dataclass(frozen=True, eq=False)
 class GradientCheck:
+    """The loss at the checked weights and, per parameter tensor, its gradient three ways."""
+
     loss: float
     parameters: list[ParameterCheck]
 
@@ -66,22 +68,35 @@ class GradientCheck:
         return max((p.manual_vs_finite_difference for p in self.parameters), default=0.0)
 
     def to_dict(self) -> dict:
+        """Plain lists and numbers for JSON: the three gradients in the parameter's shape, null where an
+        entry was not computed (finite differences sample big tensors) or is not a finite number."""
         return {
-            "loss": self.loss,
+            "loss": _finite_or_none(self.loss),
             "parameters": {
                 p.name: {
                     "shape": list(p.manual.shape),
-                    "manual": p.manual.tolist(),
-                    "autograd": None if p.autograd is None else p.autograd.tolist(),
-                    "finite_difference": [None if np.isnan(v) else v for v in p.finite_difference.ravel()],
-                    "rel_diff_manual_vs_autograd": p.manual_vs_autograd,
-                    "rel_diff_manual_vs_finite_diff": p.manual_vs_finite_difference,
+                    "manual": _nested_list(p.manual),
+                    "autograd": None if p.autograd is None else _nested_list(p.autograd),
+                    "finite_difference": _nested_list(p.finite_difference),
+                    "rel_diff_manual_vs_autograd": _finite_or_none(p.manual_vs_autograd),
+                    "rel_diff_manual_vs_finite_diff": _finite_or_none(p.manual_vs_finite_difference),
                 }
                 for p in self.parameters
             },
-            "max_rel_diff_manual_vs_autograd": self.max_rel_diff_manual_vs_autograd,
-            "max_rel_diff_manual_vs_finite_diff": self.max_rel_diff_manual_vs_finite_diff,
+            "max_rel_diff_manual_vs_autograd": _finite_or_none(self.max_rel_diff_manual_vs_autograd),
+            "max_rel_diff_manual_vs_finite_diff": _finite_or_none(self.max_rel_diff_manual_vs_finite_diff),
         }
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _nested_list(values: np.ndarray) -> list:
+    """`values.tolist()` with None for NaN and ±inf, which JSON cannot hold."""
+    as_objects = values.astype(object)
+    as_objects[~np.isfinite(values)] = None
+    return as_objects.tolist()
 
 
 def finite_difference_gradients(

@@ -119,6 +119,7 @@ DEFAULT_PRESET = "sine"
 
 
 def preset(name: str) -> Experiment:
+    """The built-in experiment `name` (see PRESETS; `nnstudio presets` lists them)."""
     try:
         return PRESETS[name]
     except KeyError:

@@ -43,9 +43,11 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     if problem:
         raise NNStudioError(problem)
     app = create_application()
+    from nnstudio.gui.crash_report import install_crash_report
     from nnstudio.gui.main_window import MainWindow
     from nnstudio.gui.settings import Settings
 
+    install_crash_report(app)
     # Whatever the settings file holds, the window opens: the window checks each remembered item.
     window = MainWindow(experiment, path, Settings.for_user(), reopen_last=reopen_last)
     app.aboutToQuit.connect(window.session.shutdown)

@@ -9,8 +9,8 @@ Because only the worker ever touches the trainer, the window never trains and ne
 
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -194,8 +194,8 @@ class TrainingSession(QObject):
     def _on_errored(self, error: Exception) -> None:
         if isinstance(error, NNStudioError):
             self.failed.emit(str(error))
-        else:  # a bug: say so in the window rather than crash, and keep the details for a report
-            traceback.print_exception(error)
+        else:  # a bug: say so in the window rather than crash, and keep the details for a report (the log file)
+            logging.getLogger(__name__).error("Unexpected error while training", exc_info=error)
             self.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")
 
     def _on_finished(self) -> None:

@@ -43,6 +43,7 @@ from tests.archive_crafting import (
 )
 from tests.core.helpers import step_losses
 from tests.hostile import hostile_settings, scaled
+from tests.portability import posix_only
 
 IMPORTED = Experiment(
     name="imported",
@@ -468,6 +469,7 @@ def test_a_crash_while_building_the_archive_never_touches_the_disk(tmp_path, mon
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["sine.nnstudio"]
 
 
+@posix_only
 def test_saving_keeps_the_old_files_permissions(tmp_path):
     path = tmp_path / "shared.nnstudio"
     save_trainer(trained(preset("linear"), 2), path)

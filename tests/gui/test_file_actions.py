@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.core.archive import load_trainer, read_experiment_file, save_trainer
 from nnstudio.core.examples import example_path
 from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.trainer import Trainer, format_log_line
 from nnstudio.gui import main_window as main_window_module
 from nnstudio.gui.csv_import_dialog import PROBLEM_TINT, X_TINT, CsvImportDialog
 from nnstudio.gui.data_import import PASTED
@@ -252,7 +252,8 @@ def test_an_example_opens_untitled_so_saving_never_overwrites_it(qtbot, app_wind
     qtbot.waitUntil(lambda: window.trainer.epoch == 100, timeout=20000)
     wait_idle(qtbot, window)
     assert window.path is None and window.windowTitle() == "nnstudio — sine[*]"
-    assert window.log_panel.lines()[-1] == "Epoch: 100 Loss: 0.9798807"  # the file's log, shown again
+    stored = read_experiment_file(example_path("sine-trained")).run.loss_history.train
+    assert window.log_panel.lines()[-1] == format_log_line(100, stored[99])  # the file's log, shown again
 
 
 # --- data in: drag and drop, paste, the CSV preview -----------------------------------------------

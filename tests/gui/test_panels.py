@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider
 
 from nnstudio.core.data import GENERATORS, prepare
@@ -416,7 +416,9 @@ def test_log_appends_clears_and_copies(qtbot):
     panel.append_lines(["— New data"])
     assert panel.lines() == ["Epoch: 10 Loss: 96.09053", "Epoch: 20 Loss: 79.02", "— New data"]
     assert panel.text.isReadOnly()
-    assert QFontInfo(panel.text.font()).fixedPitch()
+    # The system's own fixed font: a family name like "monospace" may map to a proportional font
+    # where fontconfig is set up differently, so what Qt resolves it to is not the app's to test.
+    assert panel.text.font() == QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     panel.copy_all()
     assert QGuiApplication.clipboard().text().splitlines() == panel.lines()
     panel.clear()

@@ -20,6 +20,8 @@ class LogPanel(QWidget):
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)  # long messages stay readable
         # QPlainTextEdit drops the first blocks itself once there are more than this many.
         self.text.setMaximumBlockCount(max_lines)
+        # The platform's fixed font, not a family name: "monospace" or "Courier" may resolve to a
+        # proportional font on a machine whose font configuration lacks them, and the columns would drift.
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.text.setToolTip(f"Training log: the loss every few epochs (the last {max_lines:,} lines are kept)")
         self.text.setPlaceholderText("Press Play (Space) or Step (N): the loss is logged here.")
