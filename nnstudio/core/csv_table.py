@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import itertools
 import math
+import operator
 import re
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
@@ -36,7 +36,7 @@ MAX_LINE_CHARS = 100_000  # a row of MAX_COLUMNS numbers fits easily; a 50 MB "l
 MAX_COLUMNS = 1_000
 MAX_CELLS = 20_000_000  # rows × columns kept as float64: 160 MB at most
 MAX_ABS_VALUE = 1e150  # a value's square, the spread of millions of them, must stay a finite float
-CHUNK_BYTES = 1 << 20  # the bytes decoded and split between two progress reports
+CHUNK_BYTES = 1 << 16  # between two progress reports: a C-level loop over a chunk holds the GIL ~10 ms
 SAMPLE_LINES = 20  # the non-empty lines the format is detected from
 PREVIEW_ROWS = 13  # rows kept exactly as written, for the import dialog
 
@@ -135,7 +135,7 @@ class CsvTable:
             problems.extend(self._column_problems(column, order, start, column == label_column))
         if problems:
             raise NNStudioError(min(problems)[2])
-        return self.lines[start:].copy(), self.values[start:][:, list(columns)]
+        return self.lines[start:], self.values[start:][:, list(columns)]
 
     def _column_problems(self, column: int, order: int, start: int, is_label: bool):
         where = "line {}, column " + str(column + 1)
@@ -266,7 +266,7 @@ def read_csv_steps(raw: bytes, max_rows: int | None = None) -> Generator[float, 
     for done, first_line, lines in _decoded_lines(raw, encoding):
         builder.add(first_line, lines)
         yield done
-    return builder.table()
+    return (yield from builder.table_steps())
 
 
 def read_csv_bytes(raw: bytes) -> CsvTable:
@@ -383,33 +383,20 @@ class _TableBuilder:
         first_rows = [cells for cells in map(self.split, sample) if any(cells)][:2]
         self.width = min(max(map(len, first_rows), default=0), MAX_COLUMNS)  # a header may be wider or narrower
 
-    def _split_rows(self, texts: list[str]) -> list[list[str]]:
-        """Each line's cells; a chunk with no quote and no padding is split at C speed."""
-        blob = "\n".join(texts)
-        separator = self.format.separator
-        if separator != " " and '"' not in blob and " " not in blob and (separator == "\t" or "\t" not in blob):
-            return [text.split(separator) for text in texts]
-        return list(map(self.split, texts))
-
     def _add_rows(self, first_line: int, texts: list[str]) -> None:
-        rows = self._split_rows(texts)
-        widest = max(map(len, rows), default=0)
-        if widest > MAX_COLUMNS:
-            line = first_line + next(i for i, cells in enumerate(rows) if len(cells) == widest)
-            raise NNStudioError(
-                f"line {line} has {widest:,} columns: at most {MAX_COLUMNS:,} are read (save only the columns you need)"
-            )
-        if all(map(any, rows)):
-            lines = list(range(first_line, first_line + len(rows)))
-        else:  # blank lines, or lines of separators only, are skipped
-            kept = [(first_line + i, cells) for i, cells in enumerate(rows) if any(cells)]
-            lines, rows = [line for line, _ in kept], [cells for _, cells in kept]
-        if not rows:
+        block = self._plain_block(texts)
+        if block is not None:
+            lines = np.arange(first_line, first_line + len(texts), dtype=np.int64)
+            for index, text in enumerate(texts[: max(0, PREVIEW_ROWS - self.rows)]):
+                self._note_row(self.rows + index, first_line + index, self.split(text))
+            if self.first_ragged is None and self.width != self.widths[1] and self.rows + len(texts) > 2:
+                self.first_ragged = (max(self.rows, 2), self.width)
+        else:
+            block, lines = self._mixed_block(first_line, texts)
+        if not len(lines):
             return
-        self._note_shapes(lines, rows)
-        first_row = self.rows
-        self.rows += len(rows)
-        self.last_line = lines[-1]
+        self.rows += len(lines)
+        self.last_line = int(lines[-1])
         if self.rows > self.max_rows:
             raise NNStudioError(
                 f"the file has more than {self.max_rows - 1:,} rows: at most {self.max_rows - 1:,} points "
@@ -420,55 +407,87 @@ class _TableBuilder:
                 f"{self.rows:,} rows of {self.width} columns is more than {MAX_CELLS:,} cells: "
                 "save only the columns you need, or fewer rows"
             )
-        self.blocks.append(self._values(rows, first_row))
-        self.line_blocks.append(np.array(lines, dtype=np.int64))
+        self.blocks.append(block)
+        self.line_blocks.append(lines)
 
-    def _note_shapes(self, lines: list[int], rows: list[list[str]]) -> None:
-        """The widths of the first two rows, the first ragged row after them, the first rows as written."""
-        for index, cells in enumerate(rows[: max(0, PREVIEW_ROWS - len(self.preview))]):
-            self.preview.append((lines[index], tuple(cells)))
-        for index in range(max(0, 2 - self.rows)):
-            if index < len(rows):
-                self.widths[self.rows + index] = len(rows[index])
-        if self.first_ragged is None:
-            offset = max(0, 2 - self.rows)
-            for index, cells in enumerate(rows[offset:], offset):
-                if len(cells) != self.widths[1]:
-                    self.first_ragged = (self.rows + index, len(cells))
-                    break
+    def _plain_block(self, texts: list[str]) -> np.ndarray | None:
+        """The usual chunk, read at C speed: no quotes, every line `width` numbers. None: read it cell by cell.
 
-    def _values(self, rows: list[list[str]], first_row: int) -> np.ndarray:
-        """The rows' numbers, NaN where a cell is none; the first cells that are not numbers are noted."""
-        width, comma = self.width, self.format.decimal_comma
+        It makes no object per row: lists kept per row would wake Python's full garbage collection,
+        which holds the interpreter (and so the GUI thread) for a tenth of a second.
+        """
+        separator, width = self.format.separator, self.width
+        if separator == " " or width < 1 or not texts or not all(texts):
+            return None
+        blob = separator.join(texts)
+        if '"' in blob or set(map(operator.methodcaller("count", separator), texts)) != {width - 1}:
+            return None
+        cells = blob.split(separator)
+        if " " in blob or "\t" in blob:
+            cells = [cell.strip(" \t") for cell in cells]
+        comma = self.format.decimal_comma
+        if not all(map(NUMBER["," if comma else "."].fullmatch, cells)):
+            return None
+        if comma:
+            cells = [cell.replace(",", ".") for cell in cells]
+        values = np.fromiter(map(float, cells), np.float64, len(cells)).reshape(len(texts), width)
+        return None if (np.abs(values) > MAX_ABS_VALUE).any() else values
+
+    def _mixed_block(self, first_line: int, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Row by row: blank lines skipped, the first cells that are not numbers noted, NaN in their place."""
+        width, comma, split = self.width, self.format.decimal_comma, self.split
         number_match = NUMBER["," if comma else "."].fullmatch
-        if all(len(cells) == width for cells in rows):  # the usual case, at C speed
-            flat = list(itertools.chain.from_iterable(rows))
-            if all(map(number_match, flat)):
-                cells = (cell.replace(",", ".") for cell in flat) if comma else flat
-                values = np.fromiter(map(float, cells), np.float64, len(flat)).reshape(len(rows), width)
-                if not (np.abs(values) > MAX_ABS_VALUE).any():
-                    return values
-        values = np.full((len(rows), width), math.nan)
-        for index, cells in enumerate(rows):
+        flat, lines = [], []
+        for index, text in enumerate(texts):
+            cells = split(text)
+            if len(cells) > MAX_COLUMNS:
+                raise NNStudioError(
+                    f"line {first_line + index} has {len(cells):,} columns: at most {MAX_COLUMNS:,} are read "
+                    "(save only the columns you need)"
+                )
+            if not any(cells):  # a blank line, or one of separators only
+                continue
+            row = self.rows + len(lines)
+            self._note_row(row, first_line + index, cells)
+            values = [math.nan] * width
             for column, cell in enumerate(cells[:width]):
                 if number_match(cell):
                     value = float(cell.replace(",", ".") if comma else cell)
                     if abs(value) <= MAX_ABS_VALUE:
-                        values[index, column] = value
+                        values[column] = value
                         continue
                 bad = self.bad_cells.setdefault(column, [])
                 if len(bad) < 2:
-                    bad.append((first_row + index, cell))
-        return values
+                    bad.append((row, cell))
+            flat.extend(values)
+            lines.append(first_line + index)
+        return np.array(flat, dtype=np.float64).reshape(len(lines), width), np.array(lines, dtype=np.int64)
 
-    def table(self) -> CsvTable:
+    def _note_row(self, row: int, line: int, cells: list[str]) -> None:
+        """The widths of the first two rows, the first ragged row after them, the first rows as written."""
+        if row < PREVIEW_ROWS:
+            self.preview.append((line, tuple(cells)))
+        if row < 2:
+            self.widths[row] = len(cells)
+        elif self.first_ragged is None and len(cells) != self.widths[1]:
+            self.first_ragged = (row, len(cells))
+
+    def table_steps(self) -> Generator[float, None, CsvTable]:
+        """The table, its blocks joined a few at a time (one big copy would hold the GIL for long)."""
         if self.format is None:
             self._fix_format()
             waiting, self.waiting = self.waiting, []
             for first, batch in waiting:
                 self._add_rows(first, batch)
-        values = np.concatenate(self.blocks) if self.blocks else np.empty((0, self.width))
-        lines = np.concatenate(self.line_blocks) if self.line_blocks else np.empty(0, dtype=np.int64)
+        values, lines = np.empty((self.rows, self.width)), np.empty(self.rows, dtype=np.int64)
+        start = 0
+        for index, (block, numbers) in enumerate(zip(self.blocks, self.line_blocks, strict=True)):
+            values[start : start + len(block)] = block
+            lines[start : start + len(block)] = numbers
+            start += len(block)
+            if index % 16 == 15:
+                yield 1.0
+        self.blocks, self.line_blocks = [], []
         bad = {column: tuple(cells) for column, cells in self.bad_cells.items()}
         return CsvTable(
             self.format, values, lines, tuple(self.preview), tuple(self.widths), self.first_ragged, bad, self.last_line

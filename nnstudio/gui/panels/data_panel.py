@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
-from nnstudio.core.data import GENERATORS, Dataset, load_csv, load_labelled_csv
+from nnstudio.core.data import GENERATORS, Dataset, load_labelled_csv
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import MAX_POINTS, DataSpec
 from nnstudio.gui.panels.widgets import (
@@ -120,35 +120,6 @@ class DataPanel(QWidget):
                 f"ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
             )
         self.summary.setText("<br>".join(lines))
-
-    def import_csv(self) -> None:
-        """Ask for a CSV file; train on its first two columns if it reads, else say why and keep the data."""
-        path = self._ask_csv_path()
-        if not path:
-            return
-        try:
-            x, _ = load_csv(path)
-            rows = len(x)
-            subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
-            spec = replace(
-                self._spec,
-                generator=CSV,
-                csv_path=path,
-                csv_x_column=0,
-                csv_y_column=1,
-                csv_header=None,
-                subsample=subsample,
-                classes=None,
-                csv_label_column=None,
-                csv_input_columns=None,
-            )
-            _check_sizes(spec, rows)
-        except NNStudioError as error:
-            self._warn(str(error))
-            return
-        self.set_spec(spec)
-        self._csv_rows = rows
-        self.spec_changed.emit(spec)
 
     def import_labelled_csv(self) -> None:
         """Ask for a CSV of classes (x₁, x₂, label in its first three columns); train on it if it reads."""
