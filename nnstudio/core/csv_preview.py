@@ -22,13 +22,13 @@ def column_names(table: CsvTable, header: bool) -> list[str]:
 
 
 def summary(table: CsvTable) -> str:
-    """How many rows and columns, and how the file was read: "20 rows, 3 columns separated by semicolons"."""
+    """How many rows and columns, then (on a second line) how the file was read and what its first row is."""
     separators = {",": "commas", ";": "semicolons", "\t": "tabs", " ": "spaces"}
     columns = (
         "1 column" if table.width == 1 else f"{table.width} columns separated by {separators[table.format.separator]}"
     )
     first = "column names" if table.header_detected else "numbers (no header line)"
-    return f"{table.row_count} rows, {columns}. Read as: {table.format.describe()}; the first row holds {first}."
+    return f"{table.row_count} rows, {columns}.\nRead as: {table.format.describe()}; the first row holds {first}."
 
 
 def pasted_table(text: str) -> str:

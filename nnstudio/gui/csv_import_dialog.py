@@ -8,6 +8,7 @@ changes. Every failure, from a pipe to a 50 MB line, ends as one message in the 
 
 from __future__ import annotations
 
+import html
 import traceback
 from collections.abc import Generator
 from pathlib import Path
@@ -102,7 +103,7 @@ class CsvImportDialog(QDialog):
         for signal, slot in self._connections(worker):
             signal.connect(slot)
         self._worker = worker
-        self.summary.setText(f"<b>{self.source}</b>: reading…")
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>: reading…")
         self.progress.setValue(0)
         self.progress.show()
         worker.start()
@@ -127,7 +128,8 @@ class CsvImportDialog(QDialog):
         if table.row_count == 0:
             self._show_failure("line 1: there is nothing to import (the file is empty)")
             return
-        self.summary.setText(f"<b>{self.source}</b>: {summary(table)}")
+        said = html.escape(summary(table), quote=False).replace("\n", "<br>")
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>: {said}")
         self.header_check.blockSignals(True)
         self.header_check.setChecked(table.header_detected)
         self.header_check.blockSignals(False)
@@ -155,7 +157,7 @@ class CsvImportDialog(QDialog):
             self._show_failure(f"Unexpected error: {type(error).__name__}: {error}")
 
     def _show_failure(self, message: str) -> None:
-        self.summary.setText(f"<b>{self.source}</b>")
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
         self._show_problem(message)
         self.read_done.emit()
 
@@ -228,7 +230,7 @@ class CsvImportDialog(QDialog):
         self.resize(640, 600)
         for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
             widget.setEnabled(False)  # until the file is read
-        self.summary.setText(f"<b>{self.source}</b>")
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
         self.header_check.toggled.connect(self._on_header_toggled)
         self.x_combo.currentIndexChanged.connect(self._update)
         self.y_combo.currentIndexChanged.connect(self._update)
