@@ -22,14 +22,17 @@ import codecs
 import csv
 import math
 import operator
+import os
 import re
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from nnstudio.core.class_generators import MAX_CLASSES
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.files import read_file
 
 MAX_CSV_BYTES = 256 * 1024 * 1024  # ten million rows of two short numbers; beyond that a file is not points
 MAX_LINE_CHARS = 100_000  # a row of MAX_COLUMNS numbers fits easily; a 50 MB "line" is not a row
@@ -269,13 +272,28 @@ def read_csv_steps(raw: bytes, max_rows: int | None = None) -> Generator[float, 
     return (yield from builder.table_steps())
 
 
-def read_csv_bytes(raw: bytes) -> CsvTable:
-    steps = read_csv_steps(raw)
+def read_csv_file_steps(path: str | os.PathLike, named: bool = True) -> Generator[float, None, CsvTable]:
+    """A regular file of at most MAX_CSV_BYTES, parsed step by step; parse problems start with its name if `named`."""
+    path = Path(path)
+    raw = read_file(path, MAX_CSV_BYTES, "a CSV file of points")  # its refusals name the path already
+    yield 0.0
+    try:
+        return (yield from read_csv_steps(raw))
+    except NNStudioError as error:
+        raise NNStudioError(f"{path.name}, {error}" if named else str(error)) from None
+
+
+def finish(steps: Generator[float, None, CsvTable]) -> CsvTable:
+    """Run a reader's steps to the end, without reporting progress (the command line)."""
     while True:
         try:
             next(steps)
         except StopIteration as done:
             return done.value
+
+
+def read_csv_bytes(raw: bytes) -> CsvTable:
+    return finish(read_csv_steps(raw))
 
 
 def read_csv_text(text: str) -> CsvTable:

@@ -21,9 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
-from nnstudio.core.csv_table import MAX_CSV_BYTES, CsvTable, read_csv_bytes, read_csv_text
+from nnstudio.core.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.files import read_file
 
 if TYPE_CHECKING:
     from nnstudio.core.experiment import DataSpec
@@ -280,12 +279,7 @@ def load_labelled_csv(
 
 def read_csv_file(path: str | os.PathLike) -> CsvTable:
     """A regular file of at most MAX_CSV_BYTES, parsed; problems name the file."""
-    path = Path(path)
-    raw = read_file(path, MAX_CSV_BYTES, "a CSV file of points")
-    try:
-        return read_csv_bytes(raw)
-    except NNStudioError as error:
-        raise NNStudioError(f"{path.name}, {error}") from None
+    return finish(read_csv_file_steps(path))
 
 
 def parse_csv(

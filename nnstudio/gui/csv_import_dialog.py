@@ -9,8 +9,6 @@ changes. Every failure, from a pipe to a 50 MB line, ends as one message in the 
 from __future__ import annotations
 
 import html
-import traceback
-from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -31,13 +29,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from nnstudio.core.csv_preview import column_names, problem_line, summary
-from nnstudio.core.csv_table import MAX_CSV_BYTES, CsvTable, read_csv_steps
+from nnstudio.core.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
 from nnstudio.core.data import csv_points
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.files import read_file
+from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import error_label, show_error
 from nnstudio.gui.style import PREDICTION_COLOUR, TRAIN_COLOUR
 
@@ -54,13 +51,6 @@ def _pale(colour: str, share: float = 0.22) -> QColor:
 X_TINT, Y_TINT, PROBLEM_TINT = _pale(TRAIN_COLOUR), _pale(PREDICTION_COLOUR), _pale("#D55E00", 0.35)
 
 
-def _read_path(path: Path) -> Generator[float, None, CsvTable]:
-    """In the worker: a regular file within the size cap, parsed (progress between chunks)."""
-    raw = read_file(path, MAX_CSV_BYTES, "a CSV file of points")
-    yield 0.0
-    return (yield from read_csv_steps(raw))
-
-
 class CsvImportDialog(QDialog):
     """Read and preview a CSV; on Import, `points`, `x_column`, `y_column` and `header` say what to use."""
 
@@ -72,14 +62,17 @@ class CsvImportDialog(QDialog):
         self.source = source
         self.csv_table: CsvTable | None = None
         self.points: tuple[np.ndarray, np.ndarray] | None = None
-        self._worker = None
+        self._reading = BackgroundRead(self)
+        self._reading.progressed.connect(self._on_progress)
+        self._reading.returned.connect(self._on_table)
+        self._reading.failed.connect(self._show_failure)
         self._build()
 
     # --- reading ------------------------------------------------------------------------------------
 
     def read_path(self, path: str | Path) -> None:
         """Read the file at `path` in a worker thread; the preview appears when it is parsed."""
-        self._start(_read_path, Path(path))
+        self._start(read_csv_file_steps, Path(path), False)  # the title names the file
 
     def read_text(self, text: str) -> None:
         """Parse CSV text (pasted, or from a test) in a worker thread."""
@@ -87,42 +80,23 @@ class CsvImportDialog(QDialog):
 
     @property
     def is_reading(self) -> bool:
-        return self._worker is not None
+        return self._reading.is_running
 
     def cancel_reading(self) -> None:
         """Stop the worker between two chunks; nothing it read is used."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.quit()
-            for signal, slot in self._connections(worker):
-                signal.disconnect(slot)
+        self._reading.cancel()
+        self.progress.hide()
 
-    def _start(self, steps, source) -> None:
-        self.cancel_reading()
-        worker = create_worker(steps, source, _start_thread=False, _ignore_errors=True)
-        for signal, slot in self._connections(worker):
-            signal.connect(slot)
-        self._worker = worker
+    def _start(self, steps, *source) -> None:
         self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>: reading…")
         self.progress.setValue(0)
         self.progress.show()
-        worker.start()
-
-    def _connections(self, worker) -> list:
-        return [
-            (worker.yielded, self._on_progress),
-            (worker.returned, self._on_table),
-            (worker.errored, self._on_failed),
-        ]
+        self._reading.start(steps, *source)
 
     def _on_progress(self, done: float) -> None:
-        if self._worker is not None:  # not a cancelled read's last report
-            self.progress.setValue(round(PROGRESS_STEPS * done))
+        self.progress.setValue(round(PROGRESS_STEPS * done))
 
     def _on_table(self, table: CsvTable) -> None:
-        if self._worker is None:  # cancelled
-            return
-        self._worker = None
         self.progress.hide()
         self.csv_table = table
         if table.row_count == 0:
@@ -143,20 +117,8 @@ class CsvImportDialog(QDialog):
         self._update()
         self.read_done.emit()
 
-    def _on_failed(self, error: Exception) -> None:
-        if self._worker is None:
-            return
-        self._worker = None
-        self.progress.hide()
-        if isinstance(error, NNStudioError):
-            self._show_failure(str(error))
-        elif isinstance(error, MemoryError):
-            self._show_failure("there is not enough memory to read this file")
-        else:  # a bug: say so here rather than crash, and keep the details for a report
-            traceback.print_exception(error)
-            self._show_failure(f"Unexpected error: {type(error).__name__}: {error}")
-
     def _show_failure(self, message: str) -> None:
+        self.progress.hide()
         self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
         self._show_problem(message)
         self.read_done.emit()

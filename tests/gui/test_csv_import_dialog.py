@@ -96,7 +96,8 @@ def test_a_problem_far_down_is_shown_with_its_row_and_other_columns_reuse_the_pa
     assert dialog.problem() == "Cannot import: line 4002, column 2: 'oops' is not a number"
     last = dialog.table.rowCount() - 1
     assert dialog.table.verticalHeaderItem(last).text() == "line 4002" and dialog.table.item(last, 1).text() == "oops"
-    monkeypatch.setattr(dialog_module, "read_csv_steps", lambda *_: pytest.fail("the file was parsed again"))
+    for reader in ("read_csv_steps", "read_csv_file_steps"):
+        monkeypatch.setattr(dialog_module, reader, lambda *_: pytest.fail("the file was parsed again"))
     dialog.y_combo.setCurrentIndex(2)
     assert dialog.problem() == "" and dialog.points[1][:4].tolist() == [0, 1, 2, 0]
     dialog.header_check.setChecked(False)
@@ -106,10 +107,10 @@ def test_a_problem_far_down_is_shown_with_its_row_and_other_columns_reuse_the_pa
 def test_cancel_stops_the_reading_between_two_chunks(qtbot, tmp_path, monkeypatch):
     path = tmp_path / "many.csv"
     path.write_text("x,y\n" + "".join(f"{i},{i * 0.5}\n" for i in range(400_000)))  # ~100 chunks
-    chunks, real_steps = [], dialog_module.read_csv_steps
+    chunks, real_steps = [], dialog_module.read_csv_file_steps
 
-    def counted(raw):  # the real reader, counting the chunks it got through
-        steps = real_steps(raw)
+    def counted(*arguments):  # the real reader, counting the chunks it got through
+        steps = real_steps(*arguments)
         while True:
             try:
                 share = next(steps)
@@ -118,17 +119,17 @@ def test_cancel_stops_the_reading_between_two_chunks(qtbot, tmp_path, monkeypatc
             chunks.append(share)
             yield share
 
-    monkeypatch.setattr(dialog_module, "read_csv_steps", counted)
+    monkeypatch.setattr(dialog_module, "read_csv_file_steps", counted)
     dialog = CsvImportDialog("many.csv")
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.read_path(path)
-    qtbot.waitUntil(lambda: len(chunks) >= 2, timeout=10_000)
+    qtbot.waitUntil(lambda: len(chunks) >= 3, timeout=10_000)  # the file read, two chunks parsed
     with qtbot.assertNotEmitted(dialog.read_done):
         dialog.buttons.button(dialog.buttons.StandardButton.Cancel).click()
         assert dialog.result() == CsvImportDialog.DialogCode.Rejected and not dialog.is_reading
         qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=10_000)
-    assert 2 <= len(chunks) and chunks[-1] < 0.9  # it stopped, long before the end of the file
+    assert 3 <= len(chunks) and chunks[-1] < 0.9  # it stopped, long before the end of the file
     assert dialog.csv_table is None and dialog.points is None
 
 

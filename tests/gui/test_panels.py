@@ -3,9 +3,9 @@
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QFontInfo, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QPushButton, QSlider
 
 from nnstudio.core.data import GENERATORS, prepare
 from nnstudio.core.experiment import MAX_LAYERS, OPTIMIZERS, DataSpec, LayerSpec, ModelSpec, TrainingSpec
@@ -162,6 +162,22 @@ def test_imported_points_are_listed_and_bound_the_subsample(qtbot, data_panel):
         data_panel.subsample_check.setChecked(True)
     assert "20" in data_panel.error_label.text()
     assert emitted(qtbot, data_panel.spec_changed, lambda: data_panel.subsample.setValue(12)).subsample == 12
+
+
+def test_a_labelled_csv_is_read_off_the_gui_thread_and_cancel_changes_nothing(qtbot, data_panel, tmp_path):
+    path = tmp_path / "classes.csv"
+    path.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(300_000)))
+    with qtbot.assertNotEmitted(data_panel.spec_changed):
+        data_panel.read_labelled_csv(str(path))
+        assert data_panel.is_reading  # the call returned at once: the GUI thread is free
+        data_panel._progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+        assert not data_panel.is_reading
+        qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=10_000)
+    assert data_panel.spec() == DataSpec()
+    with qtbot.waitSignal(data_panel.spec_changed, timeout=30_000) as blocker:
+        data_panel.read_labelled_csv(str(path))
+    spec = blocker.args[0]
+    assert spec.csv_label_column == 2 and data_panel.generator.currentData() == "csv"
 
 
 def test_the_summary_counts_and_ranges_the_points(data_panel):
