@@ -34,7 +34,7 @@ from nnstudio.core.class_generators import MAX_CLASSES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import read_file
 
-MAX_CSV_BYTES = 256 * 1024 * 1024  # ten million rows of two short numbers; beyond that a file is not points
+MAX_CSV_BYTES = 250_000_000  # ten million rows of two short numbers; beyond that a file is not points
 MAX_LINE_CHARS = 100_000  # a row of MAX_COLUMNS numbers fits easily; a 50 MB "line" is not a row
 MAX_COLUMNS = 1_000
 MAX_CELLS = 20_000_000  # rows × columns kept as float64: 160 MB at most
