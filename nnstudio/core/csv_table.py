@@ -326,8 +326,8 @@ def _decoded_lines(raw: bytes, encoding: str) -> Iterable[tuple[float, int, list
         buffered = len(decoder.getstate()[0])
         try:
             piece = carry + decoder.decode(raw[start:end], final)
-        except UnicodeDecodeError as error:
-            raise _not_text(raw, start - buffered + error.start, encoding) from None
+        except UnicodeDecodeError:
+            raise _not_text(raw, start - buffered, end, encoding) from None
         if "\x00" in piece:
             raise NNStudioError("line 1: this is a binary file, not CSV text")
         held = ""
@@ -350,10 +350,16 @@ def _decoded_lines(raw: bytes, encoding: str) -> Iterable[tuple[float, int, list
         line += len(lines)
 
 
-def _not_text(raw: bytes, position: int, encoding: str) -> NNStudioError:
-    if encoding != "utf-8":
+def _not_text(raw: bytes, begin: int, end: int, encoding: str) -> NNStudioError:
+    """The refusal of bytes that are not text, naming the line of the first bad byte in raw[begin:end]."""
+    if not encoding.startswith("utf-8"):  # UTF-16 or UTF-32, by its byte-order mark
         return NNStudioError(f"the file is not valid {encoding.upper()} text (save the file as UTF-8 CSV)")
-    ending = b"\n" if b"\n" in raw[:position] else b"\r"
+    try:  # `begin` starts a character; plain UTF-8 takes a BOM as a character, so positions are the file's
+        raw[begin:end].decode("utf-8")
+        position = end
+    except UnicodeDecodeError as error:
+        position = begin + error.start
+    ending = b"\n" if raw.find(b"\n", 0, position) >= 0 else b"\r"
     line = raw.count(ending, 0, position) + 1
     return NNStudioError(f"line {line}: not UTF-8 text (save the file as UTF-8 CSV)")
 

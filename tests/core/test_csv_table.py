@@ -149,6 +149,8 @@ def drain(steps):
         (b"1,2\n\x00\x01\x02\xff", "line 1: this is a binary file, not CSV text"),
         (b"x,y\n1,2\n\n3,4\n5,\xe9\n", "line 5: not UTF-8 text (save the file as UTF-8 CSV)"),
         (b"x,y\r1,2\r3,\xe9\r", "line 3: not UTF-8 text (save the file as UTF-8 CSV)"),
+        (b"\xef\xbb\xbfx,y\n1,2\n3,\xe9\n", "line 3: not UTF-8 text (save the file as UTF-8 CSV)"),
+        (codecs.BOM_UTF16_LE + b"x\x00,\x00\x00\xdc", "the file is not valid UTF-16 text (save the file as UTF-8 CSV)"),
     ],
 )
 def test_text_that_is_not_utf8_or_marked_is_refused_with_what_to_do(raw, message):
