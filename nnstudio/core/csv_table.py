@@ -197,6 +197,8 @@ def cell_problem(text: str, decimal_comma: bool) -> str:
         return f"{text!r} is too large: values must lie within ±{MAX_ABS_VALUE:g} (their squares must stay finite)"
     if decimal_comma and _POINT_DECIMAL.fullmatch(text):
         return f"{text!r} is not a number (this file writes decimals with a comma, as in 1,5)"
+    if not decimal_comma and _COMMA_DECIMAL.fullmatch(text):  # a quoted "1,5" in a comma-separated file
+        return f"{text!r} is not a number (with decimal commas, separate the columns with ';' or tabs)"
     return f"{text!r} is not a number"
 
 
