@@ -19,7 +19,8 @@ import tomli_w
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from nnstudio.core.data import load_csv, parse_csv
+from nnstudio.core.csv_table import MAX_ABS_VALUE, read_csv_bytes
+from nnstudio.core.data import csv_labelled_points, csv_points, load_csv, parse_csv
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import MAX_FILE_BYTES, Experiment
 from nnstudio.core.presets import preset
@@ -164,6 +165,107 @@ def test_load_csv_reads_any_bytes_without_changing_the_file(scale, tmp_path):
         assert fingerprint(tmp_path) == before
 
     check()
+
+
+# --- CSV bytes: what the reader behind both the command line and the window's dialog gets -----------
+
+VALID_FILES = [
+    b"x,y\n1,2\n2,3.5\n3,5\n4,4\n",
+    "Größe;Gewicht\r\n1,5;2,25\r\n2,5;3,5\r\n3;4,75\r\n".encode(),
+    b"a\tb\tlabel\n0.5\t1\t0\n2\t-1\t1\n3\t4\t2\n",
+    b"speed dist\r4 2\r7 4\r8 16\r",
+    b'"x","y"\n"1,5","2"\n"3","4"\n',
+]
+EXTREME_NUMBERS = [
+    "1e150", "-1e150", "1.0000000001e150", "1e151", "5e-324", "1e-400", "1.7976931348623157e308", "9" * 400,
+    "+.5", "-.5e-3", "5.", "-0", "00012", "1e+0400", "0x1p3", "1_000", "１２", "٣", "1\u00a0000", "1 000", "∞",
+    "NaN", "-inf", "1,5", "1.5", "1e", "e1", ".", "-",
+]  # fmt: skip
+
+
+@st.composite
+def mutated_csv_bytes(draw) -> bytes:
+    """A valid file with a few bytes flipped, inserted or deleted, and maybe re-encoded."""
+    raw = bytearray(draw(st.sampled_from(VALID_FILES)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(raw)))
+        kind = draw(st.sampled_from(["flip", "insert", "delete", "cell"]))
+        if kind == "flip" and at < len(raw):
+            raw[at] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "insert":
+            raw[at:at] = draw(st.sampled_from([b"\r", b"\n", b",", b";", b"\t", b'"', b" ", b"\x00", b"\xef\xbb\xbf"]))
+        elif kind == "delete":
+            del raw[at : at + draw(st.integers(1, 4))]
+        else:
+            raw[at:at] = draw(st.sampled_from(EXTREME_NUMBERS)).encode()
+    if draw(st.integers(0, 5)) == 0:
+        return bytes(raw).decode("utf-8", "replace").encode(draw(st.sampled_from(["utf-16", "utf-32", "utf-16-le"])))
+    return bytes(raw)
+
+
+@st.composite
+def extreme_number_bytes(draw) -> bytes:
+    """Rows of numbers at and beyond every edge, in a detected separator and decimal mark."""
+    separator = draw(st.sampled_from([",", ";", "\t", " "]))
+    cells = st.one_of(st.sampled_from(EXTREME_NUMBERS), st.floats().map(repr))
+    rows = draw(st.lists(st.lists(cells, min_size=2, max_size=3), min_size=1, max_size=8))
+    return "\n".join(separator.join(row) for row in rows).encode()
+
+
+CSV_FILE_BYTES = st.one_of(st.binary(max_size=400), mutated_csv_bytes(), extreme_number_bytes(), csv_bytes())
+
+
+def check_table_or_message(raw: bytes) -> object:
+    """Read `raw` and every choice of columns and header: points, or one clear NNStudioError each."""
+    try:
+        table = read_csv_bytes(raw)
+    except NNStudioError as error:
+        check_message(error)
+        return None
+    assert table.values.shape == (table.row_count, table.width) and table.lines.shape == (table.row_count,)
+    assert np.all(np.diff(table.lines) > 0)
+    columns = range(min(table.width, 3))
+    for header in (None, True, False):
+        for x_column in columns:
+            for y_column in columns:
+                if x_column == y_column:
+                    continue
+                try:
+                    x, y = csv_points(table, x_column, y_column, header)
+                except NNStudioError as error:
+                    check_message(error)
+                else:
+                    check_points(x, y)
+                    assert np.abs(x).max() <= MAX_ABS_VALUE and np.abs(y).max() <= MAX_ABS_VALUE
+        if table.width >= 3:
+            try:
+                x, labels = csv_labelled_points(table, (0, 1), 2, header)
+            except NNStudioError as error:
+                check_message(error)
+            else:
+                assert x.shape == (len(labels), 2) and set(np.unique(labels)) == set(range(int(labels.max()) + 1))
+    return table
+
+
+@scaled
+def test_any_csv_bytes_give_a_table_or_one_clear_message(scale):
+    outcomes = set()
+
+    @hostile_settings(400, scale)
+    @given(CSV_FILE_BYTES)
+    @example(VALID_FILES[1])  # surely a table...
+    @example(b"\x00\x01")  # ...and surely a refusal
+    def check(raw):
+        outcomes.add("table" if check_table_or_message(raw) is not None else "refused")
+
+    check()
+    assert outcomes == {"table", "refused"}
+
+
+@pytest.mark.parametrize("text", ["1_000", "１２", "٣", "1\u00a0000", "1 000", "0x1p3", "∞"])
+def test_what_float_accepts_but_no_spreadsheet_means_is_not_a_number(text):
+    with pytest.raises(NNStudioError, match=r"line 2, column 2: .* is not a number$"):
+        parse_csv(f"x;y\n1;{text}\n2;3\n")
 
 
 def test_a_csv_file_in_utf16_or_latin1_is_read_or_refused_in_one_line(tmp_path):

@@ -12,8 +12,6 @@ of GRID_SIDE × GRID_SIDE points for the decision-boundary map.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,14 +21,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
+from nnstudio.core.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.files import read_file
 
 if TYPE_CHECKING:
     from nnstudio.core.experiment import DataSpec
 
-MAX_CSV_BYTES = 512 * 1024 * 1024  # ten million rows of numbers; beyond that a file is not points
-MAX_ABS_VALUE = 1e150  # a CSV value's square, the spread of millions of them, must stay a finite float
 GRID_POINTS = 256  # the fixed x grid every prediction curve is drawn on
 GRID_SIDE = 64  # a two-input dataset's prediction grid is GRID_SIDE × GRID_SIDE points...
 GRID_MARGIN = 0.1  # ...reaching this share of the data's range beyond the points on each side
@@ -264,148 +260,77 @@ def _grid_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     return np.column_stack([grid_x1.ravel(), grid_x2.ravel()]), (GRID_SIDE, GRID_SIDE)
 
 
-# --- CSV ---------------------------------------------------------------------------------------
+# --- CSV: read by csv_table, the one reader of the command line and the window -------------------
 
 
 def load_csv(
     path: str | os.PathLike, x_column: int = 0, y_column: int = 1, header: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read two numeric columns from a CSV file; every problem names its line and column."""
-    path = Path(path)
-    text = _read_text(path)
-    try:
-        return parse_csv(text, x_column, y_column, header)
-    except NNStudioError as error:
-        raise NNStudioError(f"{path.name}, {error}") from None
+    return csv_points(read_csv_file(path), x_column, y_column, header, Path(path).name)
 
 
 def load_labelled_csv(
     path: str | os.PathLike, input_columns: tuple[int, int] = (0, 1), label_column: int = 2, header: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read two input columns and a class-label column; every problem names its line and column."""
-    path = Path(path)
-    text = _read_text(path)
-    try:
-        return parse_labelled_csv(text, input_columns, label_column, header)
-    except NNStudioError as error:
-        raise NNStudioError(f"{path.name}, {error}") from None
+    return csv_labelled_points(read_csv_file(path), input_columns, label_column, header, Path(path).name)
 
 
-def _read_text(path: Path) -> str:
-    raw = read_file(path, MAX_CSV_BYTES, "a CSV file of points")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise NNStudioError(f"{path.name}, line {line}: not UTF-8 text (save the file as UTF-8 CSV)") from None
+def read_csv_file(path: str | os.PathLike) -> CsvTable:
+    """A regular file of at most MAX_CSV_BYTES, parsed; problems name the file."""
+    return finish(read_csv_file_steps(path))
 
 
 def parse_csv(
     text: str, x_column: int = 0, y_column: int = 1, header: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Parse CSV text (comma, semicolon or tab separated) into x and y arrays."""
-    _, values = _parse_columns(text, (x_column, y_column), header)
-    return values[:, 0].copy(), values[:, 1].copy()
+    """Parse CSV text (comma, semicolon, tab or space separated) into x and y arrays."""
+    return csv_points(read_csv_text(text), x_column, y_column, header)
 
 
 def parse_labelled_csv(
     text: str, input_columns: tuple[int, int] = (0, 1), label_column: int = 2, header: bool | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parse CSV text into inputs x (n, 2) and class labels (n,) that are whole numbers 0 … K−1."""
-    lines, values = _parse_columns(text, (*input_columns, label_column), header, label_column=label_column)
-    labels = values[:, 2]
-    column = label_column + 1
-    present = sorted({int(label) for label in labels})
-    if len(present) < 2:
-        raise NNStudioError(
-            f"lines {lines[0]}–{lines[-1]}, column {column}: every label is {present[0]}: "
-            "a classifier needs at least 2 classes"
-        )
-    missing = sorted(set(range(present[-1] + 1)) - set(present))
-    if missing:
-        raise NNStudioError(
-            f"column {column}: no point has class {missing[0]}: "
-            f"the labels must be 0 to {present[-1]}, each used at least once"
-        )
+    return csv_labelled_points(read_csv_text(text), input_columns, label_column, header)
+
+
+def csv_points(
+    table: CsvTable, x_column: int = 0, y_column: int = 1, header: bool | None = None, source: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """x and y from two columns of a parsed table; `source` (a file name) starts any message."""
+    try:
+        _, values = table.column_values((x_column, y_column), header)
+    except NNStudioError as error:
+        raise NNStudioError(f"{source}, {error}" if source else str(error)) from None
+    return values[:, 0].copy(), values[:, 1].copy()
+
+
+def csv_labelled_points(
+    table: CsvTable,
+    input_columns: tuple[int, int] = (0, 1),
+    label_column: int = 2,
+    header: bool | None = None,
+    source: str = "",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs x (n, 2) and class labels (n,), each used, from a parsed table."""
+    try:
+        lines, values = table.column_values((*input_columns, label_column), header, label_column=label_column)
+        labels = values[:, 2]
+        column = label_column + 1
+        present = sorted({int(label) for label in np.unique(labels)})
+        if len(present) < 2:
+            raise NNStudioError(
+                f"lines {lines[0]}–{lines[-1]}, column {column}: every label is {present[0]}: "
+                "a classifier needs at least 2 classes"
+            )
+        missing = sorted(set(range(present[-1] + 1)) - set(present))
+        if missing:
+            raise NNStudioError(
+                f"column {column}: no point has class {missing[0]}: "
+                f"the labels must be 0 to {present[-1]}, each used at least once"
+            )
+    except NNStudioError as error:
+        raise NNStudioError(f"{source}, {error}" if source else str(error)) from None
     return values[:, :2].copy(), labels.copy()
-
-
-def _parse_columns(
-    text: str, columns: tuple[int, ...], header: bool | None = None, label_column: int | None = None
-) -> tuple[list[int], np.ndarray]:
-    """The line numbers and the values of `columns` of each data row; `label_column` must hold classes."""
-    if "\x00" in text:
-        raise NNStudioError("line 1: this is a binary file, not CSV text")
-    rows = [(number, row) for number, row in _csv_rows(text) if any(cell.strip() for cell in row)]
-    if not rows:
-        raise NNStudioError("line 1: the file is empty")
-    if header is None:
-        header = not all(_is_number(cell) for cell in rows[0][1])
-    last_line = rows[-1][0]
-    if header:
-        rows = rows[1:]
-    if len(rows) < 2:  # the line after the last one read is where another row was needed
-        raise NNStudioError(f"line {last_line + 1}: at least 2 rows of numbers are needed")
-    width = len(rows[0][1])
-    needed = max(columns) + 1
-    if width < needed:
-        raise NNStudioError(f"line {rows[0][0]}: column {needed} was asked for but the row has only {width} column(s)")
-    values = np.empty((len(rows), len(columns)))
-    for i, (number, row) in enumerate(rows):
-        if len(row) != width:
-            raise NNStudioError(f"line {number}: {len(row)} columns, but the first row has {width}")
-        for j, column in enumerate(columns):
-            cell = row[column].strip()
-            if column == label_column:
-                values[i, j] = _class_label(cell, number, column)
-                continue
-            try:
-                value = float(cell)
-            except ValueError:
-                raise NNStudioError(f"line {number}, column {column + 1}: {cell!r} is not a number") from None
-            if not np.isfinite(value):
-                raise NNStudioError(f"line {number}, column {column + 1}: {cell!r} is not a finite number")
-            if abs(value) > MAX_ABS_VALUE:
-                raise NNStudioError(
-                    f"line {number}, column {column + 1}: {cell!r} is too large: "
-                    f"values must lie within ±{MAX_ABS_VALUE:g} (their squares must stay finite)"
-                )
-            values[i, j] = value
-    return [number for number, _ in rows], values
-
-
-def _class_label(cell: str, line: int, column: int) -> int:
-    """A label cell as a class number 0 … MAX_CLASSES−1 ("1" and "1.0" are both class 1)."""
-    where = f"line {line}, column {column + 1}"
-    try:
-        value = float(cell)
-    except ValueError:
-        raise NNStudioError(f"{where}: {cell!r} is not a class label (a whole number 0, 1, 2, …)") from None
-    if not np.isfinite(value) or value != round(value) or value < 0:
-        raise NNStudioError(f"{where}: {cell!r} is not a class label (a whole number 0, 1, 2, …)")
-    if value >= MAX_CLASSES:
-        raise NNStudioError(f"{where}: class {cell} is too large: labels go from 0 to at most {MAX_CLASSES - 1}")
-    return int(value)
-
-
-def _csv_rows(text: str):
-    """(line number, cells) for each row, guessing the separator from the first lines."""
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as error:
-        raise NNStudioError(f"line {reader.line_num}: {error}") from None
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True

@@ -1,13 +1,18 @@
-"""The CSV import dialog: see the first rows, choose the x and y columns, import only what reads cleanly.
+"""The CSV import dialog: read the file off the GUI thread, see the first rows, choose x and y, import.
 
-It reads the chosen columns with `data.parse_csv` on every change, so a problem is shown with
-its line and column, and Import stays disabled, before anything in the window changes.
+The file is read and parsed once, in a worker thread, with a progress bar; Cancel stops it between
+two chunks. Choosing other columns or the header takes them from the parsed table, so a problem is
+shown at once with its line and column, and Import stays disabled, before anything in the window
+changes. Every failure, from a pipe to a 50 MB line, ends as one message in the dialog.
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -18,19 +23,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.core.csv_preview import CsvPreview, preview_csv, problem_line, row_at
-from nnstudio.core.data import parse_csv
+from nnstudio.core.csv_preview import column_names, problem_line, summary
+from nnstudio.core.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
+from nnstudio.core.data import csv_points
 from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import error_label, show_error
 from nnstudio.gui.style import PREDICTION_COLOUR, TRAIN_COLOUR
 
 SHOWN_ROWS = 11  # the first rows of the file; a row with a problem is added below them
+PROGRESS_STEPS = 1000
 
 
 def _pale(colour: str, share: float = 0.22) -> QColor:
@@ -43,23 +52,80 @@ X_TINT, Y_TINT, PROBLEM_TINT = _pale(TRAIN_COLOUR), _pale(PREDICTION_COLOUR), _p
 
 
 class CsvImportDialog(QDialog):
-    """Preview CSV text; on Import, `points`, `x_column`, `y_column` and `header` say what to use."""
+    """Read and preview a CSV; on Import, `points`, `x_column`, `y_column` and `header` say what to use."""
 
-    def __init__(self, text: str, source: str, parent: QWidget | None = None) -> None:
+    read_done = Signal()  # reading ended: a table is shown, or the problem that stopped it
+
+    def __init__(self, source: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Import data — {source}")
         self.source = source
-        self._text = text
+        self.csv_table: CsvTable | None = None
         self.points: tuple[np.ndarray, np.ndarray] | None = None
-        self.preview: CsvPreview | None = None
-        try:
-            self.preview = preview_csv(text)
-        except NNStudioError as error:
-            self._build(None)
-            self._show_problem(str(error))
+        self._reading = BackgroundRead(self)
+        self._reading.progressed.connect(self._on_progress)
+        self._reading.returned.connect(self._on_table)
+        self._reading.failed.connect(self._show_failure)
+        self._build()
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def read_path(self, path: str | Path) -> None:
+        """Read the file at `path` in a worker thread; the preview appears when it is parsed."""
+        self._start(read_csv_file_steps, Path(path), False)  # the title names the file
+
+    def read_text(self, text: str) -> None:
+        """Parse CSV text (pasted, or from a test) in a worker thread."""
+        self._start(read_csv_steps, text.encode("utf-8", "surrogatepass"))
+
+    @property
+    def is_reading(self) -> bool:
+        return self._reading.is_running
+
+    def cancel_reading(self) -> None:
+        """Stop the worker between two chunks; nothing it read is used."""
+        self._reading.cancel()
+        self.progress.hide()
+
+    def _start(self, steps, *source) -> None:
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>: reading…")
+        self.progress.setValue(0)
+        self.progress.show()
+        self._reading.start(steps, *source)
+
+    def _on_progress(self, done: float) -> None:
+        self.progress.setValue(round(PROGRESS_STEPS * done))
+
+    def _on_table(self, table: CsvTable) -> None:
+        self.progress.hide()
+        self.csv_table = table
+        if table.row_count == 0:
+            self._show_failure("line 1: there is nothing to import (the file is empty)")
             return
-        self._build(self.preview)
+        said = html.escape(summary(table), quote=False).replace("\n", "<br>")
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>: {said}")
+        self.header_check.blockSignals(True)
+        self.header_check.setChecked(table.header_detected)
+        self.header_check.blockSignals(False)
+        self._fill_combos()
+        for combo, index in ((self.x_combo, 0), (self.y_combo, min(1, table.width - 1))):
+            combo.blockSignals(True)  # one _update below, not one per combo
+            combo.setCurrentIndex(index)
+            combo.blockSignals(False)
+        for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
+            widget.setEnabled(True)
         self._update()
+        self.read_done.emit()
+
+    def _show_failure(self, message: str) -> None:
+        self.progress.hide()
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
+        self._show_problem(message)
+        self.read_done.emit()
+
+    def done(self, result: int) -> None:  # Import, Cancel, Escape and closing all end here
+        self.cancel_reading()
+        super().done(result)
 
     # --- what the caller reads ------------------------------------------------------------------
 
@@ -81,9 +147,13 @@ class CsvImportDialog(QDialog):
 
     # --- building ---------------------------------------------------------------------------------
 
-    def _build(self, preview: CsvPreview | None) -> None:
+    def _build(self) -> None:
         self.summary = QLabel()
         self.summary.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setToolTip("Reading the file; Cancel stops it")
+        self.progress.hide()
         self.header_check = QCheckBox("The first row is a header (column names, not data)")
         self.header_check.setToolTip("Detected from the first row: it is a header when a cell is not a number")
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
@@ -94,11 +164,13 @@ class CsvImportDialog(QDialog):
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         self.table.setToolTip("The first rows of the file, as they will be read (numbers as written)")
         self.error_label = error_label()
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # a cell's text is shown, never rendered
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setDefault(True)
+        self.import_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -110,6 +182,7 @@ class CsvImportDialog(QDialog):
         columns.addLayout(form_y, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        layout.addWidget(self.progress)
         layout.addWidget(self.header_check)
         layout.addLayout(columns)
         layout.addWidget(self.table, 1)
@@ -117,25 +190,15 @@ class CsvImportDialog(QDialog):
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
         self.resize(640, 600)
-
-        if preview is None:
-            for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
-                widget.setEnabled(False)
-            self.summary.setText(f"<b>{self.source}</b>")
-            return
-        separator = {",": "commas", ";": "semicolons", "\t": "tabs"}[preview.delimiter]
-        columns = "1 column" if preview.width == 1 else f"{preview.width} columns separated by {separator}"
-        self.summary.setText(f"<b>{self.source}</b>: {preview.row_count} rows, {columns}.")
-        self.header_check.setChecked(preview.header_detected)
-        self._fill_combos(preview)
-        self.x_combo.setCurrentIndex(0)
-        self.y_combo.setCurrentIndex(min(1, preview.width - 1))
+        for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
+            widget.setEnabled(False)  # until the file is read
+        self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
         self.header_check.toggled.connect(self._on_header_toggled)
         self.x_combo.currentIndexChanged.connect(self._update)
         self.y_combo.currentIndexChanged.connect(self._update)
 
-    def _fill_combos(self, preview: CsvPreview) -> None:
-        names = preview.column_names(self.header_check.isChecked())
+    def _fill_combos(self) -> None:
+        names = column_names(self.csv_table, self.header_check.isChecked())
         for combo in (self.x_combo, self.y_combo):
             index = combo.currentIndex()
             combo.blockSignals(True)
@@ -145,19 +208,22 @@ class CsvImportDialog(QDialog):
             combo.blockSignals(False)
 
     def _on_header_toggled(self) -> None:
-        self._fill_combos(self.preview)
-        self._update()
+        if self.csv_table is not None:
+            self._fill_combos()
+            self._update()
 
-    # --- reading ----------------------------------------------------------------------------------
+    # --- choosing columns -------------------------------------------------------------------------
 
     def _update(self) -> None:
+        if self.csv_table is None:
+            return
         self.points = None
         self._fill_table()
         if self.x_column == self.y_column:
             self._show_problem("Choose two different columns for x and y.")
             return
         try:
-            x, y = parse_csv(self._text, self.x_column, self.y_column, self.header)
+            x, y = csv_points(self.csv_table, self.x_column, self.y_column, self.header)
         except NNStudioError as error:
             self._show_problem(str(error))
             return
@@ -171,22 +237,23 @@ class CsvImportDialog(QDialog):
 
     def _show_problem(self, message: str) -> None:
         self.points = None
-        self._show_problem_row(message)
         show_error(self.error_label, f"Cannot import: {message}")
         self.result_label.setText("Nothing has changed. Choose other columns, or fix the file and import it again.")
         self.import_button.setEnabled(False)
+        if self.csv_table is not None:
+            self._show_problem_row(message)
 
     def _fill_table(self) -> None:
-        preview = self.preview
-        rows = (preview.rows[1:] if self.header else preview.rows)[:SHOWN_ROWS]
+        table = self.csv_table
+        rows = (table.preview[1:] if self.header else table.preview)[:SHOWN_ROWS]
         self.table.clear()
-        self.table.setColumnCount(preview.width)
+        self.table.setColumnCount(table.width)
         self.table.setRowCount(len(rows))
-        self.table.setHorizontalHeaderLabels(preview.column_names(self.header))
+        self.table.setHorizontalHeaderLabels(column_names(table, self.header))
         self.table.setVerticalHeaderLabels([f"line {number}" for number, _ in rows])
         for r, (_, cells) in enumerate(rows):
-            for c in range(preview.width):
-                item = QTableWidgetItem(cells[c].strip() if c < len(cells) else "")
+            for c in range(table.width):
+                item = QTableWidgetItem(cells[c] if c < len(cells) else "")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if c == self.x_column:
                     item.setBackground(QBrush(X_TINT))
@@ -195,27 +262,28 @@ class CsvImportDialog(QDialog):
                 if c in (self.x_column, self.y_column):
                     item.setForeground(QBrush(QColor("#000000")))
                 self.table.setItem(r, c, item)
-        mode = QHeaderView.ResizeMode.Stretch if preview.width <= 6 else QHeaderView.ResizeMode.ResizeToContents
+        mode = QHeaderView.ResizeMode.Stretch if table.width <= 6 else QHeaderView.ResizeMode.ResizeToContents
         self.table.horizontalHeader().setSectionResizeMode(mode)
 
     def _show_problem_row(self, message: str) -> None:
-        """Add the row the problem is on, tinted, below the first rows (unless it is among them)."""
+        """Tint the row the problem is on; add it below the first rows unless it is among them."""
         line = problem_line(message)
-        shown = [self.table.verticalHeaderItem(r).text() for r in range(self.table.rowCount())]
-        if line is None or f"line {line}" in shown:
-            for r, label in enumerate(shown):
-                if label == f"line {line}":
-                    for c in range(self.table.columnCount()):
-                        self.table.item(r, c).setBackground(QBrush(PROBLEM_TINT))
+        if line is None:
             return
-        cells = row_at(self._text, line)
+        shown = [self.table.verticalHeaderItem(r).text() for r in range(self.table.rowCount())]
+        if f"line {line}" in shown:
+            row = shown.index(f"line {line}")
+            for c in range(self.table.columnCount()):
+                self.table.item(row, c).setBackground(QBrush(PROBLEM_TINT))
+            return
+        cells = self.csv_table.row_cells(line)
         if cells is None:
             return
         row = self.table.rowCount()
         self.table.setRowCount(row + 1)
         self.table.setVerticalHeaderItem(row, QTableWidgetItem(f"line {line}"))
         for c in range(self.table.columnCount()):
-            item = QTableWidgetItem(cells[c].strip() if c < len(cells) else "")
+            item = QTableWidgetItem(cells[c] if c < len(cells) else "")
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             item.setBackground(QBrush(PROBLEM_TINT))
             item.setForeground(QBrush(QColor("#000000")))

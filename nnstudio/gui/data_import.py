@@ -2,7 +2,8 @@
 
 Imported points go to the window as a new data spec (generator "csv", naming where they came
 from) plus the points themselves, which the trainer keeps and experiment files store. A CSV is
-shown in the preview dialog first, and nothing changes until it reads cleanly.
+read and shown in the preview dialog first (parsed in a worker thread, with Cancel), and nothing
+changes until the chosen columns read cleanly.
 """
 
 from __future__ import annotations
@@ -54,18 +55,9 @@ class DataImport(QObject):
             self.import_csv_file(path)
 
     def import_csv_file(self, path: str) -> None:
-        """Show the file in the preview dialog; train on the chosen columns once they read cleanly."""
-        try:
-            raw = Path(path).read_bytes()
-            text = raw.decode("utf-8-sig")
-        except OSError as error:
-            self._warn("Cannot import the CSV file", f"cannot read {path}: {error.strerror or error}")
-            return
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            self._warn("Cannot import the CSV file", f"{Path(path).name}, line {line}: not UTF-8 text")
-            return
-        dialog = CsvImportDialog(text, Path(path).name, self.window)
+        """Read the file in the preview dialog (off the GUI thread); train on the chosen columns."""
+        dialog = CsvImportDialog(Path(path).name, self.window)
+        dialog.read_path(path)
         if self._run_import_dialog(dialog) and dialog.points is not None:
             self.use_points(dialog.points, path, dialog.x_column, dialog.y_column, dialog.header)
 

@@ -267,7 +267,8 @@ def test_a_labelled_csv_imports_as_classes_and_its_errors_name_line_and_column(
     monkeypatch.setattr(data_panel, "_warn", warnings.append)
     monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: str(bad))
     with qtbot.assertNotEmitted(data_panel.spec_changed):
-        data_panel.import_labelled_csv()
+        data_panel.import_labelled_csv()  # read in a worker thread
+        qtbot.waitUntil(lambda: not data_panel.is_reading, timeout=10000)
     assert len(warnings) == 1 and "bad.csv, line 3, column 3: 'one' is not a class label" in warnings[0]
     monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: str(good))
     spec = emitted(qtbot, data_panel.spec_changed, data_panel.import_labelled_csv)

@@ -69,6 +69,11 @@ def app_window(qtbot, settings, monkeypatch):
     apply_theme("system")
 
 
+def read(qtbot, dialog):
+    """Until the preview dialog has read its file (in its worker thread)."""
+    qtbot.waitUntil(lambda: not dialog.is_reading, timeout=10000)
+
+
 def train(qtbot, window, epochs):
     window.run_to(epochs)
     wait_idle(qtbot, window)
@@ -290,6 +295,7 @@ def test_dropping_a_csv_shows_the_preview_and_imports_the_chosen_columns(qtbot, 
     shown = []
 
     def choose_weight(dialog):
+        read(qtbot, dialog)
         shown.append(dialog)
         dialog.y_combo.setCurrentIndex(2)
         return True
@@ -349,8 +355,10 @@ def test_the_preview_shows_a_problem_by_line_and_column_before_anything_changes(
 ):
     window = app_window()
     trainer = window.trainer
-    dialog = CsvImportDialog("a,b,c\n1,2,x\n3,4,y\n5,6,z\n", "three.csv", window)
+    dialog = CsvImportDialog("three.csv", window)
     qtbot.addWidget(dialog)
+    dialog.read_text("a,b,c\n1,2,x\n3,4,y\n5,6,z\n")
+    read(qtbot, dialog)
     assert dialog.header and dialog.x_combo.currentText() == "1: a" and dialog.y_combo.currentText() == "2: b"
     assert dialog.problem() == "" and dialog.import_button.isEnabled()
     dialog.y_combo.setCurrentIndex(2)
@@ -367,7 +375,7 @@ def test_the_preview_shows_a_problem_by_line_and_column_before_anything_changes(
     assert dialog.table.item(0, 0).background().color() == X_TINT
 
     bad = "x,y\n" + "".join(f"{i},{i}\n" for i in range(20)) + "20,oops\n"
-    monkeypatch.setattr(window.data_import, "_run_import_dialog", lambda d: shown.append(d) or True)
+    monkeypatch.setattr(window.data_import, "_run_import_dialog", lambda d: read(qtbot, d) or shown.append(d) or True)
     shown = []
     path = tmp_path / "bad.csv"
     path.write_text(bad, encoding="utf-8")
@@ -385,7 +393,7 @@ def test_import_csv_in_the_file_menu_and_the_data_panel_show_the_preview(qtbot, 
     path.write_text("".join(f"{i}\t{3 * i + 1}\n" for i in range(10)))
     monkeypatch.setattr(window.data_import, "_ask_csv_path", lambda: str(path))
     seen = []
-    monkeypatch.setattr(window.data_import, "_run_import_dialog", lambda dialog: seen.append(dialog) or True)
+    monkeypatch.setattr(window.data_import, "_run_import_dialog", lambda d: read(qtbot, d) or seen.append(d) or True)
     qtbot.mouseClick(window.data_panel.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.experiment.data.generator == "csv", timeout=20000)
     wait_idle(qtbot, window)

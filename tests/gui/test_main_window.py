@@ -126,12 +126,18 @@ def test_a_bad_csv_leaves_the_current_data_untouched(qtbot, make_window, tmp_pat
     dataset, spec = window.trainer.dataset, window.experiment.data
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
-    warnings = []
-    monkeypatch.setattr(window.data_panel, "_ask_csv_path", lambda: str(bad))
-    monkeypatch.setattr(window.data_panel, "_warn", warnings.append)
-    window.data_panel.import_csv()
+    shown = []
+
+    def press_import(dialog):  # Enter on the dialog once the file is read: Import is off, nothing happens
+        qtbot.waitUntil(lambda: not dialog.is_reading, timeout=10000)
+        shown.append(dialog.problem())
+        return True
+
+    monkeypatch.setattr(window.data_import, "_ask_csv_path", lambda: str(bad))
+    monkeypatch.setattr(window.data_import, "_run_import_dialog", press_import)
+    window.data_import.import_csv()
     wait_idle(qtbot, window)
-    assert warnings and "line 3, column 2" in warnings[0]
+    assert shown == ["Cannot import: line 3, column 2: 'oops' is not a number"]
     assert window.trainer.dataset is dataset and window.experiment.data == spec
 
 

@@ -3,9 +3,9 @@
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QPushButton, QSlider
 
 from nnstudio.core.data import GENERATORS, prepare
 from nnstudio.core.experiment import MAX_LAYERS, OPTIMIZERS, DataSpec, LayerSpec, ModelSpec, TrainingSpec
@@ -145,36 +145,15 @@ def test_an_edit_keeps_the_exact_floats_the_spin_boxes_round(qtbot):
     assert emitted(qtbot, panel.spec_changed, lambda: panel.seed.setValue(9)) == replace(spec, seed=9)
 
 
-def bad_csv(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_text("x,y\n1,2\n3,abc\n5,6\n", encoding="utf-8")
-    return str(path)
-
-
-def test_a_bad_csv_keeps_the_spec_and_shows_where_it_is_wrong(qtbot, data_panel, tmp_path, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: bad_csv(tmp_path))
-    monkeypatch.setattr(data_panel, "_warn", warnings.append)
-    with qtbot.assertNotEmitted(data_panel.spec_changed):
-        data_panel.import_csv()
-    assert len(warnings) == 1 and "line 3, column 2" in warnings[0] and "abc" in warnings[0]
-    assert data_panel.spec() == DataSpec()
-    assert data_panel.generator.currentData() == "sine"
-    assert data_panel.generator.findData("csv") == -1
-
-
 def test_the_import_button_asks_the_window_for_the_csv_preview(qtbot, data_panel):
     with qtbot.waitSignal(data_panel.import_requested, timeout=1000), qtbot.assertNotEmitted(data_panel.spec_changed):
         qtbot.mouseClick(data_panel.import_button, Qt.MouseButton.LeftButton)
 
 
-def test_a_good_csv_emits_a_csv_spec(qtbot, data_panel, tmp_path, monkeypatch):
-    path = tmp_path / "heights.csv"
-    path.write_text("age;height\n" + "".join(f"{i};{100 + 5 * i}\n" for i in range(20)), encoding="utf-8")
-    monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: str(path))
-    monkeypatch.setattr(data_panel, "_warn", lambda message: pytest.fail(message))
-    spec = emitted(qtbot, data_panel.spec_changed, data_panel.import_csv)
-    assert spec == DataSpec(generator="csv", csv_path=str(path))
+def test_imported_points_are_listed_and_bound_the_subsample(qtbot, data_panel):
+    spec = DataSpec(generator="csv", csv_path="/data/heights.csv")
+    data_panel.set_spec(spec)
+    data_panel.set_imported_rows(20)
     assert data_panel.generator.currentData() == "csv" and "heights.csv" in data_panel.generator.currentText()
     assert not data_panel.n_points.isEnabled()  # the file decides how many points there are
     # The file has 20 rows: a subsample of 30 cannot be drawn from it.
@@ -182,14 +161,23 @@ def test_a_good_csv_emits_a_csv_spec(qtbot, data_panel, tmp_path, monkeypatch):
     with qtbot.assertNotEmitted(data_panel.spec_changed):
         data_panel.subsample_check.setChecked(True)
     assert "20" in data_panel.error_label.text()
+    assert emitted(qtbot, data_panel.spec_changed, lambda: data_panel.subsample.setValue(12)).subsample == 12
 
 
-def test_cancelling_the_file_dialog_changes_nothing(qtbot, data_panel, monkeypatch):
-    monkeypatch.setattr(data_panel, "_ask_csv_path", lambda: "")
-    monkeypatch.setattr(data_panel, "_warn", lambda message: pytest.fail(message))
+def test_a_labelled_csv_is_read_off_the_gui_thread_and_cancel_changes_nothing(qtbot, data_panel, tmp_path):
+    path = tmp_path / "classes.csv"
+    path.write_text("x1,x2,label\n" + "".join(f"{i},{-i},{i % 2}\n" for i in range(300_000)))
     with qtbot.assertNotEmitted(data_panel.spec_changed):
-        data_panel.import_csv()
+        data_panel.read_labelled_csv(str(path))
+        assert data_panel.is_reading  # the call returned at once: the GUI thread is free
+        data_panel._progress.findChild(QPushButton).click()  # the progress dialog's Cancel
+        assert not data_panel.is_reading
+        qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=10_000)
     assert data_panel.spec() == DataSpec()
+    with qtbot.waitSignal(data_panel.spec_changed, timeout=30_000) as blocker:
+        data_panel.read_labelled_csv(str(path))
+    spec = blocker.args[0]
+    assert spec.csv_label_column == 2 and data_panel.generator.currentData() == "csv"
 
 
 def test_the_summary_counts_and_ranges_the_points(data_panel):

@@ -223,8 +223,16 @@ def test_importing_hostile_csv_files_in_the_window(qtbot, make_window, dialogs, 
 
     window = make_window(preset("sine"))
     path = tmp_path / "points.csv"
-    monkeypatch.setattr(window.data_panel, "_ask_csv_path", lambda: str(path))
-    monkeypatch.setattr(window.data_panel, "_warn", dialogs.append)
+    monkeypatch.setattr(window.data_import, "_ask_csv_path", lambda: str(path))
+    monkeypatch.setattr(window.data_import, "_warn", lambda title, message: dialogs.append(message))
+    previews = []
+
+    def press_import(dialog):  # the user presses Import (Enter) once the file is read
+        qtbot.waitUntil(lambda: not dialog.is_reading, timeout=20_000)
+        previews.append(dialog)
+        return True
+
+    monkeypatch.setattr(window.data_import, "_run_import_dialog", press_import)
     outcomes = []
 
     @hostile_settings(examples, 1)
@@ -234,9 +242,14 @@ def test_importing_hostile_csv_files_in_the_window(qtbot, make_window, dialogs, 
     def check(raw):
         path.write_bytes(raw)
         before, warned, trainer = fingerprint(tmp_path), len(dialogs), window.trainer
-        window.data_panel.import_csv()
+        window.data_import.import_csv()
         come_to_rest(qtbot, window)
-        if len(dialogs) > warned:  # refused, or failed to build: the work in the window is kept
+        problem = previews[-1].problem()
+        if problem:  # refused in the preview, with one line: the work in the window is kept
+            assert problem.startswith("Cannot import: ") and "\n" not in problem and "Unexpected" not in problem
+            assert window.trainer is trainer and len(dialogs) == warned
+            outcomes.append("refused")
+        elif len(dialogs) > warned:  # read, but the data could not be used: said so, the work is kept
             assert all("Unexpected" not in text for text in dialogs[warned:]), dialogs[warned:]
             outcomes.append("refused")
         else:  # read: the window trains on it now

@@ -7,6 +7,7 @@ the data itself. The window answers with `set_spec` (what is really in use) and 
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,15 +23,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
-from nnstudio.core.data import GENERATORS, Dataset, load_csv, load_labelled_csv
+from nnstudio.core.csv_table import CsvTable, read_csv_file_steps
+from nnstudio.core.data import GENERATORS, Dataset, csv_labelled_points
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.experiment import MAX_POINTS, DataSpec
+from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     error_label,
@@ -65,6 +69,12 @@ class DataPanel(QWidget):
         self._listed_csv_path: str | None = None  # the file behind the combo's "CSV: …" item
         self._updating = False
         self._exact = ExactFloats()
+        self._reading = BackgroundRead(self)  # a labelled CSV being read
+        self._reading.progressed.connect(self._on_read_progress)
+        self._reading.returned.connect(self._on_labelled_read)
+        self._reading.failed.connect(self._on_read_failed)
+        self._reading_path = ""
+        self._progress: QProgressDialog | None = None
         self._build()
         self._connect()
         self.set_spec(spec)
@@ -121,54 +131,57 @@ class DataPanel(QWidget):
             )
         self.summary.setText("<br>".join(lines))
 
-    def import_csv(self) -> None:
-        """Ask for a CSV file; train on its first two columns if it reads, else say why and keep the data."""
-        path = self._ask_csv_path()
-        if not path:
-            return
-        try:
-            x, _ = load_csv(path)
-            rows = len(x)
-            subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
-            spec = replace(
-                self._spec,
-                generator=CSV,
-                csv_path=path,
-                csv_x_column=0,
-                csv_y_column=1,
-                csv_header=None,
-                subsample=subsample,
-                classes=None,
-                csv_label_column=None,
-                csv_input_columns=None,
-            )
-            _check_sizes(spec, rows)
-        except NNStudioError as error:
-            self._warn(str(error))
-            return
-        self.set_spec(spec)
-        self._csv_rows = rows
-        self.spec_changed.emit(spec)
-
     def import_labelled_csv(self) -> None:
         """Ask for a CSV of classes (x₁, x₂, label in its first three columns); train on it if it reads."""
         path = self._ask_csv_path()
-        if not path:
-            return
+        if path:
+            self.read_labelled_csv(path)
+
+    @property
+    def is_reading(self) -> bool:
+        return self._reading.is_running
+
+    def read_labelled_csv(self, path: str) -> None:
+        """Read the file in a worker thread (a progress dialog offers Cancel); use it if it reads."""
+        self._cancel_reading()
+        self._progress = QProgressDialog(f"Reading {Path(path).name}…", "Cancel", 0, 1000, self)
+        self._progress.setWindowTitle("Import classes")
+        self._progress.setWindowModality(Qt.WindowModality.NonModal)  # a modal one would re-enter the event loop
+        self._progress.setMinimumDuration(400)  # shown only for a file that takes a while
+        self._progress.canceled.connect(self._cancel_reading)
+        self._reading_path = path
+        self._reading.start(_labelled_points, path)
+
+    def _cancel_reading(self) -> None:
+        self._reading.cancel()  # it stops between two chunks
+        if self._progress is not None:
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _on_read_progress(self, share: float) -> None:
+        if self._progress is not None:
+            self._progress.setValue(round(1000 * share))
+
+    def _on_read_failed(self, message: str) -> None:
+        self._cancel_reading()
+        self._warn(message)
+
+    def _on_labelled_read(self, points: tuple[np.ndarray, np.ndarray]) -> None:
+        path = self._reading_path
+        self._cancel_reading()
+        rows = len(points[0])
+        subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
+        spec = replace(
+            self._spec,
+            generator=CSV,
+            csv_path=path,
+            csv_header=None,
+            subsample=subsample,
+            classes=None,
+            csv_label_column=2,
+            csv_input_columns=None,
+        )
         try:
-            x, _ = load_labelled_csv(path, (0, 1), 2)
-            rows = len(x)
-            subsample = self._spec.subsample if self._spec.subsample and self._spec.subsample <= rows else None
-            spec = replace(
-                self._spec,
-                generator=CSV,
-                csv_path=path,
-                csv_header=None,
-                subsample=subsample,
-                classes=None,
-                csv_label_column=2,
-                csv_input_columns=None,
-            )
             _check_sizes(spec, rows)
         except NNStudioError as error:
             self._warn(str(error))
@@ -388,6 +401,12 @@ def _class_summary(dataset: Dataset) -> str:
         spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
         lines.append(f"standardised x₁, x₂: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
     return "<br>".join(lines)
+
+
+def _labelled_points(path: str) -> Generator[float, None, tuple[np.ndarray, np.ndarray]]:
+    """In the worker: the file's first two columns as x₁, x₂ and its third as class labels."""
+    table: CsvTable = yield from read_csv_file_steps(path)
+    return csv_labelled_points(table, (0, 1), 2, None, Path(path).name)
 
 
 def _check_sizes(spec: DataSpec, rows: int | None) -> None:
