@@ -564,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NNStudioError as error:
         print(f"nnstudio: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except MemoryError:  # the estimate in core.model.check_memory is rough: the last line of defence
+    except MemoryError:  # the estimate in core.engine.model.check_memory is rough: the last line of defence
         print("nnstudio: error: out of memory: use fewer points or a smaller network", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # Ctrl+C during a long gradient check, say (train reports its own)

@@ -27,6 +27,10 @@ from nnstudio.core.errors import NNStudioError
 if TYPE_CHECKING:
     from nnstudio.core.engine.experiment import DataSpec
 
+# The most points a data set may have; here, not in the experiment, because the CSV reader caps its rows
+# with it and the datasets never import the engine.
+MAX_POINTS = 10_000_000
+
 GRID_POINTS = 256  # the fixed x grid every prediction curve is drawn on
 GRID_SIDE = 64  # a two-input dataset's prediction grid is GRID_SIDE × GRID_SIDE points...
 GRID_MARGIN = 0.1  # ...reaching this share of the data's range beyond the points on each side
