@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import nnstudio
-from nnstudio.core.archive import read_experiment_file
-from nnstudio.core.examples import EXAMPLES, shipped_examples
-from nnstudio.core.lessons import load_lesson, shipped_lessons
-from nnstudio.core.resources import resource_path
+from nnstudio.core.storage.archive import read_experiment_file
+from nnstudio.core.storage.examples import EXAMPLES, shipped_examples
+from nnstudio.core.storage.resources import resource_path
+from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
 
 
 def main(source: Path) -> int:

@@ -99,9 +99,9 @@ def _parse_hidden(text: str) -> list[int]:
 
 def build_experiment(options: argparse.Namespace, content=None):
     """The preset or file the options name (`content`: that file, if already read), with every other option on top."""
-    from nnstudio.core.archive import read_experiment_file
-    from nnstudio.core.experiment import LayerSpec
-    from nnstudio.core.presets import DEFAULT_PRESET, preset
+    from nnstudio.core.engine.experiment import LayerSpec
+    from nnstudio.core.engine.presets import DEFAULT_PRESET, preset
+    from nnstudio.core.storage.archive import read_experiment_file
 
     if options.experiment:
         experiment = (content or read_experiment_file(options.experiment)).experiment
@@ -171,10 +171,10 @@ def _csv_columns(options: argparse.Namespace) -> dict:
 
 def build_trainer(options: argparse.Namespace):
     """The trainer for the options; a loss not given is chosen to fit the data (e.g. bce for two classes)."""
-    from nnstudio.core.archive import read_experiment_file
-    from nnstudio.core.classification import fit_to_data
-    from nnstudio.core.data import prepare
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.datasets.data import prepare
+    from nnstudio.core.engine.classification import fit_to_data
+    from nnstudio.core.engine.trainer import Trainer
+    from nnstudio.core.storage.archive import read_experiment_file
 
     content = read_experiment_file(options.experiment) if options.experiment else None
     experiment = build_experiment(options, content)
@@ -186,7 +186,7 @@ def build_trainer(options: argparse.Namespace):
 def _imported_points(options: argparse.Namespace, content):
     """The file's points, unless --data names others: imported into an .nnstudio file (they travel inside it),
     or read from the CSV file its settings name (a relative path is taken from the experiment file's folder)."""
-    from nnstudio.core.archive import source_points
+    from nnstudio.core.storage.archive import source_points
 
     if content is None or options.data is not None:
         return None
@@ -214,7 +214,7 @@ NEW_RUN_OPTIONS = {
 def resume_trainer(options: argparse.Namespace):
     """The run saved in the --experiment file, where it stopped, with the training options applied
     as the window's Training tab applies them (the weights kept; a new optimiser starts afresh)."""
-    from nnstudio.core.archive import read_experiment_file
+    from nnstudio.core.storage.archive import read_experiment_file
 
     if not options.experiment:
         raise NNStudioError("--resume continues a saved run: name its file with --experiment FILE.nnstudio")
@@ -256,7 +256,7 @@ def _json_number(value: float | None) -> float | None:
 
 
 def command_train(options: argparse.Namespace) -> int:
-    from nnstudio.core.trainer import DIVERGED, STOPPED
+    from nnstudio.core.engine.trainer import DIVERGED, STOPPED
 
     if options.save is not None:
         _check_save_path(options.save)  # now, not after a long run
@@ -331,8 +331,8 @@ def command_train(options: argparse.Namespace) -> int:
 
 
 def _check_save_path(path: str) -> None:
-    from nnstudio.core.archive import SUFFIX
-    from nnstudio.core.export import check_writable
+    from nnstudio.core.storage.archive import SUFFIX
+    from nnstudio.core.storage.export import check_writable
 
     if Path(path).suffix.lower() not in (SUFFIX, ".toml"):
         raise NNStudioError(f"--save writes an experiment file: name it *{SUFFIX} (or *.toml for the settings only)")
@@ -352,7 +352,7 @@ def _check_recordable(experiment) -> None:
 
 def _save_run(trainer, path: str, quiet: bool) -> None:
     """Save as the window's File ▸ Save does: the whole run in an .nnstudio file, the settings in a .toml."""
-    from nnstudio.core.archive import save_trainer
+    from nnstudio.core.storage.archive import save_trainer
 
     save_trainer(trainer, path)
     if not quiet:
@@ -384,7 +384,7 @@ GRADCHECK_FLOAT32 = (
 
 
 def command_gradcheck(options: argparse.Namespace) -> int:
-    from nnstudio.core.gradcheck import check_trainer
+    from nnstudio.core.engine.gradcheck import check_trainer
 
     if options.dtype == "float32":
         raise NNStudioError(GRADCHECK_FLOAT32)
@@ -415,7 +415,7 @@ def command_gradcheck(options: argparse.Namespace) -> int:
 
 
 def command_presets(options: argparse.Namespace) -> int:
-    from nnstudio.core.presets import PRESETS
+    from nnstudio.core.engine.presets import PRESETS
 
     if options.json:
         presets = [{"name": name, "description": e.description} for name, e in PRESETS.items()]
@@ -437,8 +437,8 @@ def command_snapshot(options: argparse.Namespace) -> int:
 
 def command_export(options: argparse.Namespace) -> int:
     """Write one of the window's exports from a saved run (or a settings file: its initial weights)."""
-    from nnstudio.core import export
-    from nnstudio.core.archive import read_experiment_file
+    from nnstudio.core.storage import export
+    from nnstudio.core.storage.archive import read_experiment_file
 
     if options.backend is not None and options.kind != "script":
         raise NNStudioError("--backend chooses the script's flavour: it is only for `nnstudio export script`")
@@ -528,8 +528,8 @@ def _window_parser() -> OneLineParser:
 
 
 def command_window(options: argparse.Namespace) -> int:
-    from nnstudio.core.archive import read_experiment_file
-    from nnstudio.core.presets import DEFAULT_PRESET, preset
+    from nnstudio.core.engine.presets import DEFAULT_PRESET, preset
+    from nnstudio.core.storage.archive import read_experiment_file
 
     if options.file and options.preset:
         raise NNStudioError("give either an experiment FILE or --preset, not both")
@@ -564,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NNStudioError as error:
         print(f"nnstudio: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except MemoryError:  # the estimate in core.model.check_memory is rough: the last line of defence
+    except MemoryError:  # the estimate in core.engine.model.check_memory is rough: the last line of defence
         print("nnstudio: error: out of memory: use fewer points or a smaller network", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # Ctrl+C during a long gradient check, say (train reports its own)

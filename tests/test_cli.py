@@ -295,7 +295,7 @@ def test_an_experiment_file_with_a_byte_order_mark_trains(capsys, tmp_path):
 
 
 def test_a_relative_csv_path_is_read_from_the_experiment_files_folder(capsys, tmp_path, monkeypatch):
-    from nnstudio.core.archive import read_experiment_file
+    from nnstudio.core.storage.archive import read_experiment_file
 
     (tmp_path / "course").mkdir()
     write_points(tmp_path / "course" / "points.csv")

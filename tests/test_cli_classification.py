@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
 
 
 def run_cli(capsys, *args):

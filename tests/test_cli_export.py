@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.archive import read_experiment_file, save
-from nnstudio.core.examples import example_path
+from nnstudio.core.storage.archive import read_experiment_file, save
+from nnstudio.core.storage.examples import example_path
 from tests.core.helpers import relative_difference
 
 

@@ -3,9 +3,9 @@
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.archive import read_experiment_file
-from nnstudio.core.examples import example_path
-from nnstudio.core.trainer import Trainer, format_log_line
+from nnstudio.core.engine.trainer import Trainer, format_log_line
+from nnstudio.core.storage.archive import read_experiment_file
+from nnstudio.core.storage.examples import example_path
 from tests.core.helpers import train_epochs
 from tests.portability import PRINTED, parse_log_line
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nnstudio.cli import main
-from nnstudio.core.archive import read_experiment_file
+from nnstudio.core.storage.archive import read_experiment_file
 from tests.core.helpers import train_epochs
 
 

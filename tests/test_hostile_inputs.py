@@ -19,11 +19,11 @@ import tomli_w
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from nnstudio.core.csv_table import MAX_ABS_VALUE, read_csv_bytes
-from nnstudio.core.data import csv_labelled_points, csv_points, load_csv, parse_csv
+from nnstudio.core.datasets.csv_table import MAX_ABS_VALUE, read_csv_bytes
+from nnstudio.core.datasets.data import csv_labelled_points, csv_points, load_csv, parse_csv
+from nnstudio.core.engine.experiment import MAX_FILE_BYTES, Experiment
+from nnstudio.core.engine.presets import preset
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import MAX_FILE_BYTES, Experiment
-from nnstudio.core.presets import preset
 from tests.archive_crafting import (
     EXTREMES,
     archive_with_a_mutated_member,
@@ -442,8 +442,8 @@ def test_random_text_and_bytes_as_an_experiment_file(scale, tmp_path):
 @pytest.fixture(scope="module")
 def saved_run() -> bytes:
     """A real `.nnstudio` file: the sine experiment after 20 epochs, with its histories."""
-    from nnstudio.core.archive import archive_bytes, capture
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.trainer import Trainer
+    from nnstudio.core.storage.archive import archive_bytes, capture
 
     trainer = Trainer(preset("sine-tanh-deep"))
     for _ in trainer.run(until_epoch=20):
@@ -629,7 +629,7 @@ def test_a_batch_larger_than_the_data_is_one_full_batch():
 
 def test_ten_million_epochs_run_until_stopped():
     """10⁷ epochs is a valid (long) run: it trains, and stops cleanly when asked."""
-    from nnstudio.core.trainer import STOPPED, TRAINING, Trainer
+    from nnstudio.core.engine.trainer import STOPPED, TRAINING, Trainer
 
     trainer = Trainer(preset("sine").with_training(epochs=10_000_000))
     run = trainer.run(until_epoch=trainer.training.epochs, snapshot_interval=0.01)

@@ -5,9 +5,9 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
-from nnstudio.core.examples import EXAMPLES_FOLDER
-from nnstudio.core.lessons import LESSONS_FOLDER
-from nnstudio.core.resources import resource_path
+from nnstudio.core.storage.examples import EXAMPLES_FOLDER
+from nnstudio.core.storage.resources import resource_path
+from nnstudio.core.teaching.lessons import LESSONS_FOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]

@@ -14,9 +14,9 @@ import pytest
 
 import nnstudio.core
 from nnstudio.cli import _command_parser, _window_parser, main
-from nnstudio.core.presets import PRESETS, preset
-from nnstudio.core.script_export import MAX_EMBEDDED_VALUES, ScriptInputs, check_supported
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.presets import PRESETS, preset
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.storage.script_export import MAX_EMBEDDED_VALUES, ScriptInputs, check_supported
 from tests.portability import PRINTED
 from tests.readme import README, backticked, code_blocks, section, table_rows
 
@@ -81,7 +81,7 @@ def test_the_core_exports_what_the_readme_names_with_docstrings_and_stays_cheap(
         nnstudio.core.no_such_name  # noqa: B018
     code = (
         "import sys, nnstudio.core; "
-        "print(sorted(m for m in ('torch', 'PySide6', 'nnstudio.core.trainer') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'PySide6', 'nnstudio.core.engine.trainer') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.core.backends.numpy_backend import NumpyBackend
-from nnstudio.core.experiment import Experiment, LayerSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.backends.numpy_backend import NumpyBackend
+from nnstudio.core.engine.experiment import Experiment, LayerSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
 
 CONTENDERS = ("bare_torch", "bare_numpy", "trainer_numpy", "trainer_torch")
 CONTENDER_NAMES = {
@@ -63,7 +63,7 @@ def bare_torch_loop(experiment: Experiment) -> Callable[[int], float]:
     import torch
     from torch import nn
 
-    from nnstudio.core.backends.torch_backend import build_sequential
+    from nnstudio.core.engine.backends.torch_backend import build_sequential
 
     reference = Trainer(experiment)  # only for the data and the initial weights
     layers = reference.layers

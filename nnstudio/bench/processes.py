@@ -132,8 +132,8 @@ def peak_resident_mb() -> float | None:
 
 def memory_run(steps: int) -> dict:
     """Train `sine` for `steps` steps as the window does, sampling the resident set (in the child)."""
-    from nnstudio.core.presets import preset
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.presets import preset
+    from nnstudio.core.engine.trainer import Trainer
 
     trainer = Trainer(preset("sine"))
     marks = sorted({max(1, int(steps * share)) for share in (0.01, 0.1, 0.25, 0.5, 0.75, 1.0)})

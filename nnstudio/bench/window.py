@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.trainer import TRAINING, Trainer
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.trainer import TRAINING, Trainer
 
 WINDOW_SIZE = (1280, 800)
 PROBE_INTERVAL_MS = 10

@@ -31,21 +31,21 @@ from nnstudio.core.errors import NNStudioError
 
 # name → the module that defines it
 _LAZY = {
-    "Experiment": "nnstudio.core.experiment",
-    "DataSpec": "nnstudio.core.experiment",
-    "ModelSpec": "nnstudio.core.experiment",
-    "LayerSpec": "nnstudio.core.experiment",
-    "TrainingSpec": "nnstudio.core.experiment",
-    "PRESETS": "nnstudio.core.presets",
-    "preset": "nnstudio.core.presets",
-    "Trainer": "nnstudio.core.trainer",
-    "format_log_line": "nnstudio.core.trainer",
-    "ExperimentFile": "nnstudio.core.archive",
-    "read_experiment_file": "nnstudio.core.archive",
-    "load_trainer": "nnstudio.core.archive",
-    "save_trainer": "nnstudio.core.archive",
-    "GradientCheck": "nnstudio.core.gradcheck",
-    "check_trainer": "nnstudio.core.gradcheck",
+    "Experiment": "nnstudio.core.engine.experiment",
+    "DataSpec": "nnstudio.core.engine.experiment",
+    "ModelSpec": "nnstudio.core.engine.experiment",
+    "LayerSpec": "nnstudio.core.engine.experiment",
+    "TrainingSpec": "nnstudio.core.engine.experiment",
+    "PRESETS": "nnstudio.core.engine.presets",
+    "preset": "nnstudio.core.engine.presets",
+    "Trainer": "nnstudio.core.engine.trainer",
+    "format_log_line": "nnstudio.core.engine.trainer",
+    "ExperimentFile": "nnstudio.core.storage.archive",
+    "read_experiment_file": "nnstudio.core.storage.archive",
+    "load_trainer": "nnstudio.core.storage.archive",
+    "save_trainer": "nnstudio.core.storage.archive",
+    "GradientCheck": "nnstudio.core.engine.gradcheck",
+    "check_trainer": "nnstudio.core.engine.gradcheck",
 }
 
 __all__ = [  # written out, so that linters and editors see the names too; the same as NNStudioError + _LAZY
@@ -68,11 +68,11 @@ __all__ = [  # written out, so that linters and editors see the names too; the s
 ]
 
 if TYPE_CHECKING:
-    from nnstudio.core.archive import ExperimentFile, load_trainer, read_experiment_file, save_trainer
-    from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-    from nnstudio.core.gradcheck import GradientCheck, check_trainer
-    from nnstudio.core.presets import PRESETS, preset
-    from nnstudio.core.trainer import Trainer, format_log_line
+    from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+    from nnstudio.core.engine.gradcheck import GradientCheck, check_trainer
+    from nnstudio.core.engine.presets import PRESETS, preset
+    from nnstudio.core.engine.trainer import Trainer, format_log_line
+    from nnstudio.core.storage.archive import ExperimentFile, load_trainer, read_experiment_file, save_trainer
 
 
 def __getattr__(name: str) -> Any:

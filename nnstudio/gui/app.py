@@ -9,8 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
 
 
 def create_application(offscreen: bool = False):
@@ -73,8 +73,8 @@ def wait_until(app, condition, timeout: float) -> bool:
 
 def render_snapshot(experiment: Experiment, output: str, size: tuple[int, int], epochs: int | None) -> int:
     """Build the real window offscreen, train `epochs` epochs through its worker, save a PNG."""
-    from nnstudio.core.experiment import write_atomically
-    from nnstudio.core.export import check_writable
+    from nnstudio.core.engine.experiment import write_atomically
+    from nnstudio.core.storage.export import check_writable
 
     if Path(output).suffix.lower() != ".png":
         raise NNStudioError(f"the snapshot is a PNG picture: name it *.png, not {output!r}")

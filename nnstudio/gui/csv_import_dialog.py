@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.csv_preview import column_names, problem_line, summary
-from nnstudio.core.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
-from nnstudio.core.data import csv_points
+from nnstudio.core.datasets.csv_preview import column_names, problem_line, summary
+from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
+from nnstudio.core.datasets.data import csv_points
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import error_label, show_error

@@ -17,10 +17,10 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
-from nnstudio.core.archive import SUFFIX
-from nnstudio.core.csv_preview import pasted_table
-from nnstudio.core.data import parse_csv
+from nnstudio.core.datasets.csv_preview import pasted_table
+from nnstudio.core.datasets.data import parse_csv
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.storage.archive import SUFFIX
 from nnstudio.gui.csv_import_dialog import CsvImportDialog
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from nnstudio.core.resources import resource_path
+from nnstudio.core.storage.resources import resource_path
 
 DESKTOP_FILE_NAME = "nnstudio"  # resources/nnstudio.desktop, installed as nnstudio.desktop
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)

@@ -18,9 +18,9 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from nnstudio.core import export
+from nnstudio.core.engine.experiment import write_atomically
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import write_atomically
+from nnstudio.core.storage import export
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow

@@ -18,12 +18,12 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from nnstudio.core import archive
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.presets import DEFAULT_PRESET, preset
+from nnstudio.core.engine.trainer import TRAINING, Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.examples import shipped_examples
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.presets import DEFAULT_PRESET, preset
-from nnstudio.core.trainer import TRAINING, Trainer
+from nnstudio.core.storage import archive
+from nnstudio.core.storage.examples import shipped_examples
 from nnstudio.gui.settings import THEMES, Settings, apply_theme
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.lessons import Lesson, LessonPage
+from nnstudio.core.teaching.lessons import Lesson, LessonPage
 
 
 class LessonPanel(QWidget):

@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import LESSONS_FOLDER, LessonPage, load_lesson, shipped_lessons
+from nnstudio.core.teaching.lessons import LESSONS_FOLDER, LessonPage, load_lesson, shipped_lessons
 from nnstudio.gui.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:

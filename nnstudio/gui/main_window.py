@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio import __version__
-from nnstudio.core.archive import points_to_keep
-from nnstudio.core.backends.base import torch_available
-from nnstudio.core.classification import describe_change, fit_to_data
-from nnstudio.core.data import Dataset, prepare
-from nnstudio.core.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
-from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.core.datasets.data import Dataset, prepare
+from nnstudio.core.engine.backends.base import torch_available
+from nnstudio.core.engine.classification import describe_change, fit_to_data
+from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.core.storage.archive import points_to_keep
 from nnstudio.gui.data_import import DataImport
 from nnstudio.gui.export_actions import ExportActions
 from nnstudio.gui.file_actions import FileActions

@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot
 
 STATE_TEXT = {
     "idle": "idle",

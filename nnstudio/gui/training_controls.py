@@ -9,8 +9,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSpinBox, QStyle, QToolBar, QWidget
 
-from nnstudio.core.experiment import MAX_EPOCHS
-from nnstudio.core.trainer import DIVERGED, TRAINING
+from nnstudio.core.engine.experiment import MAX_EPOCHS
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING
 
 
 class TrainingControls(QObject):

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
 from superqt.utils import create_worker
 
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot, Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
 
 IDLE, PAUSED, BUSY = "idle", "paused", "working"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.trainer import Trainer
 
 
 def relative_difference(a, b) -> float:

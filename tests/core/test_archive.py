@@ -15,9 +15,14 @@ import pytest
 import tomli_w
 from hypothesis import given
 
-from nnstudio.core import archive, saving
-from nnstudio.core import experiment as experiment_module
-from nnstudio.core.archive import (
+from nnstudio.core import saving
+from nnstudio.core.engine import experiment as experiment_module
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.storage import archive
+from nnstudio.core.storage.archive import (
     ARCHIVE_VERSION,
     load_trainer,
     points_to_keep,
@@ -25,10 +30,6 @@ from nnstudio.core.archive import (
     read_experiment_file,
     save_trainer,
 )
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
 from tests.archive_crafting import (
     EXTREMES,
     archive_with_a_mutated_member,

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnstudio.core.data import GENERATORS
-from nnstudio.core.experiment import OPTIMIZERS, DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.losses import LOSSES, REGRESSION_LOSSES
-from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.datasets.data import GENERATORS
+from nnstudio.core.engine.experiment import OPTIMIZERS, DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.losses import LOSSES, REGRESSION_LOSSES
+from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
 from tests.core.helpers import (
     max_relative_difference,
     network_difference,

@@ -7,9 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from nnstudio.core.backends.numpy_backend import sigmoid
-from nnstudio.core.class_generators import CIRCLE_INSIDE, CIRCLE_RING, CLASSIFICATION_GENERATORS, generate_classes
-from nnstudio.core.classification import (
+from nnstudio.core.datasets.class_generators import (
+    CIRCLE_INSIDE,
+    CIRCLE_RING,
+    CLASSIFICATION_GENERATORS,
+    generate_classes,
+)
+from nnstudio.core.datasets.data import GRID_SIDE, load_labelled_csv, parse_labelled_csv, prepare
+from nnstudio.core.engine.backends.numpy_backend import sigmoid
+from nnstudio.core.engine.classification import (
     ClassificationMetrics,
     check_task,
     class_probabilities,
@@ -17,15 +23,14 @@ from nnstudio.core.classification import (
     confusion_matrix,
     fit_to_data,
 )
-from nnstudio.core.data import GRID_SIDE, load_labelled_csv, parse_labelled_csv, prepare
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.gradcheck import check_trainer
+from nnstudio.core.engine.losses import CLASSIFICATION_LOSSES, LOSSES, REGRESSION_LOSSES, softmax
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer, format_log_line
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.formulas import LOSS_GRADIENTS, layer_formulas
-from nnstudio.core.gradcheck import check_trainer
-from nnstudio.core.inspector import inspect_step
-from nnstudio.core.losses import CLASSIFICATION_LOSSES, LOSSES, REGRESSION_LOSSES, softmax
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer, format_log_line
+from nnstudio.core.teaching.formulas import LOSS_GRADIENTS, layer_formulas
+from nnstudio.core.teaching.inspector import inspect_step
 from tests.core.helpers import max_relative_difference, relative_difference, step_losses, train_epochs, trainer_on
 
 GRADIENT_TOLERANCE = 1e-9
@@ -479,7 +484,7 @@ def replace_spec(spec: DataSpec, **changes) -> DataSpec:
 
 
 def test_a_diverged_binary_network_gives_a_nan_loss_on_both_backends_not_an_error():
-    from nnstudio.core.backends.torch_backend import LOSS_FUNCTIONS
+    from nnstudio.core.engine.backends.torch_backend import LOSS_FUNCTIONS
 
     prediction = np.array([[0.3], [np.nan]])
     y = np.array([[1.0], [0.0]])

@@ -5,8 +5,8 @@ import codecs
 import numpy as np
 import pytest
 
-from nnstudio.core import csv_table
-from nnstudio.core.csv_table import (
+from nnstudio.core.datasets import csv_table
+from nnstudio.core.datasets.csv_table import (
     CHUNK_BYTES,
     MAX_COLUMNS,
     MAX_LINE_CHARS,
@@ -16,7 +16,7 @@ from nnstudio.core.csv_table import (
     read_csv_steps,
     read_csv_text,
 )
-from nnstudio.core.data import csv_labelled_points, csv_points, load_csv
+from nnstudio.core.datasets.data import csv_labelled_points, csv_points, load_csv
 from nnstudio.core.errors import NNStudioError
 
 # --- what users' files look like -------------------------------------------------------------------

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core.data import GENERATORS, GRID_POINTS, Scaler, generate, load_csv, parse_csv, prepare
+from nnstudio.core.datasets.data import GENERATORS, GRID_POINTS, Scaler, generate, load_csv, parse_csv, prepare
+from nnstudio.core.engine.experiment import DataSpec
+from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec
-from nnstudio.core.presets import PRESETS
 
 # --- generators --------------------------------------------------------------------------------------
 

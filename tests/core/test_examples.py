@@ -1,4 +1,4 @@
-"""The example files in resources/examples/ open, and are what nnstudio.core.examples makes today.
+"""The example files in resources/examples/ open, and are what nnstudio.core.storage.examples makes today.
 
 The files were made on one machine; the numbers made here may differ in the last bits (another CPU's BLAS
 kernels round differently), so stored numbers are compared to fresh ones with a tolerance (STORED).
@@ -7,15 +7,22 @@ kernels round differently), so stored numbers are compared to fresh ones with a 
 import numpy as np
 import pytest
 
-from nnstudio.core.archive import read_experiment_file
-from nnstudio.core.data import load_csv
-from nnstudio.core.examples import CARS_DIST, CARS_SPEED, EXAMPLES, EXAMPLES_FOLDER, example_path, shipped_examples
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.datasets.data import load_csv
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.storage.archive import read_experiment_file
+from nnstudio.core.storage.examples import (
+    CARS_DIST,
+    CARS_SPEED,
+    EXAMPLES,
+    EXAMPLES_FOLDER,
+    example_path,
+    shipped_examples,
+)
 from tests.core.helpers import step_losses
 from tests.portability import assert_stored_close
 
-REGENERATE = "regenerate them with `python -m nnstudio.core.examples`"
+REGENERATE = "regenerate them with `python -m nnstudio.core.storage.examples`"
 
 
 def test_every_example_is_shipped_and_nothing_else():

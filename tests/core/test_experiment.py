@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from nnstudio.core import experiment as experiment_module
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import (
+from nnstudio.core.engine import experiment as experiment_module
+from nnstudio.core.engine.experiment import (
     FORMAT_VERSION,
     DataSpec,
     Experiment,
@@ -18,7 +17,8 @@ from nnstudio.core.experiment import (
     TrainingSpec,
     write_atomically,
 )
-from nnstudio.core.presets import PRESETS, preset
+from nnstudio.core.engine.presets import PRESETS, preset
+from nnstudio.core.errors import NNStudioError
 
 # --- validation --------------------------------------------------------------------------------------
 

@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nnstudio.core import export
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.script_export import ScriptInputs, check_supported, script_source
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.storage import export
+from nnstudio.core.storage.script_export import ScriptInputs, check_supported, script_source
 from tests.core.helpers import relative_difference, train_epochs
 from tests.portability import PRINTED, assert_log_lines
 
@@ -170,7 +170,7 @@ def test_the_weights_npz_holds_the_layers_and_predicts_like_the_app(tmp_path):
 def test_the_state_dict_loads_into_the_matching_sequential_and_predicts_the_same(tmp_path):
     import torch
 
-    from nnstudio.core.backends.torch_backend import build_sequential
+    from nnstudio.core.engine.backends.torch_backend import build_sequential
 
     trainer = trained_trainer()
     path = tmp_path / "model.pt"

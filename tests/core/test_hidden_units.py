@@ -7,19 +7,19 @@ import warnings
 import numpy as np
 import pytest
 
-from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.model import ACTIVATIONS
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.hidden_units import (
+from nnstudio.core.teaching.hidden_units import (
     contributions_in_original_units,
     layer_outputs,
     output_bias,
     supports_unit_contributions,
     unit_contributions,
 )
-from nnstudio.core.model import ACTIVATIONS
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer
 
 ONE_HIDDEN = Experiment(
     name="one hidden layer",

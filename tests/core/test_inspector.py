@@ -7,22 +7,22 @@ import warnings
 import numpy as np
 import pytest
 
-from nnstudio.core.backends.numpy_backend import backward, forward
-from nnstudio.core.diagnostics import (
+from nnstudio.core.engine.backends.numpy_backend import backward, forward
+from nnstudio.core.engine.experiment import OPTIMIZERS, DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import ACTIVATIONS
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.teaching.diagnostics import (
     LARGE_UPDATE_RATIO,
     dead_units,
     saturated_units,
     summarise,
     update_ratio,
 )
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import OPTIMIZERS, DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.formulas import ACTIVATION_DERIVATIVES, LOSS_GRADIENTS
-from nnstudio.core.inspector import inspect_state, inspect_step
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import ACTIVATIONS
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.teaching.formulas import ACTIVATION_DERIVATIVES, LOSS_GRADIENTS
+from nnstudio.core.teaching.inspector import inspect_state, inspect_step
 
 SMALL = Experiment(
     name="small",

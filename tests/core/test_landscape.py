@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core import landscape
-from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.experiment import LayerSpec
+from nnstudio.core.engine.losses import LOSSES, REGRESSION_LOSSES
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import LayerSpec
-from nnstudio.core.landscape import (
+from nnstudio.core.teaching import landscape
+from nnstudio.core.teaching.landscape import (
     default_line_ranges,
     least_squares_line,
     line_loss_grid,
@@ -26,9 +29,6 @@ from nnstudio.core.landscape import (
     symmetric_axis,
     weight_direction,
 )
-from nnstudio.core.losses import LOSSES, REGRESSION_LOSSES
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import Trainer
 
 
 def trained(name: str, epochs: int, **training) -> Trainer:

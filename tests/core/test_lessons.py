@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import MAX_LESSON_BYTES, load_lesson, parse_lesson, shipped_lessons
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.teaching.lessons import MAX_LESSON_BYTES, load_lesson, parse_lesson, shipped_lessons
 
 LESSON_FILES = shipped_lessons()
 PAGES = [

@@ -16,9 +16,9 @@ import tomli_w
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import INSTRUMENTS, Lesson, load_lesson, parse_lesson, shipped_lessons
-from nnstudio.core.presets import PRESETS
+from nnstudio.core.teaching.lessons import INSTRUMENTS, Lesson, load_lesson, parse_lesson, shipped_lessons
 from tests.hostile import hostile_settings, scaled
 
 SHIPPED = [path.read_bytes() for path in shipped_lessons()]

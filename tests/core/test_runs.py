@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import tomli_w
 
+from nnstudio.core.engine.experiment import Experiment, LayerSpec
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment, LayerSpec
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.runs import (
+from nnstudio.core.teaching.runs import (
     TABLE_COLUMNS,
     RunCollection,
     RunRecord,
@@ -22,7 +23,6 @@ from nnstudio.core.runs import (
     default_run_name,
     format_number,
 )
-from nnstudio.core.trainer import Trainer
 
 
 def trained(experiment: Experiment, epochs: int) -> Trainer:

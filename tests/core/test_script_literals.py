@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.script_export import ScriptInputs, docstring_literal, script_source
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.storage.script_export import ScriptInputs, docstring_literal, script_source
 
 # Pieces that end a comment, a string or a template, or that some reader takes for a line break.
 PIECES = [

@@ -8,13 +8,12 @@ import warnings
 import numpy as np
 import pytest
 
-from nnstudio.core import history as history_module
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.history import StateHistory
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import (
+from nnstudio.core.engine import history as history_module
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.history import StateHistory
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import (
     DIVERGED,
     FINISHED,
     STOPPED,
@@ -23,6 +22,7 @@ from nnstudio.core.trainer import (
     fit_metrics,
     format_log_line,
 )
+from nnstudio.core.errors import NNStudioError
 from tests.core.helpers import max_relative_difference, record_batches, step_losses, train_epochs, trainer_on
 
 BACKENDS = ("numpy", "torch")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.trainer import FINISHED, format_log_line
+from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
+from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.trainer import FINISHED, format_log_line
 from tests.core.helpers import train_epochs, trainer_on
 from tests.portability import assert_log_lines, parse_log_line
 

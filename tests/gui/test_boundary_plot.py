@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS
-from nnstudio.core.data import GENERATORS, GRID_SIDE, prepare
-from nnstudio.core.experiment import DataSpec, TrainingSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS
+from nnstudio.core.datasets.data import GENERATORS, GRID_SIDE, prepare
+from nnstudio.core.engine.experiment import DataSpec, TrainingSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.gui import style
 from nnstudio.gui.panels.data_panel import CLASSIFICATION_HEADER, DataPanel
 from nnstudio.gui.panels.training_panel import TrainingPanel

@@ -122,7 +122,7 @@ def test_an_error_that_repeats_is_shown_once_and_counted_in_the_log(qtbot, repor
 def test_a_bug_while_training_goes_to_the_log_and_the_window_says_so(
     qtbot, make_window, reporter, dialogs, tmp_path, monkeypatch
 ):
-    from nnstudio.core.presets import preset
+    from nnstudio.core.engine.presets import preset
 
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *args: warnings.append(text))

@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import QRect, QSize
 from PySide6.QtGui import QImage
 
-from nnstudio.core.presets import preset
-from nnstudio.core.resources import resource_path
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.storage.resources import resource_path
 from nnstudio.gui.app import create_application
 from nnstudio.gui.desktop import DESKTOP_FILE_NAME, ICON_SIZES, fit_to_screen
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.archive import load_trainer, read_experiment_file, save_trainer
-from nnstudio.core.examples import example_path
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer, format_log_line
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer, format_log_line
+from nnstudio.core.storage.archive import load_trainer, read_experiment_file, save_trainer
+from nnstudio.core.storage.examples import example_path
 from nnstudio.gui import main_window as main_window_module
 from nnstudio.gui.csv_import_dialog import PROBLEM_TINT, X_TINT, CsvImportDialog
 from nnstudio.gui.data_import import PASTED
@@ -217,7 +217,7 @@ def test_weights_that_do_not_fit_are_refused_in_the_worker_and_the_work_stays(qt
     save_trainer(Trainer(preset("sine")), odd)
     other = read_experiment_file(odd)
     other.run.state.parameters["W1"] = np.ones((1, 3))  # the file's weights, not the file's model
-    from nnstudio.core.archive import save
+    from nnstudio.core.storage.archive import save
 
     save(other, odd)
     window.file_actions.open_path(str(odd))

@@ -6,9 +6,9 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox
 
-from nnstudio.core.backends.numpy_backend import forward
-from nnstudio.core.hidden_units import layer_outputs
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.teaching.hidden_units import layer_outputs
 from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, MAPS, OUTPUTS
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_LIGHT, POSITIVE_LIGHT
 from tests.gui.driving import trained as train_to

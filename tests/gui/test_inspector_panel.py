@@ -4,10 +4,10 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QTabBar
 
-from nnstudio.core.diagnostics import summarise
-from nnstudio.core.inspector import inspect_state, inspect_step
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import DIVERGED, Trainer
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import DIVERGED, Trainer
+from nnstudio.core.teaching.diagnostics import summarise
+from nnstudio.core.teaching.inspector import inspect_state, inspect_step
 from nnstudio.gui.instruments.inspector_pages import AUTOGRAD, BY_HAND, FINITE_DIFFERENCE, format_relative
 from nnstudio.gui.instruments.tensor_views import format_number
 from tests.gui.driving import wait_idle

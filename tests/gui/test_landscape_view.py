@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
-from nnstudio.core.landscape import least_squares_line, line_losses, line_path, recorded_states
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.teaching.landscape import least_squares_line, line_losses, line_path, recorded_states
 from nnstudio.gui.instruments.landscape_maps import LINE, SLICE
 from tests.gui.driving import trained, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels

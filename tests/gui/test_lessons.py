@@ -3,8 +3,8 @@
 import pytest
 from PySide6.QtWidgets import QAbstractButton
 
-from nnstudio.core.lessons import load_lesson, shipped_lessons
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
 from nnstudio.gui.lessons import INSTRUMENT_DOCKS
 from nnstudio.gui.settings import Settings
 from tests.gui.driving import wait_idle

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.core.experiment import LayerSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import DIVERGED, Trainer, format_log_line
+from nnstudio.core.engine.experiment import LayerSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import DIVERGED, Trainer, format_log_line
 from nnstudio.gui.worker import IDLE, PAUSED
 from tests.gui.driving import wait_idle
 from tests.gui.image_checks import distinct_colours, rendered_pixels
@@ -154,7 +154,7 @@ def test_closing_the_window_during_training_exits_cleanly():
     script = """
 import sys
 from PySide6.QtCore import QTimer
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
 from nnstudio.gui.app import create_application
 from nnstudio.gui.main_window import MainWindow
 app = create_application(offscreen=True)

@@ -4,7 +4,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox
 
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_COLOUR, POSITIVE_COLOUR
 from nnstudio.gui.instruments.network_diagram import MAX_EDGES_PER_LAYER
 from tests.gui.driving import trained, wait_idle

@@ -7,11 +7,11 @@ from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QPushButton, QSlider
 
-from nnstudio.core.data import GENERATORS, prepare
-from nnstudio.core.experiment import MAX_LAYERS, OPTIMIZERS, DataSpec, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
-from nnstudio.core.presets import PRESETS
+from nnstudio.core.datasets.data import GENERATORS, prepare
+from nnstudio.core.engine.experiment import MAX_LAYERS, OPTIMIZERS, DataSpec, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
+from nnstudio.core.engine.presets import PRESETS
 from nnstudio.gui.panels import training_panel as training_panel_module
 from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel

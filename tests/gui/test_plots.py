@@ -6,9 +6,9 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.data import prepare
-from nnstudio.core.experiment import DataSpec
-from nnstudio.core.trainer import Metrics
+from nnstudio.core.datasets.data import prepare
+from nnstudio.core.engine.experiment import DataSpec
+from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.plots.fit_plot import FitPlot
 from nnstudio.gui.plots.loss_plot import LossHistory, LossPlot

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QToolBar
 
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
 from nnstudio.gui import style
 from nnstudio.gui.instruments.presentation import LINE_SCALE, SCALE
 from tests.gui.image_checks import pixels_near, rendered_pixels

@@ -6,7 +6,7 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
 from tests.readme import section, table_rows
 
 

@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton
 
-from nnstudio.core.presets import preset
-from nnstudio.core.runs import default_run_name
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.teaching.runs import default_run_name
 from nnstudio.gui.instruments.runs_view import COLUMN_FIELDS, NAME, SHOW
 from tests.gui.driving import trained, wait_idle
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnstudio.core import archive
-from nnstudio.core.archive import ExperimentFile, capture, read_experiment_file, save_trainer
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import TRAINING, Trainer
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import TRAINING, Trainer
+from nnstudio.core.storage import archive
+from nnstudio.core.storage.archive import ExperimentFile, capture, read_experiment_file, save_trainer
 from nnstudio.gui import main_window as main_window_module
 from nnstudio.gui.main_window import MainWindow
 from tests.archive_crafting import npz_bomb, with_members

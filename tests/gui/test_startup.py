@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from nnstudio.core.lessons import shipped_lessons
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.teaching.lessons import shipped_lessons
 from nnstudio.gui import lessons as lessons_module
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings import Settings, apply_theme

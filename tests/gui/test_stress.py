@@ -21,11 +21,11 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.exceptions import TimeoutError
 
-from nnstudio.core.data import GENERATORS
-from nnstudio.core.experiment import DataSpec, LayerSpec, ModelSpec
-from nnstudio.core.model import INITIALISATIONS
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import TRAINING
+from nnstudio.core.datasets.data import GENERATORS
+from nnstudio.core.engine.experiment import DataSpec, LayerSpec, ModelSpec
+from nnstudio.core.engine.model import INITIALISATIONS
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import TRAINING
 from nnstudio.gui.worker import BUSY
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "identity")
@@ -267,7 +267,7 @@ def test_importing_hostile_csv_files_in_the_window(qtbot, make_window, dialogs, 
 CLOSE_SCRIPT = """
 import random, sys
 from PySide6.QtCore import QTimer
-from nnstudio.core.presets import preset
+from nnstudio.core.engine.presets import preset
 from nnstudio.gui.app import create_application
 from nnstudio.gui.main_window import MainWindow
 

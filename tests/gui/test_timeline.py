@@ -4,9 +4,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSlider
 
-from nnstudio.core.backends.numpy_backend import forward
-from nnstudio.core.presets import preset
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.gui.instruments.timeline import LIVE, PAST
 from nnstudio.gui.worker import PAUSED
 from tests.gui.driving import wait_idle

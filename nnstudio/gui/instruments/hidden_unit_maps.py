@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from nnstudio.core.data import Dataset
+from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR
 

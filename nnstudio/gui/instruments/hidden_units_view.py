@@ -6,7 +6,7 @@ the green prediction of the fit plot. Curves are coloured by the sign of w2_j, R
 marked, and the same curves can be drawn on the fit plot itself. For other networks the view
 shows each unit's output a_j over x for a chosen hidden layer.
 
-The numbers come from `nnstudio.core.hidden_units`, in the data's original units (y_sd · c_j,
+The numbers come from `nnstudio.core.teaching.hidden_units`, in the data's original units (y_sd · c_j,
 offset y_sd · b2 + y_mean), as the fit curve is. One forward pass over the 256-point grid per
 frame is cheap enough for the GUI thread (well under a millisecond for 64 units).
 """
@@ -22,9 +22,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from nnstudio.core.data import Dataset
-from nnstudio.core.hidden_units import contributions_in_original_units, layer_outputs, supports_unit_contributions
-from nnstudio.core.model import DenseLayer
+from nnstudio.core.datasets.data import Dataset
+from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.teaching.hidden_units import (
+    contributions_in_original_units,
+    layer_outputs,
+    supports_unit_contributions,
+)
 from nnstudio.gui import style
 from nnstudio.gui.instruments.hidden_unit_maps import MAX_MAPS, UnitMaps
 from nnstudio.gui.instruments.instrument_support import (

@@ -11,8 +11,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from nnstudio.core.gradcheck import ParameterCheck
-from nnstudio.core.inspector import LayerInspection, StepInspection, UpdateParts
+from nnstudio.core.engine.gradcheck import ParameterCheck
+from nnstudio.core.teaching.inspector import LayerInspection, StepInspection, UpdateParts
 from nnstudio.gui.instruments.tensor_views import (
     TensorTable,
     batch_labeller,

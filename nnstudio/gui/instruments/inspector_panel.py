@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.inspector import LayerInspection, StepInspection
+from nnstudio.core.teaching.inspector import LayerInspection, StepInspection
 from nnstudio.gui.instruments.inspector_pages import (
     GOOD_COLOUR,
     BackwardPage,

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 
-from nnstudio.core.trainer import Snapshot, Trainer
+from nnstudio.core.engine.trainer import Snapshot, Trainer
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer
 
 ALONG_WEIGHTS, ALONG_RANDOM = "weights", "random"
 

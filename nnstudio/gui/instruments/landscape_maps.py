@@ -3,7 +3,7 @@
 Nothing here touches Qt widgets or the trainer: each function takes copies (layers, loss name,
 training data, weights, recorded states) and returns a `LandscapeMap` with the loss grid, its
 log for the heat map, contour lines as NaN-separated polylines, the minimum to mark and, for a
-slice, the recorded road projected onto the slice. The numbers are `nnstudio.core.landscape`'s.
+slice, the recorded road projected onto the slice. The numbers are `nnstudio.core.teaching.landscape`'s.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyqtgraph import functions as pg_functions
 
-from nnstudio.core.landscape import (
+from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.teaching.landscape import (
     least_squares_line,
     line_loss_grid,
     loss_slice,
@@ -23,7 +24,6 @@ from nnstudio.core.landscape import (
     random_directions,
     weight_direction,
 )
-from nnstudio.core.model import DenseLayer
 
 Parameters = dict[str, np.ndarray]
 LINE, SLICE = "line", "slice"

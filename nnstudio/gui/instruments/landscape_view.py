@@ -20,9 +20,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from nnstudio.core.landscape import line_path, recorded_states
-from nnstudio.core.runs import format_number
-from nnstudio.core.trainer import TRAINING
+from nnstudio.core.engine.trainer import TRAINING
+from nnstudio.core.teaching.landscape import line_path, recorded_states
+from nnstudio.core.teaching.runs import format_number
 from nnstudio.gui import style
 from nnstudio.gui.instruments.instrument_support import (
     READOUT_POINTS,
@@ -37,7 +37,7 @@ from nnstudio.gui.instruments.landscape_controls import LandscapeControls
 from nnstudio.gui.instruments.landscape_maps import LINE, SLICE, LandscapeMap, line_map, slice_map
 
 if TYPE_CHECKING:
-    from nnstudio.core.trainer import Snapshot, Trainer
+    from nnstudio.core.engine.trainer import Snapshot, Trainer
     from nnstudio.gui.main_window import MainWindow
 
 COLOUR_MAP = "CET-L12"  # white (low loss) to blue (high): dark roads and contours stand out on it

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.model import DenseLayer
-from nnstudio.core.trainer import TRAINING, Snapshot
+from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.trainer import TRAINING, Snapshot
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_COLOUR,

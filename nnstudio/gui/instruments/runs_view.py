@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.runs import TABLE_COLUMNS, RunCollection, RunRecord, RunRow, format_number
-from nnstudio.core.trainer import TRAINING, Trainer
+from nnstudio.core.engine.trainer import TRAINING, Trainer
+from nnstudio.core.teaching.runs import TABLE_COLUMNS, RunCollection, RunRecord, RunRow, format_number
 from nnstudio.gui import style
 from nnstudio.gui.instruments.instrument_support import add_dock, menu_named, on_shown, set_axis_label, window_action
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.inspector import StepInspection, inspect_state, inspect_step
-from nnstudio.core.trainer import DIVERGED, FINISHED, TRAINING, Trainer
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.trainer import DIVERGED, FINISHED, TRAINING, Trainer
+from nnstudio.core.teaching.inspector import StepInspection, inspect_state, inspect_step
 from nnstudio.gui.instruments.inspector_panel import StepInspectorPanel
 from nnstudio.gui.instruments.timeline import RESTING
 

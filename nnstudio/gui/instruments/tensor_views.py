@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.diagnostics import summarise
+from nnstudio.core.teaching.diagnostics import summarise
 from nnstudio.gui.instruments.presentation import SCALES_ITSELF
 
 SMALL_ENTRIES = 16  # up to this many entries, every value is shown in the panel itself

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.backends.numpy_backend import forward
-from nnstudio.core.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot, Trainer
 from nnstudio.gui import style
 from nnstudio.gui.worker import IDLE, PAUSED
 
@@ -54,7 +54,7 @@ def recorded_prediction(trainer: Trainer, parameters: dict[str, np.ndarray]) -> 
         outputs = forward(trainer.layers, parameters, data.x_grid.astype(dtype, copy=False))[-1].outputs
         outputs = outputs.astype(np.float64)
         if getattr(data, "is_classification", False):
-            from nnstudio.core.classification import class_probabilities
+            from nnstudio.core.engine.classification import class_probabilities
 
             return class_probabilities(outputs, trainer.training.loss)
         return data.scaler.y_from_model(outputs)

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
-from nnstudio.core.csv_table import CsvTable, read_csv_file_steps
-from nnstudio.core.data import GENERATORS, Dataset, csv_labelled_points
+from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
+from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps
+from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
+from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import MAX_POINTS, DataSpec
 from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import (
     ExactFloats,

@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.engine.experiment import MAX_LAYERS, MAX_UNITS, LayerSpec, ModelSpec
+from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS, dense_layers, parameter_count
+from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import MAX_LAYERS, MAX_UNITS, LayerSpec, ModelSpec
-from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS, dense_layers, parameter_count
-from nnstudio.core.presets import PRESETS
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     choice_combo,

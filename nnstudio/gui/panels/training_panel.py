@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.backends.base import torch_available
-from nnstudio.core.classification import suitable_losses
-from nnstudio.core.data import Dataset
+from nnstudio.core.datasets.data import Dataset
+from nnstudio.core.engine.backends.base import torch_available
+from nnstudio.core.engine.classification import suitable_losses
+from nnstudio.core.engine.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
+from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
-from nnstudio.core.losses import LOSSES
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     ScientificSpinBox,

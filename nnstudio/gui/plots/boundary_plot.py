@@ -16,8 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from nnstudio.core.class_generators import MAX_CLASSES
-from nnstudio.core.data import Dataset
+from nnstudio.core.datasets.class_generators import MAX_CLASSES
+from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
 
 SHADES_PER_CLASS = 64  # entries of the lookup table's ramp for each class

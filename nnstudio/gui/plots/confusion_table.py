@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.classification import ClassificationMetrics
+from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.gui import style
 
 WIDTH = 210  # as wide as the metrics table above it

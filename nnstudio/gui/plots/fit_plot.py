@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
-from nnstudio.core.data import Dataset
+from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
 
 TRAIN_NAME = "training points"

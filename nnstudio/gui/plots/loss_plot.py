@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.classification import ClassificationMetrics
-from nnstudio.core.trainer import Metrics
+from nnstudio.core.engine.classification import ClassificationMetrics
+from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.core.class_generators import MAX_CLASSES
+from nnstudio.core.datasets.class_generators import MAX_CLASSES
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import read_file
 
@@ -260,7 +260,7 @@ def _splitter(separator: str):
 def read_csv_steps(raw: bytes, max_rows: int | None = None) -> Generator[float, None, CsvTable]:
     """Parse a file's bytes, yielding the share done (0…1) between chunks; returns the table."""
     if max_rows is None:
-        from nnstudio.core.experiment import MAX_POINTS  # noqa: PLC0415 (experiment imports data, which imports us)
+        from nnstudio.core.datasets.data import MAX_POINTS  # noqa: PLC0415 (data imports us)
 
         max_rows = MAX_POINTS + 1  # a header and MAX_POINTS points
     if len(raw) > MAX_CSV_BYTES:

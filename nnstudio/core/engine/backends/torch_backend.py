@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from nnstudio.core.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.engine.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.engine.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import TrainingSpec
-    from nnstudio.core.model import DenseLayer
+    from nnstudio.core.engine.experiment import TrainingSpec
+    from nnstudio.core.engine.model import DenseLayer
 
 ACTIVATION_MODULES = {
     "identity": nn.Identity,

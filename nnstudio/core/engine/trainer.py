@@ -17,19 +17,19 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from nnstudio.core.backends.base import Backend, TrainingState, create_backend
-from nnstudio.core.classification import (
+from nnstudio.core.datasets.data import Dataset, prepare
+from nnstudio.core.engine.backends.base import Backend, TrainingState, create_backend
+from nnstudio.core.engine.classification import (
     ClassificationMetrics,
     check_task,
     class_probabilities,
     classification_metrics,
 )
-from nnstudio.core.data import Dataset, prepare
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.history import LossHistory, StateHistory
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import check_memory, dense_layers, initial_parameters, parameter_count
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.history import LossHistory, StateHistory
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import check_memory, dense_layers, initial_parameters, parameter_count
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
 
@@ -256,7 +256,7 @@ class Trainer:
     def restore(
         self, state: TrainingState, progress: Progress, loss_history: LossHistory, state_history: StateHistory
     ) -> None:
-        """Continue a saved run exactly: weights, optimiser memory, counters and histories (see core/archive.py).
+        """Continue a saved run exactly: weights, optimiser memory, counters and histories (see storage/archive.py).
 
         The epoch's mini-batch order is drawn again from (seed, epoch), so a run saved mid-epoch
         goes on with the very batches it would have had.

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import TrainingSpec
-    from nnstudio.core.model import DenseLayer
+    from nnstudio.core.engine.experiment import TrainingSpec
+    from nnstudio.core.engine.model import DenseLayer
 
 
 # --- activations and their derivatives g'(z) -----------------------------------------------------

@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
-from nnstudio.core.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
+from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
+from nnstudio.core.datasets.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import DataSpec
+    from nnstudio.core.engine.experiment import DataSpec
+
+# The most points a data set may have; here, not in the experiment, because the CSV reader caps its rows
+# with it and the datasets never import the engine.
+MAX_POINTS = 10_000_000
 
 GRID_POINTS = 256  # the fixed x grid every prediction curve is drawn on
 GRID_SIDE = 64  # a two-input dataset's prediction grid is GRID_SIDE × GRID_SIDE points...

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
 from nnstudio.core.files import parse_toml, read_file
-from nnstudio.core.presets import PRESETS
-from nnstudio.core.resources import resource_path
+from nnstudio.core.storage.resources import resource_path
 
 LESSON_FORMAT_VERSION = 1
 LESSONS_FOLDER = resource_path("lessons")

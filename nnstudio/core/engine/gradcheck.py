@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState, create_backend, torch_available
-from nnstudio.core.backends.numpy_backend import forward
-from nnstudio.core.losses import LOSSES
+from nnstudio.core.engine.backends.base import TrainingState, create_backend, torch_available
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.losses import LOSSES
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import TrainingSpec
-    from nnstudio.core.model import DenseLayer
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.experiment import TrainingSpec
+    from nnstudio.core.engine.model import DenseLayer
+    from nnstudio.core.engine.trainer import Trainer
 
 FINITE_DIFFERENCE_STEP = 1e-6
 MAX_FINITE_DIFFERENCE_ENTRIES = 4000  # beyond this, a seeded sample of entries per tensor is checked

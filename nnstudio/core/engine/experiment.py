@@ -15,12 +15,12 @@ from typing import Any
 
 import tomli_w
 
-from nnstudio.core.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
-from nnstudio.core.data import GENERATORS
+from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
+from nnstudio.core.datasets.data import GENERATORS, MAX_POINTS
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import parse_toml, read_file
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import ACTIVATIONS, INITIALISATIONS
 from nnstudio.core.saving import write_atomically
 
 FORMAT_VERSION = 1
@@ -34,7 +34,6 @@ BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
 DEVICES = ("cpu", "cuda", "mps")
 
-MAX_POINTS = 10_000_000
 MAX_UNITS = 4096
 MAX_LAYERS = 16
 MAX_EPOCHS = 10_000_000

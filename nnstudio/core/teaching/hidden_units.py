@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.core.backends.numpy_backend import forward
-from nnstudio.core.data import Dataset
+from nnstudio.core.datasets.data import Dataset
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.model import DenseLayer
 
 
 @dataclass(frozen=True, eq=False)

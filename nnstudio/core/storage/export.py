@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from nnstudio.core.engine.experiment import Experiment, write_atomically
+from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment, write_atomically
-from nnstudio.core.model import DenseLayer
-from nnstudio.core.script_export import ScriptInputs, script_source
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.storage.script_export import ScriptInputs, script_source
 
 # CSV headings for LossHistory.to_arrays()'s names; a kind added later keeps its own name.
 LOSS_COLUMNS = {"epochs": "epoch", "train": "train_loss", "test": "test_loss"}
@@ -102,7 +102,7 @@ def state_dict(results: Results):
     except ImportError:
         raise NNStudioError("a state_dict is a PyTorch file: install PyTorch to export one") from None
 
-    from nnstudio.core.backends.torch_backend import torch_parameter_names
+    from nnstudio.core.engine.backends.torch_backend import torch_parameter_names
 
     names = torch_parameter_names(results.layers)
     tensors = {}

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
-from nnstudio.core.class_generators import MAX_CLASSES
+from nnstudio.core.datasets.class_generators import MAX_CLASSES
+from nnstudio.core.engine.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.engine.experiment import MAX_POINTS, Experiment
+from nnstudio.core.engine.history import MAX_STATES, LossHistory
+from nnstudio.core.engine.model import dense_layers
+from nnstudio.core.engine.trainer import Progress, Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import MAX_POINTS, Experiment
-from nnstudio.core.history import MAX_STATES, LossHistory
-from nnstudio.core.model import dense_layers
-from nnstudio.core.trainer import Progress, Trainer
 
 RUN_MEMBER, ARRAYS_MEMBER = "run.toml", "arrays.npz"
 MAX_COUNT = 2**53  # steps, epochs...: beyond this a float no longer counts them exactly; no run gets near

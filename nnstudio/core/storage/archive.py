@@ -30,14 +30,16 @@ import numpy as np
 import tomli_w
 
 from nnstudio import __version__
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.data import load_csv, load_labelled_csv
+from nnstudio.core.datasets.data import load_csv, load_labelled_csv
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.experiment import MAX_FILE_BYTES, DataSpec, Experiment
+from nnstudio.core.engine.history import LossHistory, StateHistory
+from nnstudio.core.engine.trainer import Progress, Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import MAX_FILE_BYTES, DataSpec, Experiment
 from nnstudio.core.files import parse_toml, read_file
-from nnstudio.core.history import LossHistory, StateHistory
-from nnstudio.core.npz_files import check_packing, open_zip, read_npz
-from nnstudio.core.run_checks import (
+from nnstudio.core.saving import write_atomically
+from nnstudio.core.storage.npz_files import check_packing, open_zip, read_npz
+from nnstudio.core.storage.run_checks import (
     ARRAYS_MEMBER,
     RUN_MEMBER,
     ArrayExpectations,
@@ -48,8 +50,6 @@ from nnstudio.core.run_checks import (
     progress_from,
     saved_run_from,
 )
-from nnstudio.core.saving import write_atomically
-from nnstudio.core.trainer import Progress, Trainer
 
 __all__ = ["RunShape", "SavedRun"]  # defined in run_checks, part of this module's interface
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnstudio.core.backends.numpy_backend import ACTIVATION_FUNCTIONS
-from nnstudio.core.model import DenseLayer
+from nnstudio.core.engine.backends.numpy_backend import ACTIVATION_FUNCTIONS
+from nnstudio.core.engine.model import DenseLayer
 
 HEAT_MAP_CELLS = 32  # a summary's heat map has at most this many rows and columns
 SATURATED_DERIVATIVE = 0.01  # |g'(z)| below this counts as flat...

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 
 _LINE = DataSpec(generator="line", n_points=100, x_min=-10.0, x_max=10.0, noise_sd=2.0, seed=1)
 _SINE = DataSpec(generator="sine", n_points=100, x_min=-5.0, x_max=5.0, noise_sd=1.0, seed=2)

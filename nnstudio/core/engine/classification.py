@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnstudio.core.engine.losses import LOSSES, softmax
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import LOSSES, softmax
 
 if TYPE_CHECKING:
-    from nnstudio.core.data import Dataset
-    from nnstudio.core.experiment import Experiment
+    from nnstudio.core.datasets.data import Dataset
+    from nnstudio.core.engine.experiment import Experiment
 
 # The loss and output activation each kind of data trains with when nobody chose otherwise.
 BINARY_LOSS, MULTICLASS_LOSS, REGRESSION_LOSS = "bce", "cross_entropy", "mse"

@@ -18,7 +18,7 @@ import numpy as np
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import ModelSpec
+    from nnstudio.core.engine.experiment import ModelSpec
 
 # name -> formula, shown in tooltips and the inspector.
 ACTIVATIONS: dict[str, str] = {

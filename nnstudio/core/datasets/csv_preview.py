@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nnstudio.core.csv_table import CsvTable
+from nnstudio.core.datasets.csv_table import CsvTable
 
 
 def column_names(table: CsvTable, header: bool) -> list[str]:

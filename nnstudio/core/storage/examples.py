@@ -2,7 +2,7 @@
 
 Regenerate them after a change to the presets or the file format with
 
-    python -m nnstudio.core.examples
+    python -m nnstudio.core.storage.examples
 
 (tests/core/test_examples.py fails, saying so, when a shipped file no longer matches).
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.core.archive import SUFFIX, ExperimentFile, capture, save
-from nnstudio.core.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
-from nnstudio.core.presets import preset
-from nnstudio.core.resources import resource_path
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
+from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.storage.archive import SUFFIX, ExperimentFile, capture, save
+from nnstudio.core.storage.resources import resource_path
 
 EXAMPLES_FOLDER = resource_path("examples")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nnstudio.core.experiment import OPTIMIZERS
-from nnstudio.core.model import ACTIVATIONS, DenseLayer
+from nnstudio.core.engine.experiment import OPTIMIZERS
+from nnstudio.core.engine.model import ACTIVATIONS, DenseLayer
 
 # dL/dŷ for each loss in losses.LOSSES, and the factor in front of (y − ŷ) in it ("" when it has none).
 LOSS_GRADIENTS: dict[str, tuple[str, str]] = {

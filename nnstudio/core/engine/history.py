@@ -11,7 +11,7 @@ import bisect
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState
+from nnstudio.core.engine.backends.base import TrainingState
 
 DEFAULT_STATE_BUDGET_BYTES = 64 * 1024 * 1024
 MIN_STATES = 16
@@ -61,7 +61,7 @@ class LossHistory:
         """Forget every epoch after `last_epoch` (rewinding)."""
         self._size = int(np.searchsorted(self.epochs, last_epoch, side="right"))
 
-    # Files (core/archive.py) read and write every per-epoch array by name, whatever arrays there are.
+    # Files (core/storage/archive.py) read and write every per-epoch array by name, whatever arrays there are.
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Copies of the records, one array per kind: epochs, train, test (and any added later)."""

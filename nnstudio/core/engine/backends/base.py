@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from nnstudio.core.experiment import TrainingSpec
-    from nnstudio.core.model import DenseLayer
+    from nnstudio.core.engine.experiment import TrainingSpec
+    from nnstudio.core.engine.model import DenseLayer
 
 # The optimiser's memory, per parameter, under PyTorch's own names.
 BUFFERS_BY_OPTIMIZER: dict[str, tuple[str, ...]] = {
@@ -85,11 +85,11 @@ class Backend(Protocol):
 def create_backend(name: str, layers: list[DenseLayer], training: TrainingSpec, state: TrainingState) -> Backend:
     """The backend called `name`, starting from `state`. torch is imported only here, on demand."""
     if name == "numpy":
-        from nnstudio.core.backends.numpy_backend import NumpyBackend
+        from nnstudio.core.engine.backends.numpy_backend import NumpyBackend
 
         return NumpyBackend(layers, training, state)
     if name == "torch":
-        from nnstudio.core.backends.torch_backend import TorchBackend
+        from nnstudio.core.engine.backends.torch_backend import TorchBackend
 
         return TorchBackend(layers, training, state)
     from nnstudio.core.errors import NNStudioError

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
 
 if TYPE_CHECKING:
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.trainer import Trainer
 
 _COPY_SUFFIX = re.compile(r" \((\d+)\)$")  # "adam lr 0.1 (2)"
 

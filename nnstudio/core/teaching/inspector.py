@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.backends.numpy_backend import ACTIVATION_FUNCTIONS, LayerTrace, forward
-from nnstudio.core.diagnostics import Flag, LayerDiagnostics, TensorSummary, diagnose_layer, summarise
-from nnstudio.core.experiment import OPTIMIZERS, TrainingSpec
-from nnstudio.core.formulas import LayerFormulas, layer_formulas, loss_gradient_formula
-from nnstudio.core.gradcheck import GradientCheck, ParameterCheck, check_gradients
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import DenseLayer
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.backends.numpy_backend import ACTIVATION_FUNCTIONS, LayerTrace, forward
+from nnstudio.core.engine.experiment import OPTIMIZERS, TrainingSpec
+from nnstudio.core.engine.gradcheck import GradientCheck, ParameterCheck, check_gradients
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.teaching.diagnostics import Flag, LayerDiagnostics, TensorSummary, diagnose_layer, summarise
+from nnstudio.core.teaching.formulas import LayerFormulas, layer_formulas, loss_gradient_formula
 
 if TYPE_CHECKING:
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.trainer import Trainer
 
 __all__ = [
     "BackwardPhase",

@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState
-from nnstudio.core.backends.numpy_backend import forward
+from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.history import StateHistory
+from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.history import StateHistory
-from nnstudio.core.losses import LOSSES
-from nnstudio.core.model import DenseLayer
 
 if TYPE_CHECKING:
-    from nnstudio.core.trainer import Trainer
+    from nnstudio.core.engine.trainer import Trainer
 
 Parameters = dict[str, np.ndarray]
 GRID_CHUNK_ELEMENTS = 4_000_000  # predictions held at once while filling a grid (~32 MB of float64)

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnstudio import __version__
-from nnstudio.core import script_templates as templates
+from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.experiment import Experiment
-from nnstudio.core.model import DenseLayer
+from nnstudio.core.storage import script_templates as templates
 
 FLAVOURS = {"numpy": "pure NumPy, backward pass by hand", "torch": "PyTorch: nn.Sequential, autograd, torch.optim"}
 SCRIPT_LOSSES = ("sse", "mse", "bce", "cross_entropy")
