@@ -384,7 +384,7 @@ GRADCHECK_FLOAT32 = (
 
 
 def command_gradcheck(options: argparse.Namespace) -> int:
-    from nnstudio.core.gradcheck import check_trainer
+    from nnstudio.core.gradcheck import DIFFER, check_trainer
 
     if options.dtype == "float32":
         raise NNStudioError(GRADCHECK_FLOAT32)
@@ -411,6 +411,7 @@ def command_gradcheck(options: argparse.Namespace) -> int:
         f"largest relative difference: manual vs autograd {show(result.max_rel_diff_manual_vs_autograd)}, "
         f"manual vs finite differences {show(result.max_rel_diff_manual_vs_finite_diff)}"
     )
+    print(f"{'✗' if result.verdict == DIFFER else '✓'} the gradients {result.verdict}")
     return EXIT_OK
 
 
