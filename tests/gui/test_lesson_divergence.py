@@ -1,4 +1,4 @@
-"""Lesson 1 page 4 in the window, as the class does it: Set up, learning rate 0.03, Reset, Play → red stop at epoch 8."""
+"""Lesson 1 page 4 in the window, as a class does it: Set up, lr 0.03, Reset, Play → a red stop at epoch 8."""
 
 from nnstudio.core.lessons import load_lesson, shipped_lessons
 from nnstudio.core.presets import preset
