@@ -1,7 +1,7 @@
 """The command line: a thin argparse front over the core (and the window). No logic of its own.
 
     nnstudio [FILE | --preset NAME]      open the window
-    nnstudio train | gradcheck | presets | snapshot | export | bench ...
+    nnstudio train | gradcheck | presets | snapshot | export | bench | lessons ...
 
 Bad input ends with one line on stderr and exit code 2, never a traceback.
 
@@ -26,7 +26,7 @@ from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("train", "gradcheck", "presets", "snapshot", "export", "bench")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "export", "bench", "lessons")
 EXPORT_KINDS = ("script", "weights", "state-dict", "loss-csv")
 # DataSpec takes columns 0 … 10 000; the command line counts them from 1.
 MAX_COLUMN_NUMBER = 10_001
@@ -384,7 +384,7 @@ GRADCHECK_FLOAT32 = (
 
 
 def command_gradcheck(options: argparse.Namespace) -> int:
-    from nnstudio.core.engine.gradcheck import check_trainer
+    from nnstudio.core.engine.gradcheck import DIFFER, check_trainer
 
     if options.dtype == "float32":
         raise NNStudioError(GRADCHECK_FLOAT32)
@@ -411,6 +411,7 @@ def command_gradcheck(options: argparse.Namespace) -> int:
         f"largest relative difference: manual vs autograd {show(result.max_rel_diff_manual_vs_autograd)}, "
         f"manual vs finite differences {show(result.max_rel_diff_manual_vs_finite_diff)}"
     )
+    print(f"{'✗' if result.verdict == DIFFER else '✓'} the gradients {result.verdict}")
     return EXIT_OK
 
 
@@ -466,6 +467,28 @@ def command_bench(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_lessons(options: argparse.Namespace) -> int:
+    """`lessons check [FILE…]`: each page set up and run as a class would, one ✓/✗ line per page."""
+    from nnstudio.core.teaching.lesson_check import check_page
+    from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
+
+    paths = options.files or shipped_lessons()
+    lessons = [load_lesson(path) for path in paths]  # a bad file stops everything before any training
+    checked = failed = 0
+    for lesson in lessons:
+        print(f"{one_line(lesson.path.name)}: {lesson.title}", flush=True)
+        for number, page in enumerate(lesson.pages, start=1):
+            result = check_page(page, number)
+            print(f"  {result.line()}", flush=True)
+            checked += bool(result.runs)
+            failed += not result.passed
+    if failed:
+        print(f"{failed} of {checked} page(s) did not do what their [expect] says")
+        return EXIT_DIVERGED
+    print(f"{checked} page(s) checked: each did what its [expect] says")
+    return EXIT_OK
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
@@ -513,6 +536,12 @@ def _command_parser() -> OneLineParser:
     bench = commands.add_parser("bench", help="measure training speed, the window's cost, start-up and memory")
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     bench.add_argument("--quick", action="store_true", help="a much shorter run (a smoke test; figures are rough)")
+    lessons = commands.add_parser("lessons", help="check lesson files the way a class uses them")
+    lesson_actions = lessons.add_subparsers(dest="action", metavar="check", required=True, parser_class=OneLineParser)
+    check = lesson_actions.add_parser(
+        "check", help="set up and run every page, and check its [expect] (exit 1 when a page does not)"
+    )
+    check.add_argument("files", nargs="*", metavar="FILE", help="lesson files (.toml); none: the shipped lessons")
     return parser
 
 
@@ -554,6 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "snapshot": command_snapshot,
                 "export": command_export,
                 "bench": command_bench,
+                "lessons": command_lessons,
             }[options.command]
         else:
             options = _window_parser().parse_args(argv)

@@ -34,12 +34,17 @@ def assert_well_formed(lesson: Lesson) -> None:
             assert page.setup.preset is None or page.setup.preset in PRESETS
             assert page.setup.instrument is None or page.setup.instrument in INSTRUMENTS
             page.setup.experiment()  # checked on loading, so it builds again without complaint
-        if page.expect is not None:
-            expect = page.expect
+        assert isinstance(page.then, tuple) and (page.setup is not None or not page.then)
+        for expect in (page.expect, *page.then):
+            if expect is None:
+                continue
             assert type(expect.epochs) is int and expect.epochs >= 1
             assert type(expect.loss_falls) is bool and type(expect.diverges) is bool
+            assert type(expect.gradients_agree) is bool and isinstance(expect.training, dict)
+            assert expect.diverges_within is None or (type(expect.diverges_within) is int and expect.diverges)
             for bound in (expect.loss_below, expect.loss_above):
                 assert bound is None or (type(bound) is float and math.isfinite(bound))
+            page.setup.experiment(expect.training)  # the settings a [[then]] run changes were checked too
 
 
 def parse_or_refuse(raw: bytes) -> None:
@@ -189,6 +194,7 @@ def test_every_key_of_a_page_with_every_wrong_kind_is_refused_by_name():
         "diverges": (expect, {"true/false"}),
         "loss_below": (expect, {"a whole number", "a number"}),
         "loss_above": (expect, {"a whole number", "a number"}),
+        "gradients_agree": (expect, {"true/false"}),
     }
     for key, (before, accepted) in cases.items():
         for kind, value in kinds.items():

@@ -2,6 +2,16 @@
 
 This is the tutorial's `network_gradient` vs `network_gradient_torch` check, for any network:
 if the hand-derived backward pass is right, all three agree to many digits.
+
+How far apart two gradients are is a relative difference with an absolute floor:
+
+    ‖a − b‖∞ / max(‖a‖∞, ‖b‖∞, 10⁻⁴·|L|, 10⁻¹²)
+
+A finite difference divides a difference of two losses, each rounded to ~16 digits, by 2h = 2·10⁻⁶:
+its error is about 10⁻¹⁰·|L|, whatever the gradient. Where the gradient itself is that small (at the
+best line, or a bias that is zero by symmetry), dividing by the gradient alone turns rounding noise
+into a "relative difference" of 1. Below the floor a gradient counts as zero, and the three agree
+when they all are: "agree (gradient ≈ 0)".
 """
 
 from __future__ import annotations
@@ -22,15 +32,32 @@ if TYPE_CHECKING:
 
 FINITE_DIFFERENCE_STEP = 1e-6
 MAX_FINITE_DIFFERENCE_ENTRIES = 4000  # beyond this, a seeded sample of entries per tensor is checked
+ZERO_GRADIENT_PER_LOSS = 1e-4  # a gradient below 10⁻⁴·|L| counts as zero (finite differences see ~10⁻¹⁰·|L|)
+ABSOLUTE_FLOOR = 1e-12
+AGREE_AUTOGRAD = 1e-8  # by hand vs autograd: the same arithmetic, so ~1e-15 is usual
+AGREE_FINITE_DIFFERENCE = 1e-5  # a central difference with h = 1e-6 is good to ~1e-8 relative
+
+# The verdicts, as the window and the command line show them.
+AGREE, AGREE_NEAR_ZERO, DIFFER = "agree", "agree (gradient ≈ 0)", "differ"
 
 
-def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
-    """‖a − b‖∞ / max(‖a‖∞, ‖b‖∞, 1e-12), ignoring entries that were not computed (NaN)."""
+def zero_floor(loss: float) -> float:
+    """The size below which a gradient of a loss `loss` counts as zero: 10⁻⁴·|L| (at least 10⁻¹²)."""
+    return max(ZERO_GRADIENT_PER_LOSS * abs(loss), ABSOLUTE_FLOOR) if np.isfinite(loss) else ABSOLUTE_FLOOR
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray, floor: float = ABSOLUTE_FLOOR) -> float:
+    """‖a − b‖∞ / max(‖a‖∞, ‖b‖∞, floor), ignoring entries that were not computed (NaN)."""
     checked = ~(np.isnan(a) | np.isnan(b))
     if not checked.any():
         return 0.0
     a, b = a[checked], b[checked]
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12))
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverged run's inf − inf: NaN, shown as such
+        return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), floor))
+
+
+def _largest(values: np.ndarray | None) -> float:
+    return 0.0 if values is None or not values.size else float(np.nanmax(np.abs(values), initial=0.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,14 +68,32 @@ class ParameterCheck:
     manual: np.ndarray
     autograd: np.ndarray | None  # None when torch is not installed
     finite_difference: np.ndarray  # NaN where an entry was not sampled
+    floor: float = ABSOLUTE_FLOOR  # below this a gradient counts as zero (see zero_floor)
 
     @property
     def manual_vs_autograd(self) -> float | None:
-        return None if self.autograd is None else relative_difference(self.manual, self.autograd)
+        return None if self.autograd is None else relative_difference(self.manual, self.autograd, self.floor)
 
     @property
     def manual_vs_finite_difference(self) -> float:
-        return relative_difference(self.manual, self.finite_difference)
+        return relative_difference(self.manual, self.finite_difference, self.floor)
+
+    @property
+    def near_zero(self) -> bool:
+        """Every way of computing this gradient gives (nearly) zero: below the floor."""
+        largest = max(_largest(self.manual), _largest(self.autograd), _largest(self.finite_difference))
+        return largest <= self.floor
+
+
+def verdict(checks: list[ParameterCheck]) -> str:
+    """AGREE, AGREE_NEAR_ZERO (they agree, and every gradient is below the floor) or DIFFER."""
+    autograd = [check.manual_vs_autograd for check in checks]
+    agree = all(value is None or value <= AGREE_AUTOGRAD for value in autograd) and all(
+        check.manual_vs_finite_difference <= AGREE_FINITE_DIFFERENCE for check in checks
+    )
+    if not agree:
+        return DIFFER
+    return AGREE_NEAR_ZERO if checks and all(check.near_zero for check in checks) else AGREE
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +111,10 @@ class GradientCheck:
     @property
     def max_rel_diff_manual_vs_finite_diff(self) -> float:
         return max((p.manual_vs_finite_difference for p in self.parameters), default=0.0)
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.parameters)
 
     def to_dict(self) -> dict:
         """Plain lists and numbers for JSON: the three gradients in the parameter's shape, null where an
@@ -85,6 +134,7 @@ class GradientCheck:
             },
             "max_rel_diff_manual_vs_autograd": _finite_or_none(self.max_rel_diff_manual_vs_autograd),
             "max_rel_diff_manual_vs_finite_diff": _finite_or_none(self.max_rel_diff_manual_vs_finite_diff),
+            "verdict": self.verdict,
         }
 
 
@@ -156,11 +206,14 @@ def check_gradients(
     numeric = finite_difference_gradients(
         layers, training.loss, state.parameters, x, y, max_entries=max_finite_difference_entries
     )
+    loss = manual_backend.loss(x, y)
     checks = [
-        ParameterCheck(name, manual[name], None if autograd is None else autograd[name], numeric[name])
+        ParameterCheck(
+            name, manual[name], None if autograd is None else autograd[name], numeric[name], zero_floor(loss)
+        )
         for name in manual_backend.parameters()
     ]
-    return GradientCheck(manual_backend.loss(x, y), checks)
+    return GradientCheck(loss, checks)
 
 
 def check_trainer(trainer: Trainer, **options) -> GradientCheck:

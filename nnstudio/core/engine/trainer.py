@@ -25,6 +25,7 @@ from nnstudio.core.engine.classification import (
     class_probabilities,
     classification_metrics,
 )
+from nnstudio.core.engine.divergence import divergence
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
 from nnstudio.core.engine.losses import LOSSES
@@ -163,6 +164,7 @@ class Trainer:
         self.batch_in_epoch = 0
         self.last_step_loss = float("nan")
         self.diverged_message = ""
+        self._first_epoch_index = 0  # the epoch the divergence rule compares with (the first in this loss's units)
         self.loss_history = LossHistory()
         self.state_history = StateHistory()
         self.state_history.record(0, self.backend.state())
@@ -203,6 +205,8 @@ class Trainer:
         if self.training.seed != old.seed:
             self.new_weights(self.training.seed)
             return
+        if self.training.loss != old.loss:  # sse and mse differ by a factor n: compare like with like
+            self._first_epoch_index = self.epoch
         state = self.backend.state()
         if self.training.optimizer != old.optimizer:
             state = TrainingState(state.parameters)
@@ -236,6 +240,7 @@ class Trainer:
         self.last_step_loss = float(self.loss_history.train[recorded_epoch - 1]) if recorded_epoch else float("nan")
         self.loss_history.truncate(recorded_epoch)
         self.state_history.truncate(recorded_epoch)
+        self._first_epoch_index = min(self._first_epoch_index, recorded_epoch)
         self._log_entries = [entry for entry in self._log_entries if entry[0] <= recorded_epoch]
         self._reported = min(self._reported, len(self.loss_history))
         self._checkpoints.clear()
@@ -267,6 +272,7 @@ class Trainer:
         self._epoch_loss, self._epoch_test_loss = progress.epoch_loss, progress.epoch_test_loss
         self._epoch_order = None
         self.diverged_message = progress.diverged_message
+        self._first_epoch_index = 0
         self.loss_history, self.state_history = loss_history, state_history
         every = self.training.log_every  # the log lines of the epochs so far, for the next snapshot
         self._log_entries = [
@@ -311,6 +317,7 @@ class Trainer:
         self.diverged_message = point.diverged_message
         self.loss_history.truncate(self.epoch)
         self.state_history.truncate(self.epoch)
+        self._first_epoch_index = min(self._first_epoch_index, self.epoch)
         self._log_entries = [entry for entry in self._log_entries if entry[0] <= self.epoch]
         self._reported = min(self._reported, len(self.loss_history))
         return True
@@ -354,9 +361,10 @@ class Trainer:
         self._epoch_loss += loss * weight if rows is not None else loss
         self.batch_in_epoch += 1
         if not math.isfinite(loss):
-            self._diverge(loss)
+            self._diverge(self.epoch + 1, loss)
         elif self.batch_in_epoch == self.batches_per_epoch():
             self._finish_epoch()
+            self._diverge(self.epoch, self._epoch_loss_of(self.epoch))
         return loss
 
     @property
@@ -374,12 +382,18 @@ class Trainer:
         self.batch_in_epoch = 0
         self._epoch_order = None
 
-    def _diverge(self, loss: float) -> None:
-        what = "NaN (not a number)" if math.isnan(loss) else "infinite"
-        self.diverged_message = (
-            f"Diverged at epoch {self.epoch + 1}: the loss became {what}. "
-            f"The learning rate {self.training.learning_rate:g} is too large: try a smaller one."
-        )
+    def _epoch_loss_of(self, epoch: int) -> float:
+        return float(self.loss_history.train[epoch - 1])
+
+    def _diverge(self, epoch: int, loss: float) -> None:
+        """Stop the run if `loss` (of `epoch`, or of one of its steps) breaks the rule in core/engine/divergence.py."""
+        first = self._first_epoch_index
+        what = divergence(loss, self._epoch_loss_of(first + 1) if first < len(self.loss_history) else math.nan)
+        if what:
+            self.diverged_message = (
+                f"Diverged at epoch {epoch}: the loss {what}. "
+                f"The learning rate {self.training.learning_rate:g} is too large: try a smaller one."
+            )
 
     # --- what the window shows ------------------------------------------------------------------
 

@@ -134,6 +134,7 @@ class StepInspection:
     y: np.ndarray
     layers: tuple[LayerInspection, ...]
     gradient_check: GradientCheck
+    diverged_message: str = ""  # the trainer's, when training has diverged (its values may still be finite)
 
     @property
     def max_rel_diff_manual_vs_autograd(self) -> float | None:
@@ -325,4 +326,5 @@ def _inspect(
         y=y,
         layers=tuple(inspected),
         gradient_check=check,
+        diverged_message=trainer.diverged_message,
     )

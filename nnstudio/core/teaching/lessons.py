@@ -12,17 +12,26 @@ A lesson is a TOML file (see resources/lessons/), so a teacher can write their o
     instrument = "inspector"                # …and open an instrument
     [pages.setup.training]                  # then override any experiment setting
     learning_rate = 0.001
-    [pages.expect]                          # what a few epochs from this set-up should show
-    epochs = 100
+    [pages.expect]                          # what the class sees when it does what the page says
+    epochs = 200                            # the epochs that run: Play trains to the set-up's target
     loss_falls = true
+    [[pages.then]]                          # what the page asks them to try next (format 2):
+    training = { learning_rate = 0.03 }     # these settings changed, Reset, and a run of `epochs`
+    epochs = 200
+    diverges_within = 10
 
-Everything is validated on loading, and a bad file is reported in one sentence.
+Everything is validated on loading, and a bad file is reported in one sentence. `nnstudio lessons
+check` (core/teaching/lesson_check.py) runs every page the way a class would and checks what it expects.
+
+Format versions: 1 is the first; 2 adds `diverges_within` and `gradients_agree` to an expectation,
+and `[[pages.then]]`. A file that gives no `format_version` is read as the newest this nnstudio
+knows; one that says 1 may not use what 2 added (an older nnstudio would refuse it).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +41,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import parse_toml, read_file
 from nnstudio.core.storage.resources import resource_path
 
-LESSON_FORMAT_VERSION = 1
+LESSON_FORMAT_VERSION = 2
 LESSONS_FOLDER = resource_path("lessons")
 
 # The instruments a page may open, by the name the window knows them under.
@@ -43,11 +52,14 @@ INSTRUMENTS = ("inspector", "timeline", "hidden_units", "network", "landscape", 
 class PageExpectation:
     """What training from the page's set-up should show; the tests hold every shipped lesson to it."""
 
-    epochs: int = 0
+    epochs: int = 0  # how many epochs the run trains (Play: the set-up's target; one Step: 1)
     loss_falls: bool = False  # the last epoch's loss is below the first's
     loss_below: float | None = None  # the last epoch's loss is below this
     loss_above: float | None = None  # ...or stays above this
-    diverges: bool = False  # training stops by itself: the loss became NaN or infinite
+    diverges: bool = False  # training stops by itself (core/engine/divergence.py's rule) before `epochs`
+    diverges_within: int | None = None  # ...at this epoch or earlier (format 2; implies `diverges`)
+    gradients_agree: bool = False  # at the end, the three gradients agree (format 2)
+    training: dict[str, Any] = field(default_factory=dict)  # settings changed first ([[pages.then]] only)
 
 
 @dataclass(frozen=True)
@@ -58,12 +70,13 @@ class PageSetup:
     training: dict[str, Any] = field(default_factory=dict)
     instrument: str | None = None
 
-    def experiment(self) -> Experiment:
-        """The preset with the page's overrides applied (validated like any experiment)."""
+    def experiment(self, training: dict[str, Any] | None = None) -> Experiment:
+        """The preset with the page's overrides applied (validated like any experiment); then `training`."""
         base = PRESETS[self.preset] if self.preset else Experiment()
         tree = base.to_dict()
         for section in ("data", "model", "training"):
             tree[section].update(getattr(self, section))
+        tree["training"].update(training or {})
         return Experiment.from_dict(tree)
 
 
@@ -74,6 +87,7 @@ class LessonPage:
     formula: str = ""
     setup: PageSetup | None = None
     expect: PageExpectation | None = None
+    then: tuple[PageExpectation, ...] = ()  # the runs the page asks for next, each from Reset
 
 
 @dataclass(frozen=True)
@@ -178,23 +192,70 @@ def _flag(table: dict, key: str, where: str) -> bool:
     return value
 
 
-def _expectation(table: Any, where: str) -> PageExpectation:
+EXPECT_KEYS = {"epochs", "loss_falls", "loss_below", "loss_above", "diverges"}
+EXPECT_KEYS_2 = {"diverges_within", "gradients_agree"}  # added in format 2
+
+
+def _epochs(table: dict, key: str, where: str, required: bool = True) -> int | None:
+    value = table.get(key)
+    if value is None and not required:
+        return None
+    wanted = f"a whole number from 1 to {MAX_EXPECTED_EPOCHS:,}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong(f"{where} expect", key, wanted, value)
+    if not 1 <= value <= MAX_EXPECTED_EPOCHS:
+        raise NNStudioError(f"{where} expect: '{key}' must be {wanted}, not {value}")
+    return value
+
+
+def _since_version_2(keys, version: int, where: str) -> None:
+    """A file that says format 1 may not use what format 2 added: an older nnstudio would refuse it."""
+    if version < 2 and keys:
+        raise NNStudioError(
+            f"{where}: '{sorted(keys)[0]}' needs format_version = 2 (the file says {version}): change it to 2"
+        )
+
+
+def _expectation(table: Any, where: str, version: int) -> PageExpectation:
     if not isinstance(table, dict):
         raise NNStudioError(f"{where}: [expect] must be a table, not {_kind(table)}")
-    _known(table, {"epochs", "loss_falls", "loss_below", "loss_above", "diverges"}, f"{where} expect")
-    epochs = table.get("epochs")
-    wanted = f"a whole number from 1 to {MAX_EXPECTED_EPOCHS:,}"
-    if isinstance(epochs, bool) or not isinstance(epochs, int):
-        raise _wrong(f"{where} expect", "epochs", wanted, epochs)
-    if not 1 <= epochs <= MAX_EXPECTED_EPOCHS:
-        raise NNStudioError(f"{where} expect: 'epochs' must be {wanted}, not {epochs}")
+    _known(table, EXPECT_KEYS | EXPECT_KEYS_2, f"{where} expect")
+    _since_version_2(EXPECT_KEYS_2 & set(table), version, f"{where} expect")
+    epochs = _epochs(table, "epochs", where)
+    within = _epochs(table, "diverges_within", where, required=False)
+    if within is not None and within > epochs:
+        raise NNStudioError(f"{where} expect: 'diverges_within' ({within}) must be at most 'epochs' ({epochs})")
     return PageExpectation(
         epochs=epochs,
         loss_falls=_flag(table, "loss_falls", where),
         loss_below=_number(table, "loss_below", where),
         loss_above=_number(table, "loss_above", where),
-        diverges=_flag(table, "diverges", where),
+        diverges=_flag(table, "diverges", where) or within is not None,
+        diverges_within=within,
+        gradients_agree=_flag(table, "gradients_agree", where),
     )
+
+
+def _then(entries: Any, setup: PageSetup | None, where: str, version: int) -> tuple[PageExpectation, ...]:
+    """[[pages.then]]: runs from Reset with some training settings changed, each with what it should show."""
+    _since_version_2({"then"}, version, where)
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise NNStudioError(f"{where}: [[then]] must be a list of tables (one [[pages.then]] per run)")
+    if setup is None:
+        raise NNStudioError(f"{where}: [[then]] needs a [setup] to train from")
+    runs = []
+    for number, entry in enumerate(entries, start=1):
+        here = f"{where} then {number}"
+        training = entry.get("training", {})
+        if not isinstance(training, dict):
+            raise NNStudioError(f"{here}: 'training' must be a table of settings, not {_kind(training)}")
+        try:
+            setup.experiment(training)  # every changed setting's type and range
+        except NNStudioError as error:
+            raise NNStudioError(f"{here}: {error}") from None
+        expectation = _expectation({k: v for k, v in entry.items() if k != "training"}, here, version)
+        runs.append(replace(expectation, training=dict(training)))
+    return tuple(runs)
 
 
 def _paragraphs(text: str) -> str:
@@ -203,7 +264,7 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(block for block in blocks if block)
 
 
-def _format_version(tree: dict, name: str) -> None:
+def _format_version(tree: dict, name: str) -> int:
     version = tree.pop("format_version", LESSON_FORMAT_VERSION)
     if isinstance(version, bool) or not isinstance(version, int):
         raise _wrong(name, "format_version", f"a whole number (this nnstudio reads {LESSON_FORMAT_VERSION})", version)
@@ -211,34 +272,37 @@ def _format_version(tree: dict, name: str) -> None:
         raise NNStudioError(f"{name} was written for a newer nnstudio (lesson format {version})")
     if version < 1:
         raise NNStudioError(f"{name}: 'format_version' must be 1 or more, not {version}")
+    return version
 
 
-def _page(page: Any, where: str) -> LessonPage:
+def _page(page: Any, where: str, version: int) -> LessonPage:
     if not isinstance(page, dict):
         raise NNStudioError(f"{where}: must be a table, not {_kind(page)}")
-    _known(page, {"title", "text", "formula", "setup", "expect"}, where)
+    _known(page, {"title", "text", "formula", "setup", "expect", "then"}, where)
     setup = _setup(page["setup"], where) if "setup" in page else None
-    expect = _expectation(page["expect"], where) if "expect" in page else None
+    expect = _expectation(page["expect"], where, version) if "expect" in page else None
     if expect is not None and setup is None:
         raise NNStudioError(f"{where}: [expect] needs a [setup] to train from")
+    then = _then(page["then"], setup, where, version) if "then" in page else ()
     return LessonPage(
         _text(page, "title", where),
         _paragraphs(_text(page, "text", where)),
         _text(page, "formula", where, False),
         setup,
         expect,
+        then,
     )
 
 
 def parse_lesson(text: str | bytes, name: str = "lesson") -> Lesson:
     """The lesson in `text` (TOML), every value checked, or one sentence naming the page and key at fault."""
     tree = parse_toml(text, name, MAX_LESSON_BYTES)
-    _format_version(tree, name)
+    version = _format_version(tree, name)
     _known(tree, {"title", "description", "pages"}, name)
     pages = tree.get("pages")
     if not isinstance(pages, list) or not pages:
         raise NNStudioError(f"{name}: a lesson needs at least one [[pages]] entry")
-    parsed = tuple(_page(page, f"{name}, page {number}") for number, page in enumerate(pages, start=1))
+    parsed = tuple(_page(page, f"{name}, page {number}", version) for number, page in enumerate(pages, start=1))
     return Lesson(_text(tree, "title", name), parsed, _text(tree, "description", name, False))
 
 

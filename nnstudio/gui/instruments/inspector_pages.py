@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from nnstudio.core.engine.gradcheck import ParameterCheck
+from nnstudio.core.engine.gradcheck import DIFFER, ParameterCheck, verdict
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection, UpdateParts
 from nnstudio.gui.instruments.tensor_views import (
     TensorTable,
@@ -23,8 +23,6 @@ from nnstudio.gui.instruments.tensor_views import (
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 GOOD_COLOUR = "#1E7B4F"  # a green that stays dark enough to read on white under a projector
-AGREE_AUTOGRAD = 1e-8  # hand-derived vs autograd: the same arithmetic, so ~1e-15 is usual
-AGREE_FINITE_DIFFERENCE = 1e-5  # a central difference with h = 1e-6 is good to ~1e-8 relative
 COMBINE_ENTRIES = 4  # a layer with at most this many weights and biases shows them in one table
 
 UPDATE_NOTES = {
@@ -53,14 +51,17 @@ def agreement_html(checks: list[ParameterCheck], finite: bool = True) -> str:
     autograds = [check.manual_vs_autograd for check in checks]
     autograd = None if any(value is None for value in autograds) else max(autograds, default=0.0)
     numeric = max((check.manual_vs_finite_difference for check in checks), default=0.0)
-    good = (autograd is None or autograd <= AGREE_AUTOGRAD) and numeric <= AGREE_FINITE_DIFFERENCE
-    colour = GOOD_COLOUR if good else ERROR_TEXT_COLOUR
-    verdict = "✓ they agree" if good else "✗ they differ"
     return (
         f"Largest relative difference: by hand vs autograd <b>{format_relative(autograd)}</b>, "
-        f"by hand vs finite difference <b>{format_relative(numeric)}</b> "
-        f"<span style='color:{colour}'><b>{verdict}</b></span>"
+        f"by hand vs finite difference <b>{format_relative(numeric)}</b> {verdict_html(verdict(checks), 'they')}"
     )
+
+
+def verdict_html(said: str, who: str) -> str:
+    """The gradient check's verdict (core.gradcheck.verdict): "✓ {who} agree…" in green, or "✗ they differ" in red."""
+    if said == DIFFER:
+        return f"<span style='color:{ERROR_TEXT_COLOUR}'><b>✗ they differ</b></span>"
+    return f"<span style='color:{GOOD_COLOUR}'><b>✓ {who} {said}</b></span>"
 
 
 def joined(*arrays: np.ndarray | None) -> np.ndarray:

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection
 from nnstudio.gui.instruments.inspector_pages import (
-    GOOD_COLOUR,
     BackwardPage,
     ForwardPage,
     UpdatePage,
     format_relative,
+    verdict_html,
 )
 from nnstudio.gui.instruments.tensor_views import TensorTable, format_number
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
@@ -238,6 +238,11 @@ def describe(inspection: StepInspection) -> str:
     batch = f"all {points} training points" if inspection.batch_rows is None else f"a mini-batch of {points} points"
     settings = f"{inspection.optimizer}, lr {inspection.learning_rate:g}, {inspection.backend} backend, {batch}"
     loss = format_number(inspection.loss, 6)
+    if inspection.diverged_message:  # stopped by the divergence rule: the values may be huge but finite
+        return (
+            f"<span style='color:{ERROR_TEXT_COLOUR}'><b>Training has diverged</b>. {inspection.diverged_message} "
+            f"Reset (R) or go Back (B).</span><br>{settings}"
+        )
     if inspection.flags and any(flag.kind == "not_finite" for flag in inspection.flags):
         return (
             f"<span style='color:{ERROR_TEXT_COLOUR}'><b>Training has diverged</b>: the values below are not finite. "
@@ -260,12 +265,7 @@ def _check_html(inspection: StepInspection) -> str:
     finite = all(np.all(np.isfinite(layer.weight_gradients.manual)) for layer in inspection.layers)
     if not finite:
         return f"<span style='color:{ERROR_TEXT_COLOUR}'>Gradient check: the gradients are not finite.</span>"
-    good = (autograd is None or autograd <= 1e-8) and numeric <= 1e-5
-    verdict = (
-        f"<span style='color:{GOOD_COLOUR}'><b>✓ all three agree</b></span>"
-        if good
-        else f"<span style='color:{ERROR_TEXT_COLOUR}'><b>✗ they differ</b></span>"
-    )
+    verdict = verdict_html(inspection.gradient_check.verdict, "all three")
     return (
         f"Gradient check, all layers: by hand vs autograd <b>{format_relative(autograd)}</b> · "
         f"by hand vs finite difference <b>{format_relative(numeric)}</b> {verdict}"
