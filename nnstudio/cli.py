@@ -256,7 +256,7 @@ def _json_number(value: float | None) -> float | None:
 
 
 def command_train(options: argparse.Namespace) -> int:
-    from nnstudio.core.engine.trainer import DIVERGED, STOPPED
+    from nnstudio.core.engine.trainer import DIVERGED, STOPPED, CancelToken
 
     if options.save is not None:
         _check_save_path(options.save)  # now, not after a long run
@@ -267,8 +267,9 @@ def command_train(options: argparse.Namespace) -> int:
     start_epoch = trainer.epoch  # a resumed run prints only the epochs it trains
     final = None
     try:
-        with _interrupt_stops(trainer) if options.save is not None else contextlib.nullcontext():
-            for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2):
+        cancel = CancelToken()
+        with _interrupt_stops(cancel) if options.save is not None else contextlib.nullcontext():
+            for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2, cancel=cancel):
                 for epoch, loss in snapshot.log_entries:
                     if epoch > start_epoch:
                         entry = {"type": "epoch", "epoch": epoch, "loss": _json_number(loss)}
@@ -360,14 +361,14 @@ def _save_run(trainer, path: str, quiet: bool) -> None:
 
 
 @contextlib.contextmanager
-def _interrupt_stops(trainer) -> Iterator[None]:
+def _interrupt_stops(cancel) -> Iterator[None]:
     """A first Ctrl+C ends the run after the current step (so that it can be saved whole); a second one stops."""
     if threading.current_thread() is not threading.main_thread():  # only the main thread receives signals
         yield
         return
 
     def stop(number, frame) -> None:
-        trainer.request_stop()
+        cancel.cancel()
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     previous = signal.signal(signal.SIGINT, stop)

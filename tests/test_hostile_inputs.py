@@ -629,13 +629,14 @@ def test_a_batch_larger_than_the_data_is_one_full_batch():
 
 def test_ten_million_epochs_run_until_stopped():
     """10⁷ epochs is a valid (long) run: it trains, and stops cleanly when asked."""
-    from nnstudio.core.engine.trainer import STOPPED, TRAINING, Trainer
+    from nnstudio.core.engine.trainer import STOPPED, TRAINING, CancelToken, Trainer
 
     trainer = Trainer(preset("sine").with_training(epochs=10_000_000))
-    run = trainer.run(until_epoch=trainer.training.epochs, snapshot_interval=0.01)
+    cancel = CancelToken()
+    run = trainer.run(until_epoch=trainer.training.epochs, snapshot_interval=0.01, cancel=cancel)
     snapshots = [next(run) for _ in range(3)]
     assert all(s.status == TRAINING for s in snapshots) and trainer.epoch > 0
-    trainer.request_stop()
+    cancel.cancel()
     final = next(run)
     assert final.status == STOPPED and 0 < trainer.epoch < 10_000_000
     assert math.isfinite(trainer.last_step_loss)

@@ -33,7 +33,7 @@ def create_and_watch(offscreen=False):
 
     def check_ready():
         window = main_window()
-        if window is not None and window.session.trainer is not None and "ready_at" not in marks:
+        if window is not None and window.session.state is not None and "ready_at" not in marks:
             marks["ready_at"] = time.time()
             marks["torch_imported_when_ready"] = "torch" in sys.modules
             print(json.dumps(marks), flush=True)

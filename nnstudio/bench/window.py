@@ -53,8 +53,8 @@ def open_window(experiment: Experiment, timeout: float = 120.0):
     window = MainWindow(experiment)
     window.resize(*WINDOW_SIZE)
     window.show()
-    spin_until(lambda: window.trainer is not None and not window.session.is_running, timeout)
-    if window.trainer is None:
+    spin_until(lambda: window.state is not None and not window.session.is_running, timeout)
+    if window.state is None:
         raise RuntimeError("the window did not load its experiment in time")
     return window
 
@@ -99,8 +99,8 @@ def run_window_until_paused(window, target_epoch: int, timeout: float) -> float:
 
     loop = QEventLoop()
 
-    def on_state(state: str) -> None:
-        if state != TRAINING:
+    def on_state(state) -> None:
+        if state.status != TRAINING:
             loop.quit()
 
     window.session.state_changed.connect(on_state)
@@ -181,7 +181,7 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     window.frame_ready.connect(lambda _: frames.append(1))
     paints = PaintCounter(window.fit_plot.plot_widget.viewport())
     headless = Trainer(experiment)
-    goals = {"with_parameters": True}  # what the window asks for (MainWindow._goals)
+    goals = {"with_parameters": True}  # what the window asks for (AppContext.goals)
 
     def headless_turn(steps: int) -> float:
         started = time.perf_counter()
@@ -190,9 +190,9 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
         return steps / (time.perf_counter() - started)
 
     def window_turn(steps: int) -> float:
-        before = window.trainer.step_count
-        elapsed = run_window_until_paused(window, window.trainer.epoch + steps, timeout=60 * seconds_per_turn + 30)
-        return (window.trainer.step_count - before) / elapsed
+        before = window.state.step
+        elapsed = run_window_until_paused(window, window.state.epoch + steps, timeout=60 * seconds_per_turn + 30)
+        return (window.state.step - before) / elapsed
 
     # Full batch: one step is one epoch. Calibrate the turn length on the headless trainer.
     rate = headless_turn(50)
@@ -233,9 +233,9 @@ def lateness_while_training(experiment: Experiment, seconds: float) -> dict:
     busy.start()
     spin_for(seconds)
     busy.stop()
-    steps = window.trainer.step_count
     window.play_pause()  # pause
     spin_until(lambda: not window.session.is_running, 30)
+    steps = window.state.step
     result = {**busy.summary(), "idle": idle.summary(), "steps_meanwhile": steps}
     close_window(window)
     return result
@@ -301,14 +301,14 @@ def large_data_in_window(experiment: Experiment, points: int, seconds: float) ->
     probe.lateness.clear()
     started = time.perf_counter()
     window.data_panel.spec_changed.emit(replace(window.experiment.data, n_points=points))
-    loaded = spin_until(lambda: window.trainer.dataset.n_train == points and not window.session.is_running, 120)
+    loaded = spin_until(lambda: window.state.dataset.n_train == points and not window.session.is_running, 120)
     load_seconds = time.perf_counter() - started
     loading = probe.summary()
     probe.lateness.clear()
     window.run_to(10_000_000)
     spin_for(seconds)
     training = probe.summary()
-    epochs = window.trainer.epoch
+    epochs = window.frame.epoch if window.frame is not None else 0  # the run goes on: its last frame
     pause_asked = time.perf_counter()
     window.play_pause()
     spin_until(lambda: not window.session.is_running, 120)

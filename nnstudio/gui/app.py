@@ -89,7 +89,7 @@ def render_snapshot(experiment: Experiment, output: str, size: tuple[int, int], 
         window.resize(*size)
         window.show()
         session = window.session
-        if not wait_until(app, lambda: session.trainer is not None and not session.is_running, 60):
+        if not wait_until(app, lambda: session.state is not None and not session.is_running, 60):
             raise NNStudioError("the experiment could not be loaded in time")
         if epochs:
             session.run(until_epoch=epochs)  # starts the worker at once: is_running is True from here

@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
 from nnstudio.core.datasets.csv_preview import pasted_table
 from nnstudio.core.datasets.data import parse_csv
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage.archive import SUFFIX
+from nnstudio.gui import app_context as ids
+from nnstudio.gui.actions import make_action
 from nnstudio.gui.csv_import_dialog import CsvImportDialog
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PASTED = "pasted data"  # DataSpec.csv_path of points pasted from the clipboard
@@ -33,19 +34,16 @@ PASTED = "pasted data"  # DataSpec.csv_path of points pasted from the clipboard
 class DataImport(QObject):
     """Import CSV…, Paste Data and drag and drop for one window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.window = window = context.host  # the window files are dropped on, and the dialogs' parent
         window.setAcceptDrops(True)
         QApplication.instance().installEventFilter(self)  # drops land on the docks and plots too
 
     def build_edit_actions(self, menu: QMenu) -> None:
-        action = QAction("&Paste Data", self.window)
-        action.setShortcut(QKeySequence("Ctrl+Shift+V"))
-        action.setToolTip("Train on two columns of numbers copied to the clipboard (x, y)")
-        action.setStatusTip(action.toolTip())
-        action.triggered.connect(self.paste_data)
-        menu.addAction(action)
+        tip = "Train on two columns of numbers copied to the clipboard (x, y)"
+        menu.addAction(make_action(self.window, "&Paste Data", self.paste_data, "Ctrl+Shift+V", tip))
 
     # --- CSV and paste ----------------------------------------------------------------------------------
 
@@ -77,7 +75,7 @@ class DataImport(QObject):
     def use_points(self, points, source: str, x_column: int, y_column: int, header: bool | None) -> None:
         """Train on imported points: the data spec names their source, the trainer keeps the points."""
         x, y = (np.asarray(a, dtype=np.float64) for a in points)
-        data = self.window.experiment.data
+        data = self.context.state.experiment.data
         changes = {
             "generator": "csv",
             "csv_path": source,
@@ -95,7 +93,9 @@ class DataImport(QObject):
             self._warn("Cannot import the data", str(error))
             return
         name = "the clipboard" if source == PASTED else Path(source).name
-        self.window.use_data(spec, (x, y), f"Imported {len(x)} points from {name}: the model was re-initialised.")
+        self.context.session.use_data(
+            spec, (x, y), f"Imported {len(x)} points from {name}: the model was re-initialised."
+        )
 
     # --- drag and drop ----------------------------------------------------------------------------
 
@@ -118,20 +118,21 @@ class DataImport(QObject):
         if Path(path).suffix.lower() in CSV_SUFFIXES:
             self.import_csv_file(path)
         else:
-            self.window.file_actions.open_path(path)
+            self.context.get(ids.FILE_ACTIONS).open_path(path)
 
     # --- seams for tests: the dialogs -------------------------------------------------------------
 
     def _ask_csv_path(self) -> str:
         filters = "CSV files (*.csv *.tsv *.txt);;All files (*)"
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import CSV", self.window.file_actions.folder(), filters)
+        folder = self.context.get(ids.FILE_ACTIONS).folder()
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import CSV", folder, filters)
         return path
 
     def _run_import_dialog(self, dialog: CsvImportDialog) -> bool:
         return dialog.exec() == CsvImportDialog.DialogCode.Accepted
 
     def _warn(self, title: str, message: str) -> None:
-        self.window.status.showMessage(message.splitlines()[0], 15000)
+        self.context.show_message(message.splitlines()[0], 15000)
         QMessageBox.warning(self.window, title, message)
 
 

@@ -1,7 +1,7 @@
 """File ▸ Export: the plots (PNG, SVG), the trained weights (.npz, .pt), the loss history (CSV) and
 the experiment as a standalone Python script (NumPy or PyTorch).
 
-Everything that reads the trainer is copied in the worker (`session.use_trainer`) and written
+Everything that reads the trainer is copied in the worker (`session.read`) and written
 here, on the GUI thread, atomically; a failure is reported and changes nothing.
 """
 
@@ -21,22 +21,25 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from nnstudio.core.engine.experiment import write_atomically
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import export
+from nnstudio.gui import app_context as ids
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 
 class ExportActions(QObject):
     """The Export submenu and what each entry writes."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.window = context.host  # the dialogs' parent
 
     def build_menu(self, menu: QMenu) -> None:
         add = self._add
-        add(menu, "&Fit Plot as PNG…", lambda: self.export_plot("fit", "png"), "The points and the fit, as a picture")
-        add(menu, "Fit Plot as S&VG…", lambda: self.export_plot("fit", "svg"), "The points and the fit, as vectors")
+        tip = "The plot of the prediction on screen (the fit, or the decision map)"
+        add(menu, "&Fit Plot as PNG…", lambda: self.export_plot("fit", "png"), f"{tip}, as a picture")
+        add(menu, "Fit Plot as S&VG…", lambda: self.export_plot("fit", "svg"), f"{tip}, as vectors")
         add(menu, "&Loss Plot as PNG…", lambda: self.export_plot("loss", "png"), "The loss per epoch, as a picture")
         add(menu, "Loss Plot as SV&G…", lambda: self.export_plot("loss", "svg"), "The loss per epoch, as vectors")
         menu.addSeparator()
@@ -57,12 +60,13 @@ class ExportActions(QObject):
     # --- plots ------------------------------------------------------------------------------------
 
     def export_plot(self, which: str, kind: str, path: str | None = None) -> bool:
-        """Write the fit or loss plot as PNG or SVG (pyqtgraph's exporters); True when written."""
+        """Write the prediction plot on screen ("fit": the fit, or the decision map for two-input classes)
+        or the loss plot as PNG or SVG (pyqtgraph's exporters); True when written."""
         name = f"{self._stem()}-{which}.{kind}"
         path = path or self._ask_path(f"Export the {which} plot", name, f"{kind.upper()} (*.{kind})")
         if not path:
             return False
-        widget = self.window.fit_plot if which == "fit" else self.window.loss_plot
+        widget = self.context.get(ids.PLOTS).current if which == "fit" else self.context.get(ids.LOSS_PLOT)
         return self._write(path, lambda: plot_bytes(widget.plot_widget.getPlotItem(), kind))
 
     # --- what the trainer knows -------------------------------------------------------------------
@@ -87,13 +91,13 @@ class ExportActions(QObject):
 
     def _export(self, title: str, suffix: str, filters: str, write, path: str | None) -> None:
         path = path or self._ask_path(title, self._stem() + suffix, filters)
-        if not path or self.window.trainer is None:
+        if not path or self.context.state is None:
             return
 
         def deliver(results: export.Results) -> None:
             self._write(path, lambda: write(results, path), already_written=True)
 
-        self.window.session.use_trainer(export.capture, deliver)
+        self.context.session.read(export.capture, deliver)
 
     def _write(self, path: str, make, already_written: bool = False) -> bool:
         try:
@@ -103,17 +107,18 @@ class ExportActions(QObject):
         except NNStudioError as error:
             self._warn(str(error))
             return False
-        self.window.status.showMessage(f"Exported {path}.", 8000)
+        self.context.show_message(f"Exported {path}.", 8000)
         return True
 
     # --- seams for tests: the dialogs -------------------------------------------------------------
 
     def _stem(self) -> str:
-        path = self.window.file_actions.path
-        return Path(path).stem if path else self.window.experiment.name
+        path = self.context.get(ids.FILE_ACTIONS).path
+        return Path(path).stem if path else self.context.state.experiment.name
 
     def _ask_path(self, title: str, name: str, filters: str) -> str:
-        folder = Path(self.window.file_actions.path).parent if self.window.file_actions.path else Path.cwd()
+        path = self.context.get(ids.FILE_ACTIONS).path
+        folder = Path(path).parent if path else Path.cwd()
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(folder / name), filters)
         return path
 

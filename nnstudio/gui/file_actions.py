@@ -1,10 +1,11 @@
 """The window's files: New, Open, Save, recent files, and unsaved changes.
 
 `FileActions` keeps the document: the experiment file in use (`path`, None when untitled) and
-whether the work has changed since it was opened or saved (`dirty`: any change to the trainer
-and any training). Before the work is replaced or the window closes with unsaved changes, it
-asks. Files are read and checked here, before anything changes; the trainer is built and read
-only in the worker (`session.change`, `session.use_trainer`), like every other use of it.
+whether the work has changed since it was opened or saved (`dirty`: the session's generation
+moved on — any change to the run and any training, a step of the inspector included). Before the
+work is replaced or the window closes with unsaved changes, it asks. Files are read and checked
+here, before anything changes; the trainer is built and read only in the worker
+(`session.load`, `session.read`), like every other use of it.
 """
 
 from __future__ import annotations
@@ -15,19 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.presets import DEFAULT_PRESET, preset
-from nnstudio.core.engine.trainer import TRAINING, Trainer
+from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import archive
 from nnstudio.core.storage.examples import shipped_examples
-from nnstudio.gui.settings import THEMES, Settings, apply_theme
+from nnstudio.gui import app_context as ids
+from nnstudio.gui.actions import make_action
+from nnstudio.gui.settings import THEMES, apply_theme
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 EXPERIMENT_SUFFIXES = (archive.SUFFIX, ".toml")
 OPEN_FILTER = "Experiments (*.nnstudio *.toml);;nnstudio files (*.nnstudio);;Settings only (*.toml);;All files (*)"
@@ -38,30 +41,28 @@ SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 class FileActions(QObject):
     """The File menu's document actions for one window, and the document they act on."""
 
-    def __init__(self, window: MainWindow, settings: Settings, ask_before_discarding: bool = True) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = window.session
-        self.settings = settings
+    def __init__(self, context: AppContext, ask_before_discarding: bool = True) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.window = context.host  # its title shows the document; dialogs sit on it
+        self.session = context.session
+        self.settings = context.settings
         # A window built by a script or a test (the offscreen snapshot) never stops to ask.
         self.ask_before_discarding = ask_before_discarding
         self.path: str | None = None
         self.dirty = False
-        self._opening: tuple[dict, str | None] | None = None  # (holder of the trainer being built, its path)
+        self._clean_generation = -1  # the session's generation the file on disk holds
+        self._name = ""  # the experiment's name
         self._close_confirmed = False
-        self.session.trainer_changed.connect(self._on_trainer_changed)
         self.session.state_changed.connect(self._on_state_changed)
 
     # --- menus ------------------------------------------------------------------------------------
 
-    def build_file_menu(self, menu: QMenu, export_menu_builder: Callable[[QMenu], None]) -> None:
+    def build_file_menu(
+        self, menu: QMenu, import_csv: Callable[[], None], export_menu_builder: Callable[[QMenu], None]
+    ) -> None:
         def add(text, slot, shortcut=None, tip=""):
-            action = QAction(text, self.window)
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            action.triggered.connect(lambda _checked=False: slot())  # not slot(checked): save(then=False)
+            action = make_action(self.window, text, slot, shortcut, tip)
             menu.addAction(action)
             return action
 
@@ -77,10 +78,13 @@ class FileActions(QObject):
             action.setToolTip(str(path))
             action.triggered.connect(lambda _=False, p=str(path): self.open_path(p, remember=False))
         menu.addSeparator()
-        add("&Save", self.save, "Ctrl+S", "Save the experiment, its data, weights and history (.nnstudio)")
+        self.context.register(
+            ids.SAVE_ACTION,
+            add("&Save", self.save, "Ctrl+S", "Save the experiment, its data, weights and history (.nnstudio)"),
+        )
         add("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file (.nnstudio; .toml keeps settings only)")
         menu.addSeparator()
-        add("&Import CSV…", self.window.data_import.import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file")
+        add("&Import CSV…", import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file")
         export_menu_builder(menu.addMenu("&Export"))
         self.file_menu = menu
 
@@ -199,33 +203,23 @@ class FileActions(QObject):
 
     def _load(self, make: Callable[[], Trainer], path: str | None, message: str) -> None:
         """Build the new trainer in the worker; the document changes when (and if) it arrives."""
-        holder: dict = {}
+        self.session.load(make, message, on_loaded=lambda state: self._on_loaded(state, path))
 
-        def build(_old: Trainer | None) -> Trainer:
-            holder["trainer"] = make()
-            return holder["trainer"]
+    def _on_loaded(self, state: RunState, path: str | None) -> None:
+        self.path, self._clean_generation, self.dirty = path, state.generation, False
+        if self.path is not None:
+            self.settings.add_recent_file(self.path)
+            self.settings.set_last_experiment(self.path)
 
-        self._opening = (holder, path)
-        self.session.change(build, message)
-
-    def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
-        if self._opening is not None and self._opening[0].get("trainer") is trainer:
-            self.path, self._opening = self._opening[1], None
-            self.dirty = False
-            if self.path is not None:
-                self.settings.add_recent_file(self.path)
-                self.settings.set_last_experiment(self.path)
-        else:
+    def _on_state_changed(self, state: RunState) -> None:
+        self._name = state.experiment.name
+        # Training makes the work unsaved from its first step; any job that changed the run does too.
+        if state.generation != self._clean_generation or state.status == RunStatus.TRAINING:
             self.dirty = True
-        self.update_title(trainer.experiment.name)
+        self.update_title()
 
-    def _on_state_changed(self, state: str) -> None:
-        if state == TRAINING and not self.dirty:
-            self.dirty = True
-            self.update_title()
-
-    def update_title(self, name: str | None = None) -> None:
-        shown = Path(self.path).name if self.path else (name or self.window.experiment.name)
+    def update_title(self) -> None:
+        shown = Path(self.path).name if self.path else self._name
         self.window.setWindowTitle(f"nnstudio — {shown}[*]")
         self.window.setWindowModified(self.dirty)
 
@@ -247,13 +241,19 @@ class FileActions(QObject):
         """Pause, copy the trainer's state in the worker, write it here; `then` runs after a good save."""
         if Path(path).suffix.lower() not in EXPERIMENT_SUFFIXES:
             path += archive.SUFFIX
-        if self.session.trainer is None:
+        if self.session.state is None:
             return
         self.session.pause()
-        self.session.use_trainer(_capture, lambda captured: self._write(*captured, path, then))
+        # The generation is read when the copy arrives: jobs run one at a time, so it is the copy's.
+        self.session.read(_capture, lambda captured: self._write(*captured, self.session.generation, path, then))
 
     def _write(
-        self, content: archive.ExperimentFile, shape: archive.RunShape, path: str, then: Callable[[], None] | None
+        self,
+        content: archive.ExperimentFile,
+        shape: archive.RunShape,
+        generation: int,
+        path: str,
+        then: Callable[[], None] | None,
     ) -> None:
         """Write and read back; only a file that opens again counts as saved (else: still unsaved, and a dialog)."""
         try:
@@ -269,15 +269,16 @@ class FileActions(QObject):
             )
             return
         if Path(path).suffix.lower() == ".toml":
-            self.window.status.showMessage(
+            self.context.show_message(
                 f"Saved the settings to {path}. The weights, data and history are kept only in .nnstudio files.", 10000
             )
         else:
-            self.path, self.dirty = path, False
+            self.path, self._clean_generation = path, generation
+            self.dirty = self.session.generation != generation or self.session.is_training
             self.settings.add_recent_file(path)
             self.settings.set_last_experiment(path)
             self.update_title()
-            self.window.status.showMessage(f"Saved {path}.", 6000)
+            self.context.show_message(f"Saved {path}.", 6000)
         if then is not None:
             then()
 
@@ -298,7 +299,7 @@ class FileActions(QObject):
         return path
 
     def _ask_save_path(self) -> str:
-        stem = Path(self.path).stem if self.path else self.window.experiment.name
+        stem = Path(self.path).stem if self.path else self._name
         suggestion = str(Path(self.folder() or Path.cwd()) / f"{stem}{archive.SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment", suggestion, SAVE_FILTER)
         return path
@@ -307,11 +308,11 @@ class FileActions(QObject):
         return unsaved_changes_box(self.window, self._document_name()).exec_answer()
 
     def _warn(self, title: str, message: str) -> None:
-        self.window.status.showMessage(message.splitlines()[0], 15000)
+        self.context.show_message(message.splitlines()[0], 15000)
         QMessageBox.warning(self.window, title, message)
 
     def _document_name(self) -> str:
-        return Path(self.path).name if self.path else f"“{self.window.experiment.name}” (untitled)"
+        return Path(self.path).name if self.path else f"“{self._name}” (untitled)"
 
 
 class UnsavedChangesBox(QMessageBox):

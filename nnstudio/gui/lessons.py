@@ -13,53 +13,55 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.teaching.lessons import LESSONS_FOLDER, LessonPage, load_lesson, shipped_lessons
+from nnstudio.gui import app_context as ids
+from nnstudio.gui.actions import make_action
 from nnstudio.gui.lesson_panel import LessonPanel
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 log = logging.getLogger(__name__)
 
-# A page names an instrument; the window knows it by its dock's title.
+# A page names an instrument; the app registers its dock under an id.
 INSTRUMENT_DOCKS = {
-    "inspector": "Step inspector",
-    "hidden_units": "Hidden units",
-    "network": "Network diagram",
-    "landscape": "Loss landscape",
-    "runs": "Compare runs",
+    "inspector": "dock.inspector",
+    "hidden_units": "dock.hidden_units",
+    "network": "dock.network",
+    "landscape": "dock.landscape",
+    "runs": "dock.runs",
 }
 
 
 class Lessons:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.settings = window.settings
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.window = context.host  # the dialogs' parent
+        self.settings = context.settings
         self.panel = LessonPanel(None)
         self._restore()
-        self.dock = QDockWidget("Lessons", window)
-        self.dock.setObjectName("lessons")
-        self.dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        window.tabifyDockWidget(window.training_dock, self.dock)
+        self.dock = context.add_dock("dock.lessons", "Lessons", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.window.tabifyDockWidget(context.get("dock.training"), self.dock)
         self.dock.hide()
 
         self.show_action = self.dock.toggleViewAction()
         self.show_action.setText("&Lessons")
         self.show_action.setShortcut(QKeySequence("F2"))
         self.show_action.setToolTip("Short pages that walk through the tutorial, each able to set the app up (F2)")
-        self.open_action = QAction("Open &Lesson…", window)
-        self.open_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.open_action.setToolTip("Open a lesson file (.toml) — a teacher can write their own")
-        self.open_action.triggered.connect(self.open_lesson)
-        window.help_menu.insertAction(window.help_menu.actions()[0], self.show_action)
-        file_menu = window.file_actions.file_menu
-        save = next((a for a in file_menu.actions() if a.text() == "&Save"), None)
-        file_menu.insertAction(save, self.open_action)
+        self.open_action = make_action(
+            self.window,
+            "Open &Lesson…",
+            self.open_lesson,
+            "Ctrl+L",
+            "Open a lesson file (.toml) — a teacher can write their own",
+        )
+        help_menu = context.menu(ids.HELP_MENU)
+        help_menu.insertAction(help_menu.actions()[0], self.show_action)
+        context.menu(ids.FILE_MENU).insertAction(context.get(ids.SAVE_ACTION), self.open_action)
 
         self.panel.setup_requested.connect(self.set_up)
         self.panel.page_changed.connect(self._remember)
@@ -117,7 +119,7 @@ class Lessons:
         if not self.settings.lessons_offered():
             self.settings.set_lessons_offered()
             self.show()
-            self.window.status.showMessage("New here? The Lessons panel walks through the tutorial (F2).", 15000)
+            self.context.show_message("New here? The Lessons panel walks through the tutorial (F2).", 15000)
 
     def open_lesson(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", str(LESSONS_FOLDER), "Lessons (*.toml)")
@@ -143,21 +145,19 @@ class Lessons:
         except NNStudioError as error:  # checked on loading; a preset may have changed since
             warn(self.window, "Cannot set up the page", str(error))
             return
-        self.window.file_actions.open_experiment(experiment, f"Lesson: {page.title}")
+        self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, f"Lesson: {page.title}")
         self.open_instrument(page.setup.instrument)
 
     def open_instrument(self, name: str | None) -> None:
         if name is None:
             return
         if name == "timeline":
-            self.window.timeline.setVisible(True)
+            self.context.get(ids.TIMELINE).setVisible(True)
             return
-        title = INSTRUMENT_DOCKS[name]
-        for dock in self.window.instrument_docks:
-            if dock.windowTitle() == title:
-                dock.show()
-                dock.raise_()
-                return
+        dock = self.context.find(INSTRUMENT_DOCKS.get(name, ""))
+        if dock is not None:
+            dock.show()
+            dock.raise_()
 
 
 def warn(parent: QWidget, title: str, message: str) -> None:
@@ -167,5 +167,5 @@ def warn(parent: QWidget, title: str, message: str) -> None:
     box.exec()
 
 
-def install(window: MainWindow) -> Lessons:
-    return Lessons(window)
+def install(context: AppContext) -> Lessons:
+    return context.register("lessons", Lessons(context))

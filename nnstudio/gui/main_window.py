@@ -1,35 +1,29 @@
-"""The main window: assembles the panels, plots, menus and the one training session.
+"""The main window: assembles the panels, plots, menus, instruments and the one training session.
 
-Data flows one way. Panels emit intent (a new spec); the window turns it into a job for the
-`TrainingSession`; the session's snapshots come back and are drawn by a ~30 Hz timer, which
-keeps only what is new, so however fast training runs, nothing queues up.
+Data flows one way. Panels emit intent (a new spec); the window turns it into a command for the
+`TrainingSession`; what comes back is a frozen `RunState` after every job, and throttled
+snapshots while training, drawn by a ~30 Hz timer that keeps only what is new, so however fast
+training runs, nothing queues up. Instruments and lessons get the `AppContext`, never the window.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import fields
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget
 
 from nnstudio import __version__
-from nnstudio.core.datasets.data import Dataset, prepare
+from nnstudio.core.datasets.data import Dataset
 from nnstudio.core.engine.backends.base import torch_available
-from nnstudio.core.engine.classification import describe_change, fit_to_data
+from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
-from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot, Trainer
-from nnstudio.core.storage.archive import points_to_keep
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
+from nnstudio.gui import app_context as ids
+from nnstudio.gui.actions import make_action
+from nnstudio.gui.app_context import AppContext
 from nnstudio.gui.data_import import DataImport
 from nnstudio.gui.export_actions import ExportActions
 from nnstudio.gui.file_actions import FileActions
@@ -43,20 +37,18 @@ from nnstudio.gui.panels.training_panel import TrainingPanel
 from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
 from nnstudio.gui.plots.fit_plot import FitPlot
 from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.plots.prediction_plots import PredictionPlots
+from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 from nnstudio.gui.status_bar import TrainingStatusBar
 from nnstudio.gui.training_controls import TrainingControls
-from nnstudio.gui.worker import TrainingSession
 
 REDRAW_HZ = 30
 TUTORIAL = "Jonny Law, “Neural Networks in R” (2021)"
 
 
 class MainWindow(QMainWindow):
-    """Instruments subscribe to `frame_ready` (the latest snapshot, at most ~30 times a second) and to
-    the session's `trainer_changed`; they add themselves with `add_instrument_dock()`."""
-
-    frame_ready = Signal(object)  # Snapshot, with parameters, once per redraw
+    """The assembly: panels and plots, menus, the session, and the context every instrument gets."""
 
     def __init__(
         self,
@@ -71,27 +63,30 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(f"nnstudio — {experiment.name}")
         self.resize(1400, 900)
-        self.experiment = experiment  # what the panels show; the trainer's copy is the truth
+        self.experiment = experiment  # what the panels show; the last RunState's copy is the truth
         # The app passes the user's settings; a window built by a script or a test keeps them in memory
         # and closes or replaces its work without asking.
         self.settings = settings or Settings()
         self._interactive = settings is not None
-        self.speed: float | None = None  # steps per second, None = full speed
-        self.stop_below: float | None = None
 
         self.session = TrainingSession(self)
+        self.context = AppContext(self, self.session, self.settings)
+        self.frame_ready = self.context.frame_ready
+        self.frame: Snapshot | None = None  # the last frame drawn
         self._shown_dataset: Dataset | None = None
         self.controls = TrainingControls(self)
         self._build_plots()
         self._build_panels()
         self.status = TrainingStatusBar(self)
         self.setStatusBar(self.status)
-        self.addToolBar(self.controls.build_toolbar(self))
+        self.context.set_message_sink(self.status.showMessage, self.redraw)
+        toolbar = self.context.register(ids.TRAINING_TOOLBAR, self.controls.build_toolbar(self))
+        self.addToolBar(toolbar)
+        self.context.register(ids.TRAINING_CONTROLS, self.controls)
         self._build_menus()
         self._connect()
-        self.instrument_docks: list[QDockWidget] = []
-        install_instruments(self)
-        self.lessons = install_lessons(self)
+        install_instruments(self.context)
+        self.lessons = install_lessons(self.context)
 
         self._pending_loss: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_log: list[str] = []
@@ -103,7 +98,7 @@ class MainWindow(QMainWindow):
         self._redraw_timer.timeout.connect(self.redraw)
         self._redraw_timer.start()
 
-        self.controls.show_state("idle")
+        self.controls.show_state(RunStatus.IDLE)
         self._restore_problems: list[str] = []
         self.settings.restore(self, self.centralWidget())  # layout, docks, theme: each behind one guard
         remembered = reopen_last and path is None
@@ -117,30 +112,27 @@ class MainWindow(QMainWindow):
     # --- building ---------------------------------------------------------------------------------
 
     def _build_plots(self) -> None:
-        self.fit_plot = FitPlot()
-        self.boundary_plot = DecisionBoundaryPlot()  # replaces the fit plot when the data has two inputs
-        self.prediction_plots = QStackedWidget()
-        self.prediction_plots.addWidget(self.fit_plot)
-        self.prediction_plots.addWidget(self.boundary_plot)
-        self.loss_plot = LossPlot()
+        self.prediction_plots = self.context.register(ids.PLOTS, PredictionPlots())
+        self.loss_plot = self.context.register(ids.LOSS_PLOT, LossPlot())
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.prediction_plots)
         splitter.addWidget(self.loss_plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        self.setCentralWidget(splitter)
+        self.setCentralWidget(self.context.register(ids.PLOT_AREA, splitter))
 
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(title.lower().replace(" ", "_"))
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
-        self.addDockWidget(area, dock)
-        return dock
+    @property
+    def fit_plot(self) -> FitPlot:
+        return self.prediction_plots.fit_plot
+
+    @property
+    def boundary_plot(self) -> DecisionBoundaryPlot:
+        return self.prediction_plots.boundary_plot
+
+    @property
+    def prediction_plot(self) -> FitPlot | DecisionBoundaryPlot:
+        """The plot the prediction is drawn on: the fit, or the decision boundary for two-input classes."""
+        return self.prediction_plots.current
 
     def _build_panels(self) -> None:
         e = self.experiment
@@ -149,10 +141,10 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(e.training)
         self.log_panel = LogPanel()
         left = Qt.DockWidgetArea.LeftDockWidgetArea
-        self.data_dock = self._dock("Data", self.data_panel, left)
-        self.model_dock = self._dock("Model", self.model_panel, left)
-        self.training_dock = self._dock("Training", self.training_panel, left)
-        self.log_dock = self._dock("Log", self.log_panel, left)
+        self.data_dock = self.context.add_dock("dock.data", "Data", self.data_panel, left)
+        self.model_dock = self.context.add_dock("dock.model", "Model", self.model_panel, left)
+        self.training_dock = self.context.add_dock("dock.training", "Training", self.training_panel, left)
+        self.log_dock = self.context.add_dock("dock.log", "Log", self.log_panel, left)
         self.setTabPosition(left, QTabWidget.TabPosition.North)
         self.splitDockWidget(self.data_dock, self.log_dock, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.data_dock, self.model_dock)
@@ -162,21 +154,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.training_dock, self.log_dock], [560, 240], Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut: str | None = None, tooltip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tooltip or text.replace("&", ""))
-        action.setStatusTip(tooltip)
-        action.triggered.connect(slot)
-        return action
+        return make_action(self, text, slot, shortcut, tooltip)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.data_import = DataImport(self)
-        self.file_actions = FileActions(self, self.settings, ask_before_discarding=self._interactive)
-        self.export_actions = ExportActions(self)
-        self.file_actions.build_file_menu(file_menu, self.export_actions.build_menu)
+        register = self.context.register
+        file_menu = register(ids.FILE_MENU, bar.addMenu("&File"))
+        self.data_import = DataImport(self.context)
+        self.file_actions = register(
+            ids.FILE_ACTIONS, FileActions(self.context, ask_before_discarding=self._interactive)
+        )
+        self.export_actions = ExportActions(self.context)
+        self.file_actions.build_file_menu(file_menu, self.data_import.import_csv, self.export_actions.build_menu)
         file_menu.addAction(
             self._action(
                 "Save &Screenshot…", self.save_screenshot, "Ctrl+Shift+P", "Save a PNG picture of the whole window"
@@ -187,7 +176,7 @@ class MainWindow(QMainWindow):
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         file_menu.addAction(quit_action)
 
-        edit_menu = bar.addMenu("&Edit")
+        edit_menu = register(ids.EDIT_MENU, bar.addMenu("&Edit"))
         edit_menu.addAction(
             self._action("&Copy Log", self.log_panel.copy_all, "Ctrl+Shift+C", "Copy every log line to the clipboard")
         )
@@ -195,21 +184,19 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self.data_import.build_edit_actions(edit_menu)
 
-        view_menu = bar.addMenu("&View")
+        view_menu = register(ids.VIEW_MENU, bar.addMenu("&View"))
         for dock in (self.data_dock, self.model_dock, self.training_dock, self.log_dock):
             toggle = dock.toggleViewAction()
             toggle.setToolTip(f"Show or hide the {dock.windowTitle()} panel")
             view_menu.addAction(toggle)
         view_menu.addSeparator()
-        self.instruments_menu = view_menu.addMenu("&Instruments")
-        self.instruments_menu.setToolTipsVisible(True)
+        instruments_menu = register(ids.INSTRUMENTS_MENU, view_menu.addMenu("&Instruments"))
+        instruments_menu.setToolTipsVisible(True)
         self.file_actions.build_theme_menu(view_menu)
         view_menu.addSeparator()
-        self.view_menu = view_menu
-        self.log_scale_action = self._action(
-            "&Log-scale Loss", self.loss_plot.set_log_scale, "L", "Show the loss on a logarithmic axis"
-        )
+        self.log_scale_action = self._action("&Log-scale Loss", None, "L", "Show the loss on a logarithmic axis")
         self.log_scale_action.setCheckable(True)
+        self.log_scale_action.triggered.connect(self.loss_plot.set_log_scale)
         view_menu.addAction(self.log_scale_action)
         view_menu.addAction(
             self._action(
@@ -217,7 +204,7 @@ class MainWindow(QMainWindow):
             )
         )
 
-        train_menu = bar.addMenu("&Train")
+        train_menu = register(ids.TRAIN_MENU, bar.addMenu("&Train"))
         for action in self.controls.actions():
             train_menu.addAction(action)
             self.addAction(action)
@@ -230,14 +217,13 @@ class MainWindow(QMainWindow):
             ("numpy", "Hand-written forward and backward pass"),
             ("torch", "torch.nn modules with autograd" if usable else why_not),
         ):
-            action = self._action(name, lambda _=False, n=name: self.switch_backend(n), None, tip)
+            action = self._action(name, lambda n=name: self.switch_backend(n), None, tip)
             action.setCheckable(True)
             action.setEnabled(name == "numpy" or usable)
             self.backend_actions.addAction(action)
             backend_menu.addAction(action)
 
-        help_menu = bar.addMenu("&Help")
-        self.help_menu = help_menu
+        help_menu = register(ids.HELP_MENU, bar.addMenu("&Help"))
         help_menu.addAction(
             self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "List every keyboard shortcut")
         )
@@ -247,7 +233,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.session.snapshot_ready.connect(self._on_snapshot)
-        self.session.trainer_changed.connect(self._on_trainer_changed)
+        self.session.run_replaced.connect(self._on_run_replaced)
         self.session.state_changed.connect(self._on_state_changed)
         self.session.failed.connect(self._on_failed)
         self.controls.play_pause_requested.connect(self.play_pause)
@@ -267,83 +253,54 @@ class MainWindow(QMainWindow):
     # --- training controls ------------------------------------------------------------------------
 
     @property
-    def trainer(self) -> Trainer | None:
-        return self.session.trainer
+    def state(self) -> RunState | None:
+        """The run as the last job left it."""
+        return self.session.state
 
-    def _goals(self, **goals) -> dict:
-        return {"steps_per_second": self.speed, "stop_below": self.stop_below, "with_parameters": True, **goals}
+    @property
+    def speed(self) -> float | None:
+        return self.context.speed
 
     def play_pause(self) -> None:
-        if self.session.state == TRAINING:
-            self.session.pause()
-        elif self.trainer is not None:
-            target = self.trainer.training.epochs
-            self.session.run(**self._goals(until_epoch=target if self.trainer.epoch < target else None))
+        self.context.play_pause()
 
     def step(self, count: int = 1) -> None:
-        if self.session.state != TRAINING:
-            self.session.run(checkpoint=True, **self._goals(max_steps=count, stop_below=None))
+        self.context.step(count)
 
     def run_to(self, epoch: int) -> None:
-        if self.session.state != TRAINING:
-            self.session.run(**self._goals(until_epoch=epoch))
+        self.context.run_to(epoch)
 
     def reset(self) -> None:
-        self.session.change(_reset, "Reset: back to the same initial weights.")
+        self.session.reset()
 
     def new_weights(self) -> None:
-        self.session.change(_new_weights, "New initial weights drawn from the next seed.")
+        self.session.new_weights()
 
     def switch_backend(self, name: str) -> None:
-        if self.trainer is not None and self.trainer.backend.name != name:
-            self.session.change(
-                lambda t: t.switch_backend(name),
-                f"Switched to the {name} backend: same weights and optimiser state, so the loss continues.",
-            )
+        self.session.switch_backend(name)
 
     def _set_speed(self, steps_per_second) -> None:
-        self.speed = steps_per_second
+        self.context.speed = steps_per_second
 
     def _set_stop_below(self, value) -> None:
-        self.stop_below = value
+        self.context.stop_below = value
 
     # --- changes from the panels ------------------------------------------------------------------
 
     def _on_data_changed(self, spec: DataSpec) -> None:
-        self.use_data(spec)
-
-    def use_data(self, spec: DataSpec, points=None, message: str = "New data: the model was re-initialised.") -> None:
-        """Train on new data; imported points are given, or kept while the spec names the same source."""
-        fallback = self.experiment
-        self.session.change(
-            lambda t: _trainer_for_data(
-                replace(t.experiment if t else fallback, data=spec),
-                points if points is not None else points_to_keep(t, spec),
-            ),
-            message,
-        )
+        self.session.use_data(spec)
 
     def _on_model_changed(self, spec: ModelSpec) -> None:
-        fallback = self.experiment
-        self.session.change(
-            lambda t: (
-                Trainer(replace(t.experiment, model=spec), t.points, t.dataset)
-                if t
-                else Trainer(replace(fallback, model=spec))
-            ),
-            "New model: its weights were re-initialised.",
-        )
+        self.session.use_model(spec)
 
     def _on_training_changed(self, spec: TrainingSpec) -> None:
-        old = self.trainer.training if self.trainer is not None else self.experiment.training
+        # Compared with the panel's last spec, not the run's: the worker drops what equals the run's settings.
+        old = self.experiment.training
         changes = {f.name: getattr(spec, f.name) for f in fields(spec) if getattr(spec, f.name) != getattr(old, f.name)}
-        if not changes:
-            return
+        self.experiment = self.experiment.with_training(**{k: v for k, v in changes.items()})
         backend = changes.pop("backend", None)
         if changes:
-            names = ", ".join(name.replace("_", " ") for name in changes)
-            kept = "new initial weights" if "seed" in changes else "weights kept"
-            self.session.change(lambda t: t.update_training(**changes), f"Changed {names} ({kept}).")
+            self.session.update_training(**changes)
         if backend is not None:
             self.switch_backend(backend)
 
@@ -376,84 +333,56 @@ class MainWindow(QMainWindow):
         if self._pending_log:
             self.log_panel.append_lines(self._pending_log)
             self._pending_log = []
+        self.frame = snapshot
         self.frame_ready.emit(snapshot)
         self.prediction_plot.set_prediction(snapshot.prediction)
         self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics)
         self.status.show_snapshot(snapshot)
         if snapshot.status == DIVERGED:
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
-        elif snapshot.status not in (TRAINING, "changed") and snapshot.message:
+        elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
         full_speed = snapshot.status == TRAINING and self.speed is None  # slow motion leaves the GIL free
         self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
 
-    def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
-        shown, new = self._shown_dataset, trainer.dataset
+    def _on_run_replaced(self, state: RunState) -> None:
+        shown, new = self._shown_dataset, state.dataset
+        extra = ""
         if shown is not None and (shown.is_classification, shown.n_classes) != (new.is_classification, new.n_classes):
-            message += _task_message(self.experiment, trainer.experiment, new)  # the data chose a new loss
-        self._shown_dataset = trainer.dataset
-        self.experiment = trainer.experiment
+            extra = _task_message(self.experiment, state.experiment, new)  # the data chose a new loss
+        self._shown_dataset = state.dataset
+        self.experiment = state.experiment
         e = self.experiment
         for panel, spec in ((self.data_panel, e.data), (self.model_panel, e.model), (self.training_panel, e.training)):
             panel.set_spec(spec)
-        self.model_panel.set_io(trainer.dataset.n_inputs, trainer.dataset.n_outputs)
-        self.data_panel.set_dataset(trainer.dataset)
-        self.data_panel.set_imported_rows(None if trainer.points is None else len(trainer.points[0]))
-        self.training_panel.set_dataset(trainer.dataset)
-        self._show_dataset(trainer.dataset)
+        self.model_panel.set_io(state.dataset.n_inputs, state.dataset.n_outputs)
+        self.data_panel.set_dataset(state.dataset)
+        self.data_panel.set_imported_rows(None if state.points is None else len(state.points[0]))
+        self.training_panel.set_dataset(state.dataset)
+        self.prediction_plots.show_dataset(state.dataset)
         self.controls.target_epoch.setValue(e.training.epochs)
         for action in self.backend_actions.actions():
-            action.setChecked(action.text() == trainer.backend.name)
+            action.setChecked(action.text() == state.backend)
         problems, self._restore_problems = self._restore_problems, []  # told once, with the first model
+        message = state.message + extra
         if problems:
             message += f" {len(problems)} remembered setting(s) could not be used: defaults instead (see the Log)."
         self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
         self._pending_log.extend(f"   not restored: {problem}" for problem in problems)
         self.status.showMessage(message, 20000 if problems else 8000)
 
-    @property
-    def prediction_plot(self) -> FitPlot | DecisionBoundaryPlot:
-        """The plot the prediction is drawn on: the fit, or the decision boundary for two-input classes."""
-        return self.boundary_plot if self.prediction_plots.currentWidget() is self.boundary_plot else self.fit_plot
-
-    def _show_dataset(self, dataset: Dataset) -> None:
-        # The fit plot always gets the data, so whatever draws on it (the timeline) finds a matching grid.
-        self.fit_plot.set_dataset(dataset)
-        if dataset.grid_shape is not None:
-            self.boundary_plot.set_dataset(dataset)
-            self.prediction_plots.setCurrentWidget(self.boundary_plot)
-        else:
-            self.prediction_plots.setCurrentWidget(self.fit_plot)
-
-    def _on_state_changed(self, state: str) -> None:
-        self.controls.show_state(state)
-        detail = self.trainer.diverged_message if state == DIVERGED and self.trainer else ""
-        self.status.show_state(state, detail)
+    def _on_state_changed(self, state: RunState) -> None:
+        self.controls.show_state(state.status)
+        self.status.show_state(state.status, state.diverged_message)
 
     def _on_failed(self, message: str) -> None:
         # The trainer and its data are untouched; put the panels back to what is really in use.
-        e = self.experiment
+        state = self.session.state
+        e = self.experiment = state.experiment if state is not None else self.experiment
         for panel, spec in ((self.data_panel, e.data), (self.model_panel, e.model), (self.training_panel, e.training)):
             panel.set_spec(spec)
         self.status.showMessage(message, 15000)
         QMessageBox.warning(self, "nnstudio", message)
-
-    # --- instruments ------------------------------------------------------------------------------
-
-    def add_instrument_dock(self, title: str, widget: QWidget, shortcut: str | None, tooltip: str) -> QDockWidget:
-        """Add an instrument as a dock on the right (tabbed with the others), hidden until asked for."""
-        dock = self._dock(title, widget, Qt.DockWidgetArea.RightDockWidgetArea)
-        if self.instrument_docks:
-            self.tabifyDockWidget(self.instrument_docks[-1], dock)
-        self.instrument_docks.append(dock)
-        dock.hide()
-        toggle = dock.toggleViewAction()
-        toggle.setToolTip(tooltip)
-        toggle.setStatusTip(tooltip)
-        if shortcut:
-            toggle.setShortcut(QKeySequence(shortcut))
-        self.instruments_menu.addAction(toggle)
-        return dock
 
     # --- files and dialogs ------------------------------------------------------------------------
 
@@ -502,14 +431,16 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._redraw_timer.stop()
-        self.session.shutdown()
+        if self.session.is_running:  # e.g. importing torch, which cannot be interrupted: wait for it, visibly
+            self.status.showMessage("Closing: waiting for the worker to finish its job…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                self.session.shutdown()
+            finally:
+                QApplication.restoreOverrideCursor()
+        else:
+            self.session.shutdown()
         event.accept()
-
-
-def _trainer_for_data(experiment: Experiment, points=None) -> Trainer:
-    """A trainer on new data, with a loss and output that fit it (bce for two classes, mse for numbers...)."""
-    dataset = prepare(experiment.data, points)
-    return Trainer(fit_to_data(experiment, dataset), points, dataset)
 
 
 def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> str:
@@ -518,13 +449,3 @@ def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> st
         return ""
     what = f"{dataset.n_classes} classes" if dataset.is_classification else "numbers to fit"
     return f" Now the {after.training.loss} loss and output activation {after.model.output_activation}, for {what}."
-
-
-def _reset(trainer: Trainer) -> Trainer:
-    trainer.reset()
-    return trainer
-
-
-def _new_weights(trainer: Trainer) -> Trainer:
-    trainer.new_weights((trainer.training.seed + 1) % 2**32)
-    return trainer

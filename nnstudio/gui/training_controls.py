@@ -1,16 +1,17 @@
 """The Train menu and toolbar: Play/Pause, Step, Step ×10, Run to epoch, Reset, New weights.
 
-Actions only emit intent; the window decides what each one does with the training session.
+Actions only emit intent; the window turns each into a command for the training session.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QSpinBox, QStyle, QToolBar, QWidget
 
 from nnstudio.core.engine.experiment import MAX_EPOCHS
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING
+from nnstudio.gui.actions import make_action
 
 
 class TrainingControls(QObject):
@@ -84,13 +85,7 @@ class TrainingControls(QObject):
 
     @staticmethod
     def _action(parent, text, shortcut, tooltip, slot, icon) -> QAction:
-        action = QAction(icon, text, parent)
-        action.setShortcut(QKeySequence(shortcut))
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setToolTip(tooltip)
-        action.setStatusTip(tooltip)
-        action.triggered.connect(slot)
-        return action
+        return make_action(parent, text, slot, shortcut, tooltip, icon=icon, window_shortcut=True)
 
     def actions(self) -> list[QAction]:
         return [self.play_pause, self.step, self.step_ten, self.run_to, self.reset, self.new_weights]

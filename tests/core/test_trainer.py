@@ -19,6 +19,7 @@ from nnstudio.core.engine.trainer import (
     STOPPED,
     TARGET_REACHED,
     TRAINING,
+    CancelToken,
     fit_metrics,
     format_log_line,
 )
@@ -186,29 +187,66 @@ def test_snapshots_carry_metrics_and_parameters_when_asked():
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_request_stop_ends_a_run_between_steps(backend):
+def test_a_cancelled_token_ends_a_run_between_steps(backend):
     trainer = trainer_on(SMALL, backend)
-    run = trainer.run(until_epoch=10_000, snapshot_interval=0.0)
+    cancel = CancelToken()
+    run = trainer.run(until_epoch=10_000, snapshot_interval=0.0, cancel=cancel)
     first = next(run)
     assert first.status == TRAINING
-    trainer.request_stop()
+    cancel.cancel()
     last = next(run)
     assert last.status == STOPPED
     assert last.message == f"Paused at epoch {trainer.epoch}."
     assert trainer.epoch == first.epoch  # not one more step after the request
     with pytest.raises(StopIteration):
         next(run)
-    # the request was for that run only: the next run trains again
+    # the token was that run's only: the next run trains again
     _, final = exhaust(trainer.run(max_steps=5, snapshot_interval=1e9))
     assert final.status == FINISHED and trainer.epoch == first.epoch + 5
 
 
-def test_a_stop_requested_before_the_run_begins_stops_it_at_once():
+def test_a_token_cancelled_before_the_run_begins_stops_it_at_once():
     trainer = trainer_on(SMALL, "numpy")
-    run = trainer.run(until_epoch=100)
-    trainer.request_stop()
+    cancel = CancelToken()
+    run = trainer.run(until_epoch=100, cancel=cancel)
+    cancel.cancel()
     snapshots, final = exhaust(run)
     assert snapshots == [final] and final.status == STOPPED and trainer.step_count == 0
+
+
+def test_a_cancelled_token_does_not_stop_a_later_run():
+    """A stop request is its run's: cancelling after the run ended leaves the next run untouched."""
+    trainer = trainer_on(SMALL, "numpy")
+    cancel = CancelToken()
+    exhaust(trainer.run(max_steps=3, cancel=cancel))
+    cancel.cancel()  # too late for that run (the window's Pause racing the end of a run)
+    trainer.reset()
+    _, final = exhaust(trainer.run(max_steps=4))
+    assert final.status == FINISHED and trainer.step_count == 4
+
+
+def test_a_snapshot_changes_nothing_and_a_report_marks_its_points_sent():
+    trainer = trainer_on(SMALL, "numpy")
+    exhaust(trainer.run(max_steps=3, snapshot_interval=1e9))
+    for _ in range(2):
+        trainer.step()
+    first, second = trainer.snapshot(), trainer.snapshot()
+    assert list(first.new_epochs) == list(second.new_epochs) == [4, 5]
+    assert list(trainer.report().new_epochs) == [4, 5]
+    assert len(trainer.report().new_epochs) == 0
+
+
+def test_rewind_undo_and_restore_set_the_same_counters():
+    trainer = trainer_on(SMALL, "numpy")
+    trainer.push_checkpoint()
+    exhaust(trainer.run(max_steps=4, snapshot_interval=1e9))
+    assert trainer.undo()
+    assert (trainer.epoch, trainer.step_count, trainer.batch_in_epoch, len(trainer.loss_history)) == (0, 0, 0, 0)
+    assert math.isnan(trainer.last_step_loss)
+    exhaust(trainer.run(max_steps=4, snapshot_interval=1e9))
+    assert trainer.rewind(0) == 0
+    assert (trainer.epoch, trainer.step_count, trainer.batch_in_epoch, trainer.diverged_message) == (0, 0, 0, "")
+    assert len(trainer.loss_history) == 0 and trainer.reported == 0
 
 
 def test_stop_below_ends_at_the_first_epoch_under_the_target():

@@ -27,7 +27,7 @@ def make_window(qtbot):
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
-        qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+        qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=20000)
         window.redraw()  # draw the loaded model's first frame now, not at the redraw timer's next tick
         windows.append(window)
         return window

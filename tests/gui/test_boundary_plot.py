@@ -12,7 +12,7 @@ from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS
 from nnstudio.core.datasets.data import GENERATORS, GRID_SIDE, prepare
 from nnstudio.core.engine.experiment import DataSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
-from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.engine.trainer import RunStatus, Trainer
 from nnstudio.gui import style
 from nnstudio.gui.panels.data_panel import CLASSIFICATION_HEADER, DataPanel
 from nnstudio.gui.panels.training_panel import TrainingPanel
@@ -22,14 +22,15 @@ from nnstudio.gui.plots.boundary_plot import (
     boundary_image,
     class_lookup_table,
 )
-from nnstudio.gui.worker import PAUSED
-from tests.gui.driving import wait_idle
+from tests.gui.driving import trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
+
+PAUSED = RunStatus.PAUSED
 
 
 def train(qtbot, window, epochs):
     window.run_to(epochs)
-    qtbot.waitUntil(lambda: window.session.state == PAUSED and window.trainer.epoch == epochs, timeout=30000)
+    qtbot.waitUntil(lambda: window.session.status == PAUSED and window.state.epoch == epochs, timeout=30000)
     window.redraw()
 
 
@@ -42,13 +43,15 @@ def test_the_window_shows_the_map_with_the_grids_shape_and_explicit_levels(qtbot
     plot = window.boundary_plot
     assert window.prediction_plot is plot and window.prediction_plots.currentWidget() is plot
     image = plot.image()
-    assert image.shape == (GRID_SIDE, GRID_SIDE) == window.trainer.dataset.grid_shape
+    assert image.shape == (GRID_SIDE, GRID_SIDE) == trainer_of(window).dataset.grid_shape
     assert image.dtype == np.float32 and image.flags.c_contiguous
     assert plot.levels() == (0.0, 2.0)
     assert plot.map.axisOrder == "row-major"
-    np.testing.assert_array_equal(image, boundary_image(window.trainer.prediction_on_grid(), (GRID_SIDE, GRID_SIDE)))
+    np.testing.assert_array_equal(
+        image, boundary_image(trainer_of(window).prediction_on_grid(), (GRID_SIDE, GRID_SIDE))
+    )
     # the map covers the grid: its corners are half a cell beyond the first and last grid points
-    x1, x2 = window.trainer.dataset.grid_axes
+    x1, x2 = trainer_of(window).dataset.grid_axes
     rect = plot.map.mapRectToParent(plot.map.boundingRect())
     assert rect.left() == pytest.approx(x1[0] - (x1[1] - x1[0]) / 2)
     assert rect.right() == pytest.approx(x1[-1] + (x1[1] - x1[0]) / 2)
@@ -57,7 +60,7 @@ def test_the_window_shows_the_map_with_the_grids_shape_and_explicit_levels(qtbot
 
 def test_every_point_is_drawn_in_its_class_and_role(qtbot, make_window):
     window = make_window(preset("circle"))
-    data = window.trainer.dataset
+    data = trainer_of(window).dataset
     plot = window.boundary_plot
     for role, x, y in (("train", data.x_train_raw, data.y_train_raw), ("test", data.x_test_raw, data.y_test_raw)):
         for k in range(2):
@@ -88,7 +91,9 @@ def test_training_changes_the_map_live_and_the_accuracy_shown_is_the_cores(qtbot
     after = window.boundary_plot.image()
     assert np.max(np.abs(after - before)) > 0.5
     assert frames and np.array_equal(frames[-1], after)  # drawn through set_prediction, frame by frame
-    np.testing.assert_array_equal(after, boundary_image(window.trainer.prediction_on_grid(), (GRID_SIDE, GRID_SIDE)))
+    np.testing.assert_array_equal(
+        after, boundary_image(trainer_of(window).prediction_on_grid(), (GRID_SIDE, GRID_SIDE))
+    )
 
     reference = Trainer(preset("circle"))
     for _ in reference.run(until_epoch=120, snapshot_interval=1e9):
@@ -110,10 +115,13 @@ def test_new_data_swaps_the_plot_and_the_loss_both_ways(qtbot, make_window):
     circle = preset("circle").data
     window.data_panel.set_spec(circle)
     window.data_panel.spec_changed.emit(circle)
-    qtbot.waitUntil(lambda: window.trainer.dataset.is_classification, timeout=20000)
+    qtbot.waitUntil(lambda: window.state.dataset.is_classification, timeout=20000)
     wait_idle(qtbot, window)
     assert window.prediction_plot is window.boundary_plot
-    assert (window.trainer.training.loss, window.trainer.experiment.model.output_activation) == ("bce", "sigmoid")
+    assert (trainer_of(window).training.loss, trainer_of(window).experiment.model.output_activation) == (
+        "bce",
+        "sigmoid",
+    )
     assert window.training_panel.loss.currentText() == "bce"
     assert window.model_panel.output_activation.currentText() == "sigmoid"
     assert "bce" in window.log_panel.lines()[-1]
@@ -121,10 +129,13 @@ def test_new_data_swaps_the_plot_and_the_loss_both_ways(qtbot, make_window):
     sine = preset("sine").data
     window.data_panel.set_spec(sine)
     window.data_panel.spec_changed.emit(sine)
-    qtbot.waitUntil(lambda: not window.trainer.dataset.is_classification, timeout=20000)
+    qtbot.waitUntil(lambda: not window.state.dataset.is_classification, timeout=20000)
     wait_idle(qtbot, window)
     assert window.prediction_plot is window.fit_plot
-    assert (window.trainer.training.loss, window.trainer.experiment.model.output_activation) == ("mse", "identity")
+    assert (trainer_of(window).training.loss, trainer_of(window).experiment.model.output_activation) == (
+        "mse",
+        "identity",
+    )
     assert window.loss_plot.confusion_counts() is None
     assert window.loss_plot.metric_text("MSE", "train") not in ("", "–")
 
@@ -144,26 +155,26 @@ def test_an_unfitting_loss_chosen_in_the_window_is_refused_with_its_reason(qtbot
     monkeypatch.setattr(
         "nnstudio.gui.main_window.QMessageBox.warning", lambda parent, title, text: messages.append(text)
     )
-    spec = replace(window.trainer.training, loss="mse")
+    spec = replace(trainer_of(window).training, loss="mse")
     window.training_panel.spec_changed.emit(spec)
     qtbot.waitUntil(lambda: bool(messages), timeout=10000)
     wait_idle(qtbot, window)
     assert "mse loss does not fit 2 classes" in messages[0]
-    assert window.trainer.training.loss == "bce"
+    assert trainer_of(window).training.loss == "bce"
     assert window.training_panel.loss.currentText() == "bce"
 
 
 def test_the_instruments_survive_two_input_data(qtbot, make_window):
     window = make_window(preset("xor"))
-    assert window.instrument_docks
-    for dock in window.instrument_docks:  # an exception in any of their slots fails the test (pytest-qt)
+    assert window.context.instrument_docks
+    for dock in window.context.instrument_docks:  # an exception in any of their slots fails the test (pytest-qt)
         dock.show()
         dock.raise_()
         window.step(3)
         wait_idle(qtbot, window)
         dock.grab()  # paint it now: an exception while drawing the new data fails the test
         assert dock.isVisible()
-    assert window.trainer.step_count >= 3
+    assert trainer_of(window).step_count >= 3
     assert window.prediction_plot is window.boundary_plot
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QVBoxLayou
 
 from nnstudio import __version__
 from nnstudio.gui.crash_report import DIALOG_TITLE, LOG_FILE_NAME, install_crash_report, log_folder
+from tests.gui.driving import trainer_of
 
 
 @pytest.fixture
@@ -131,10 +132,10 @@ def test_a_bug_while_training_goes_to_the_log_and_the_window_says_so(
     def broken_step(*args, **kwargs):
         raise ZeroDivisionError("a bug in a step")  # not RuntimeError: superqt only warns about those
 
-    window.trainer.step = broken_step
+    trainer_of(window).step = broken_step
     with qtbot.waitSignal(window.session.failed, timeout=20000) as failed:
         window.step(1)
     assert failed.args == ["Unexpected error: ZeroDivisionError: a bug in a step"]
     assert warnings == failed.args and dialogs == []  # the window's own warning, not the crash dialog
     log = (tmp_path / "data" / LOG_FILE_NAME).read_text(encoding="utf-8")
-    assert "ERROR nnstudio.gui.worker: Unexpected error while training" in log and "in broken_step" in log
+    assert "ERROR nnstudio.gui.session: Unexpected error while training" in log and "in broken_step" in log

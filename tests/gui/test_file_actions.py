@@ -22,7 +22,7 @@ from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings import Settings, apply_theme, dark_palette
 from nnstudio.gui.style import configure_pyqtgraph
 from tests.core.helpers import step_losses, train_epochs
-from tests.gui.driving import wait_idle
+from tests.gui.driving import trainer_of, wait_idle
 
 
 @pytest.fixture
@@ -110,11 +110,11 @@ def test_ctrl_s_saves_the_run_and_opening_it_carries_on_with_the_same_numbers(qt
     other.file_actions.open_path(str(path))
     qtbot.waitUntil(lambda: other.path == str(path), timeout=20000)
     wait_idle(qtbot, other)
-    assert (other.trainer.epoch, other.trainer.step_count, other.trainer.batch_in_epoch) == (1, 7, 2)
-    assert same_weights(window.trainer, other.trainer) and not other.file_actions.dirty
+    assert (trainer_of(other).epoch, trainer_of(other).step_count, trainer_of(other).batch_in_epoch) == (1, 7, 2)
+    assert same_weights(trainer_of(window), trainer_of(other)) and not other.file_actions.dirty
     assert other.asked == []  # nothing to lose in the other window: no question
-    np.testing.assert_array_equal(other.loss_plot.train_values(), window.trainer.loss_history.train)
-    np.testing.assert_array_equal(step_losses(other.trainer, 11), step_losses(window.trainer, 11))
+    np.testing.assert_array_equal(other.loss_plot.train_values(), trainer_of(window).loss_history.train)
+    np.testing.assert_array_equal(step_losses(trainer_of(other), 11), step_losses(trainer_of(window), 11))
 
 
 def test_saving_again_writes_to_the_same_file_without_asking(qtbot, app_window, tmp_path, monkeypatch):
@@ -131,14 +131,14 @@ def test_saving_again_writes_to_the_same_file_without_asking(qtbot, app_window, 
 def test_opening_with_unsaved_changes_asks_first(qtbot, app_window, tmp_path, monkeypatch):
     window = app_window()
     train(qtbot, window, 5)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     linear = tmp_path / "linear.nnstudio"
     save_trainer(Trainer(preset("linear")), linear)
 
     window.answers.append(CANCEL)
     window.file_actions.open_path(str(linear))
     wait_idle(qtbot, window)
-    assert window.asked == [None] and window.trainer is trainer and window.file_actions.dirty
+    assert window.asked == [None] and trainer_of(window) is trainer and window.file_actions.dirty
 
     first = tmp_path / "first.nnstudio"
     monkeypatch.setattr(window.file_actions, "_ask_save_path", lambda: str(first))
@@ -153,22 +153,22 @@ def test_opening_with_unsaved_changes_asks_first(qtbot, app_window, tmp_path, mo
     window.file_actions.open_path(str(first))
     qtbot.waitUntil(lambda: window.path == str(first), timeout=20000)
     wait_idle(qtbot, window)
-    assert window.trainer.epoch == 5 and read_experiment_file(linear).run.progress.epoch == 0  # nothing saved
+    assert trainer_of(window).epoch == 5 and read_experiment_file(linear).run.progress.epoch == 0  # nothing saved
     assert window.asked == [None, None, str(linear)]
 
 
 def test_a_preset_or_new_replaces_the_work_only_after_asking(qtbot, app_window):
     window = app_window(preset("linear"))
     train(qtbot, window, 4)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     window.answers.append(CANCEL)
     window.model_panel.preset_chosen.emit("sine")
     wait_idle(qtbot, window)
-    assert window.trainer is trainer and window.asked == [None]
+    assert trainer_of(window) is trainer and window.asked == [None]
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # New; answered Don't Save
-    qtbot.waitUntil(lambda: window.trainer is not trainer, timeout=20000)
+    qtbot.waitUntil(lambda: trainer_of(window) is not trainer, timeout=20000)
     wait_idle(qtbot, window)
-    assert window.experiment == preset("sine") and window.trainer.epoch == 0 and window.path is None
+    assert window.experiment == preset("sine") and trainer_of(window).epoch == 0 and window.path is None
     assert len(window.asked) == 2 and not window.file_actions.dirty and window.windowTitle() == "nnstudio — sine[*]"
 
 
@@ -199,7 +199,7 @@ def test_any_change_or_training_makes_the_work_unsaved(qtbot, app_window):
 def test_a_damaged_file_is_refused_and_the_work_stays(qtbot, app_window, tmp_path):
     window = app_window()
     train(qtbot, window, 3)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     damaged = tmp_path / "damaged.nnstudio"
     damaged.write_bytes(example_path("sine-trained").read_bytes()[:5000])
     window.file_actions.open_path(str(damaged))
@@ -207,12 +207,14 @@ def test_a_damaged_file_is_refused_and_the_work_stays(qtbot, app_window, tmp_pat
     assert window.warnings == [
         "damaged.nnstudio is damaged or incomplete, so it was not opened (File is not a zip file)"
     ]
-    assert window.asked == [] and window.trainer is trainer and window.trainer.epoch == 3 and window.path is None
+    assert (
+        window.asked == [] and trainer_of(window) is trainer and trainer_of(window).epoch == 3 and window.path is None
+    )
 
 
 def test_weights_that_do_not_fit_are_refused_in_the_worker_and_the_work_stays(qtbot, app_window, tmp_path):
     window = app_window()
-    trainer = window.trainer
+    trainer = trainer_of(window)
     odd = tmp_path / "odd.nnstudio"
     save_trainer(Trainer(preset("sine")), odd)
     other = read_experiment_file(odd)
@@ -224,7 +226,7 @@ def test_weights_that_do_not_fit_are_refused_in_the_worker_and_the_work_stays(qt
     qtbot.waitUntil(lambda: bool(window.failures), timeout=20000)
     wait_idle(qtbot, window)
     assert window.failures == ["odd.nnstudio: the weights: W1 is 1×3, but the model needs 1×64"]
-    assert window.trainer is trainer and window.path is None and not window.file_actions.dirty
+    assert trainer_of(window) is trainer and window.path is None and not window.file_actions.dirty
 
 
 def test_recent_files_open_and_a_missing_one_is_dropped(qtbot, app_window, tmp_path, settings):
@@ -254,7 +256,7 @@ def test_an_example_opens_untitled_so_saving_never_overwrites_it(qtbot, app_wind
     window = app_window()
     example = [a for a in window.file_actions.examples_menu.actions() if a.text() == "sine-trained"][0]
     example.trigger()
-    qtbot.waitUntil(lambda: window.trainer.epoch == 100, timeout=20000)
+    qtbot.waitUntil(lambda: window.state.epoch == 100, timeout=20000)
     wait_idle(qtbot, window)
     assert window.path is None and window.windowTitle() == "nnstudio — sine[*]"
     stored = read_experiment_file(example_path("sine-trained")).run.loss_history.train
@@ -285,7 +287,7 @@ def test_dropping_an_experiment_file_on_the_plots_opens_it(qtbot, app_window):
     assert drop(window.loss_plot.plot_widget.viewport(), example_path("sine-trained")) == (True, True)
     qtbot.waitUntil(lambda: window.path == str(example_path("sine-trained")), timeout=20000)
     wait_idle(qtbot, window)
-    assert window.trainer.epoch == 100
+    assert trainer_of(window).epoch == 100
 
 
 def test_dropping_a_csv_shows_the_preview_and_imports_the_chosen_columns(qtbot, app_window, tmp_path, monkeypatch):
@@ -305,8 +307,8 @@ def test_dropping_a_csv_shows_the_preview_and_imports_the_chosen_columns(qtbot, 
     qtbot.waitUntil(lambda: window.experiment.data.generator == "csv", timeout=20000)
     wait_idle(qtbot, window)
     assert shown[0].x_combo.currentText() == "1: age" and shown[0].header
-    np.testing.assert_array_equal(window.trainer.points[0], np.arange(20.0))
-    np.testing.assert_array_equal(window.trainer.points[1], 20.0 + np.arange(20.0) ** 2)
+    np.testing.assert_array_equal(trainer_of(window).points[0], np.arange(20.0))
+    np.testing.assert_array_equal(trainer_of(window).points[1], 20.0 + np.arange(20.0) ** 2)
     assert (window.experiment.data.csv_x_column, window.experiment.data.csv_y_column) == (0, 2)
     assert "Imported 20 points from heights.csv" in window.log_panel.lines()[-1]
 
@@ -324,11 +326,11 @@ def test_pasted_numbers_become_the_data_and_travel_with_the_file(qtbot, app_wind
     qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: window.experiment.data.csv_path == PASTED, timeout=20000)
     wait_idle(qtbot, window)
-    np.testing.assert_array_equal(window.trainer.points[0], [4, 7, 8, 9, 10])
-    np.testing.assert_array_equal(window.trainer.points[1], [2, 4, 16, 10, 18])
+    np.testing.assert_array_equal(trainer_of(window).points[0], [4, 7, 8, 9, 10])
+    np.testing.assert_array_equal(trainer_of(window).points[1], [2, 4, 16, 10, 18])
     assert window.data_panel.generator.currentText() == "CSV: pasted data"
     window.data_panel.test_fraction.setValue(0.4)  # the same points, split anew: still the pasted ones
-    qtbot.waitUntil(lambda: window.trainer.dataset.n_test == 2, timeout=20000)
+    qtbot.waitUntil(lambda: window.state.dataset.n_test == 2, timeout=20000)
     wait_idle(qtbot, window)
     path = tmp_path / "pasted.nnstudio"
     save_as(qtbot, window, monkeypatch, path)
@@ -339,7 +341,7 @@ def test_pasted_numbers_become_the_data_and_travel_with_the_file(qtbot, app_wind
 
 def test_pasting_something_that_is_not_two_columns_of_numbers_changes_nothing(qtbot, app_window):
     window = app_window()
-    trainer = window.trainer
+    trainer = trainer_of(window)
     QApplication.clipboard().setText("1 2\n3 x\n5 6\n")
     window.data_import.paste_data()
     QApplication.clipboard().setText("   ")
@@ -347,14 +349,14 @@ def test_pasting_something_that_is_not_two_columns_of_numbers_changes_nothing(qt
     wait_idle(qtbot, window)
     assert window.warnings[0] == "The clipboard, line 2, column 2: 'x' is not a number\n\nNothing has changed."
     assert "holds no text" in window.warnings[1]
-    assert window.trainer is trainer
+    assert trainer_of(window) is trainer
 
 
 def test_the_preview_shows_a_problem_by_line_and_column_before_anything_changes(
     qtbot, app_window, monkeypatch, tmp_path
 ):
     window = app_window()
-    trainer = window.trainer
+    trainer = trainer_of(window)
     dialog = CsvImportDialog("three.csv", window)
     qtbot.addWidget(dialog)
     dialog.read_text("a,b,c\n1,2,x\n3,4,y\n5,6,z\n")
@@ -384,7 +386,7 @@ def test_the_preview_shows_a_problem_by_line_and_column_before_anything_changes(
     assert shown[0].problem() == "Cannot import: line 22, column 2: 'oops' is not a number"
     rows = [shown[0].table.verticalHeaderItem(r).text() for r in range(shown[0].table.rowCount())]
     assert rows[-1] == "line 22"  # the row with the problem is shown below the first rows
-    assert window.trainer is trainer and window.experiment.data.generator == "sine"
+    assert trainer_of(window) is trainer and window.experiment.data.generator == "sine"
 
 
 def test_import_csv_in_the_file_menu_and_the_data_panel_show_the_preview(qtbot, app_window, tmp_path, monkeypatch):
@@ -398,7 +400,7 @@ def test_import_csv_in_the_file_menu_and_the_data_panel_show_the_preview(qtbot, 
     qtbot.waitUntil(lambda: window.experiment.data.generator == "csv", timeout=20000)
     wait_idle(qtbot, window)
     assert not seen[0].header and "10 rows, 2 columns separated by tabs" in seen[0].summary.text()
-    np.testing.assert_array_equal(window.trainer.points[1], 3 * np.arange(10.0) + 1)
+    np.testing.assert_array_equal(trainer_of(window).points[1], 3 * np.arange(10.0) + 1)
     qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
 
@@ -434,12 +436,14 @@ def test_the_model_the_history_and_scripts_export_from_the_menu(qtbot, app_windo
         export_it(str(path))
     qtbot.waitUntil(lambda: all(path.exists() for path in targets.values()), timeout=20000)
     with np.load(tmp_path / "w.npz") as weights:
-        np.testing.assert_array_equal(weights["W2"], window.trainer.backend.parameters()["W2"])
+        np.testing.assert_array_equal(weights["W2"], trainer_of(window).backend.parameters()["W2"])
     assert len((tmp_path / "loss.csv").read_text().splitlines()) == 21
     assert "def backward(" in (tmp_path / "train_numpy.py").read_text()
     assert "loss.backward()" in (tmp_path / "train_torch.py").read_text()
     reference = Trainer(preset("sine"))
-    assert window.trainer.epoch == 20 and np.allclose(train_epochs(reference, 20), window.trainer.loss_history.train)
+    assert trainer_of(window).epoch == 20 and np.allclose(
+        train_epochs(reference, 20), trainer_of(window).loss_history.train
+    )
 
 
 # --- settings that outlive the window --------------------------------------------------------------

@@ -11,13 +11,13 @@ from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.hidden_units import layer_outputs
 from nnstudio.gui.instruments.hidden_units_view import CONTRIBUTIONS, MAPS, OUTPUTS
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_LIGHT, POSITIVE_LIGHT
+from tests.gui.driving import registered, trainer_of, wait_idle
 from tests.gui.driving import trained as train_to
-from tests.gui.driving import wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
 def open_view(qtbot, window):
-    instrument = window.hidden_units
+    instrument = registered(window, "hidden_units")
     instrument.dock.show()
     qtbot.waitUntil(lambda: instrument.view.shown is not None, timeout=10000)
     return instrument.view
@@ -25,7 +25,7 @@ def open_view(qtbot, window):
 
 def trained(qtbot, window, epochs):
     train_to(qtbot, window, epochs)
-    qtbot.waitUntil(lambda: window.trainer.epoch == epochs, timeout=5000)
+    qtbot.waitUntil(lambda: window.state.epoch == epochs, timeout=5000)
 
 
 def standardised_sine():
@@ -37,7 +37,7 @@ def test_the_unit_curves_sum_to_the_prediction_shown(qtbot, make_window):
     window = make_window(standardised_sine())  # y_sd ≠ 1, y_mean ≠ 0: the curves are un-standardised
     view = open_view(qtbot, window)
     trained(qtbot, window, 40)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     parameters = trainer.backend.parameters()
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
     scaler = trainer.dataset.scaler
@@ -63,7 +63,7 @@ def test_unit_curves_are_coloured_by_the_sign_of_their_output_weight(qtbot, make
     window = make_window(preset("sine"))
     view = open_view(qtbot, window)
     trained(qtbot, window, 10)
-    w2 = window.trainer.backend.parameters()["W2"][:, 0]
+    w2 = trainer_of(window).backend.parameters()["W2"][:, 0]
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"][:, 0], w2), timeout=5000)
     for curve in view._curves:
         unit = curve.property("unit")
@@ -84,9 +84,9 @@ def test_the_overlay_draws_the_same_curves_on_the_fit_plot(qtbot, make_window):
     assert len(on_fit_plot) == 64
     for curve in on_fit_plot:
         np.testing.assert_array_equal(curve.getData()[1], view.curve_data(curve.property("unit")))
-    window.hidden_units.dock.hide()  # the overlay stays live without the dock
+    registered(window, "hidden_units").dock.hide()  # the overlay stays live without the dock
     trained(qtbot, window, 8)
-    w2 = window.trainer.backend.parameters()["W2"]
+    w2 = trainer_of(window).backend.parameters()["W2"]
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], w2), timeout=5000)
     assert view.overlay_curve_count() == 64
     view.overlay_check.setChecked(False)
@@ -97,7 +97,7 @@ def test_a_deeper_network_shows_each_units_output_for_the_chosen_layer(qtbot, ma
     window = make_window(preset("sine-tanh-deep"))
     view = open_view(qtbot, window)
     trained(qtbot, window, 3)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     parameters = trainer.backend.parameters()
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W3"], parameters["W3"]), timeout=5000)
     choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
@@ -119,12 +119,12 @@ def test_highlight_unit_draws_that_unit_thick_and_switches_layer(qtbot, make_win
     window = make_window(preset("sine-tanh-deep"))
     view = open_view(qtbot, window)
     with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
-        window.hidden_units.highlight_unit(2, 7)
+        registered(window, "hidden_units").highlight_unit(2, 7)
     assert blocker.args == [2, 7]
     assert view.choice == (OUTPUTS, 2) and view.highlighted == (2, 7)
     np.testing.assert_array_equal(view.highlight_curve.getData()[1], view.curve_data(7))
     assert "Highlighted 7</b> of hidden layer 2" in view.readout.text()
-    window.hidden_units.highlight_unit(2, None)
+    registered(window, "hidden_units").highlight_unit(2, None)
     assert view.highlighted is None and len(view.highlight_curve.getData()[0]) == 0  # a curve with no points
 
 
@@ -132,7 +132,7 @@ def test_clicking_a_curve_highlights_its_unit(qtbot, make_window):
     window = make_window(preset("sine"))
     view = open_view(qtbot, window)
     trained(qtbot, window, 30)
-    qtbot.waitUntil(lambda: view.parameters is not None and window.trainer.epoch == 30, timeout=5000)
+    qtbot.waitUntil(lambda: view.parameters is not None and window.state.epoch == 30, timeout=5000)
     shown = view.shown
     unit = int(shown.drawn_units[0])  # the largest curve
     column = int(np.argmax(np.abs(shown.values[:, unit])))
@@ -155,9 +155,9 @@ def test_no_hidden_layer_says_so(qtbot, make_window):
 
 
 def open_view_without_curves(qtbot, window):
-    window.hidden_units.dock.show()
-    qtbot.waitUntil(lambda: window.hidden_units.view.parameters is not None, timeout=10000)
-    return window.hidden_units.view
+    registered(window, "hidden_units").dock.show()
+    qtbot.waitUntil(lambda: registered(window, "hidden_units").view.parameters is not None, timeout=10000)
+    return registered(window, "hidden_units").view
 
 
 def test_every_control_has_a_tooltip(qtbot, make_window):
@@ -166,8 +166,8 @@ def test_every_control_has_a_tooltip(qtbot, make_window):
     controls = view.findChildren(QComboBox) + view.findChildren(QAbstractButton)
     assert controls
     assert all(control.toolTip() for control in controls)
-    assert window.hidden_units.dock.toggleViewAction().toolTip()
-    assert window.hidden_units.dock.toggleViewAction().shortcut().toString() == "Ctrl+2"
+    assert registered(window, "hidden_units").dock.toggleViewAction().toolTip()
+    assert registered(window, "hidden_units").dock.toggleViewAction().shortcut().toString() == "Ctrl+2"
 
 
 def test_the_curves_match_an_independent_forward_pass_after_each_frame(qtbot, make_window):
@@ -175,19 +175,19 @@ def test_the_curves_match_an_independent_forward_pass_after_each_frame(qtbot, ma
     view = open_view(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.speed = 100.0  # slow enough for several frames (the run would take 2 s; it is paused before)
+    window.context.speed = 100.0  # slow enough for several frames (the run would take 2 s; it is paused before)
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
     snapshot = frames[-1]
-    trainer = window.trainer
-    hidden = forward(trainer.layers[:1], snapshot.parameters, trainer.dataset.x_grid)[0].outputs
+    trainer = window.state  # the run's layers and data (its weights are the frame's)
+    hidden = forward(list(trainer.layers[:1]), snapshot.parameters, trainer.dataset.x_grid)[0].outputs
     np.testing.assert_allclose(view.shown.values, hidden * snapshot.parameters["W2"][:, 0], rtol=1e-12, atol=1e-15)
     window.session.pause()
     wait_idle(qtbot, window)
 
 
 def _expected_maps(window, parameters, layer):
-    trainer = window.trainer
+    trainer = trainer_of(window)
     values = layer_outputs(trainer.layers, parameters, trainer.dataset.x_grid, layer)
     return [values[:, unit].reshape(trainer.dataset.grid_shape).astype(np.float32) for unit in range(values.shape[1])]
 
@@ -196,22 +196,22 @@ def test_two_inputs_show_one_heat_map_per_unit(qtbot, make_window):
     window = make_window(preset("circle"))
     view = open_view(qtbot, window)
     trained(qtbot, window, 5)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
     assert view.choice == (MAPS, 1) and view.maps.isVisible() and not view.plot_widget.isVisible()
-    units = window.trainer.layers[0].n_out
+    units = trainer_of(window).layers[0].n_out
     assert view.maps.count() == units == 8
     expected = _expected_maps(window, parameters, 1)
     low, high = view.maps.levels()
     assert high > 0 and low == -high  # one scale for the layer, symmetric about 0
     for unit, image in enumerate(view.maps.images()):
         assert image.dtype == np.float32 and image.flags["C_CONTIGUOUS"]
-        assert image.shape == window.trainer.dataset.grid_shape
+        assert image.shape == trainer_of(window).dataset.grid_shape
         np.testing.assert_allclose(image, expected[unit], atol=1e-6)
         assert tuple(view.maps._images[unit].getLevels()) == (low, high)
     assert "hidden layer 1" in view.caption.text()
     trained(qtbot, window, 10)  # the maps follow the parameter feed
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
     np.testing.assert_allclose(view.maps.images()[3], _expected_maps(window, parameters, 1)[3], atol=1e-6)
 
@@ -220,7 +220,7 @@ def test_the_layer_chooser_switches_the_maps_and_a_click_highlights_a_unit(qtbot
     window = make_window(preset("xor"))
     view = open_view(qtbot, window)
     trained(qtbot, window, 3)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
     choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
     assert choices == [(MAPS, 1), (MAPS, 2)]
@@ -231,7 +231,7 @@ def test_the_layer_chooser_switches_the_maps_and_a_click_highlights_a_unit(qtbot
             np.testing.assert_allclose(image, expected, atol=1e-6)
     assert not np.allclose(_expected_maps(window, parameters, 1)[0], _expected_maps(window, parameters, 2)[0])
     with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:
-        window.hidden_units.highlight_unit(2, 5)  # switches layer, frames the map
+        registered(window, "hidden_units").highlight_unit(2, 5)  # switches layer, frames the map
     assert blocker.args == [2, 5] and view.choice == (MAPS, 2)
     assert view.maps.box(5).border.color().name().upper() == HIGHLIGHT_COLOUR
     assert "Highlighted 5</b> of hidden layer 2" in view.readout.text()

@@ -10,11 +10,11 @@ from nnstudio.core.teaching.diagnostics import summarise
 from nnstudio.core.teaching.inspector import inspect_state, inspect_step
 from nnstudio.gui.instruments.inspector_pages import AUTOGRAD, BY_HAND, FINITE_DIFFERENCE, format_relative
 from nnstudio.gui.instruments.tensor_views import format_number
-from tests.gui.driving import wait_idle
+from tests.gui.driving import registered, trainer_of, wait_idle
 
 
 def inspect_in_window(qtbot, window, how="step"):
-    inspector = window.step_inspector
+    inspector = registered(window, "step_inspector")
     with qtbot.waitSignal(inspector.shown, timeout=30000) as blocker:
         (inspector.inspect_step if how == "step" else inspector.inspect_now)()
     wait_idle(qtbot, window)
@@ -33,8 +33,8 @@ def test_linear_step_shows_the_tutorials_comparison_on_live_numbers(qtbot, make_
     window = make_window(preset("linear"))
     shown = inspect_in_window(qtbot, window)
     core = inspect_step(trained_core("linear", 0))
-    panel = window.step_inspector.panel
-    assert panel.inspection is shown and shown.stepped and window.trainer.step_count == 1
+    panel = registered(window, "step_inspector").panel
+    assert panel.inspection is shown and shown.stepped and trainer_of(window).step_count == 1
 
     layer, expected = shown.layer(1), core.layer(1)
     for check, core_check in (
@@ -69,7 +69,7 @@ def test_linear_step_shows_the_tutorials_comparison_on_live_numbers(qtbot, make_
         assert update.value_text("Δ applied", (index,)) == format_number(applied.ravel()[0], 10)
         assert update.value_text("w after", (index,)) == format_number(after.ravel()[0], 10)
     np.testing.assert_allclose(update.arrays["Δ = −lr·g"], -lr * gradients.arrays[BY_HAND], rtol=1e-15)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     np.testing.assert_array_equal(parameters["W1"], expected.weights_after)
     np.testing.assert_array_equal(parameters["b1"], expected.biases_after)
     assert window.loss_plot.train_values().tolist() == [core.loss]  # the plots saw the step too
@@ -81,7 +81,7 @@ def test_adam_step_on_a_hidden_layer_network_matches_the_core_layer_by_layer(qtb
     wait_idle(qtbot, window)
     shown = inspect_in_window(qtbot, window)
     core = inspect_step(trained_core("sine", 5))
-    panel = window.step_inspector.panel
+    panel = registered(window, "step_inspector").panel
     assert panel.layer_combo.count() == 2
     for index in (1, 2):
         panel.set_layer(index)
@@ -119,7 +119,7 @@ def test_adam_step_on_a_hidden_layer_network_matches_the_core_layer_by_layer(qtb
 def test_the_phases_can_be_walked_with_the_arrows(qtbot, make_window):
     window = make_window(preset("linear"))
     inspect_in_window(qtbot, window)
-    panel = window.step_inspector.panel
+    panel = registered(window, "step_inspector").panel
     assert panel.phase == "forward" and not panel.previous_button.isEnabled()
     qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
     assert panel.phase == "backward"
@@ -135,25 +135,25 @@ def test_inspect_now_shows_the_next_step_without_making_it(qtbot, make_window):
     window = make_window(preset("sine"))
     shown = inspect_in_window(qtbot, window, how="now")
     core = inspect_state(trained_core("sine", 0))
-    assert not shown.stepped and window.trainer.step_count == 0
+    assert not shown.stepped and trainer_of(window).step_count == 0
     np.testing.assert_array_equal(shown.layer(1).weight_gradients.manual, core.layer(1).weight_gradients.manual)
-    page = window.step_inspector.panel.pages["update"]
+    page = registered(window, "step_inspector").panel.pages["update"]
     assert not page.message.isHidden() and "No step was made" in page.message.text()
     assert all(section.isHidden() for section in page.sections.values())
-    assert window.step_inspector.panel.chip_text("ratio") == "‖ΔW1‖/‖W1‖ = –"
+    assert registered(window, "step_inspector").panel.chip_text("ratio") == "‖ΔW1‖/‖W1‖ = –"
 
 
 def test_the_shortcut_steps_and_back_undoes_the_inspected_step(qtbot, make_window):
     window = make_window(preset("sine"))
-    before = window.trainer.backend.parameters()
-    with qtbot.waitSignal(window.step_inspector.shown, timeout=30000):
+    before = trainer_of(window).backend.parameters()
+    with qtbot.waitSignal(registered(window, "step_inspector").shown, timeout=30000):
         qtbot.keyClick(window, Qt.Key.Key_I)
     wait_idle(qtbot, window)
-    assert window.trainer.step_count == 1 and window.step_inspector.dock.isVisible()
+    assert trainer_of(window).step_count == 1 and registered(window, "step_inspector").dock.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_B)
-    qtbot.waitUntil(lambda: window.trainer.step_count == 0, timeout=20000)
+    qtbot.waitUntil(lambda: window.state.step == 0, timeout=20000)
     wait_idle(qtbot, window)
-    for name, value in window.trainer.backend.parameters().items():
+    for name, value in trainer_of(window).backend.parameters().items():
         np.testing.assert_array_equal(value, before[name])
 
 
@@ -165,7 +165,7 @@ def test_dead_relu_units_are_counted_and_flagged(qtbot, make_window):
     dead = inspect_state(trained_core("sine", 40)).layer(1).diagnostics.dead_units
     assert len(dead) > 0  # this run kills some units: a class can see it
     np.testing.assert_array_equal(shown.layer(1).diagnostics.dead_units, dead)
-    panel = window.step_inspector.panel
+    panel = registered(window, "step_inspector").panel
     panel.set_layer(1)
     assert panel.chip_text("dead") == f"dead units: {len(dead)} of 64" and panel.is_chip_flagged("dead")
     assert not panel.flags_label.isHidden() and f"{len(dead)} of 64 ReLU units are dead" in panel.flags_label.text()
@@ -176,21 +176,22 @@ def test_dead_relu_units_are_counted_and_flagged(qtbot, make_window):
 def test_a_diverged_run_is_shown_without_stepping_or_an_error(qtbot, make_window):
     window = make_window(preset("sine").with_training(optimizer="gd", learning_rate=500.0))
     window.run_to(50)
-    qtbot.waitUntil(lambda: window.session.state == DIVERGED, timeout=20000)
-    steps = window.trainer.step_count
+    qtbot.waitUntil(lambda: window.session.status == DIVERGED, timeout=20000)
+    steps = trainer_of(window).step_count
     shown = inspect_in_window(qtbot, window)
-    panel = window.step_inspector.panel
-    assert not shown.stepped and window.trainer.step_count == steps
+    panel = registered(window, "step_inspector").panel
+    trainer = trainer_of(window)
+    assert not shown.stepped and trainer.step_count == steps
     # stopped by the divergence rule at epoch 2 (loss past 10⁴ × the first): huge, finite weights
-    assert "Training has diverged" in panel.headline.text() and window.trainer.diverged_message in panel.headline.text()
+    assert "Training has diverged" in panel.headline.text() and trainer.diverged_message in panel.headline.text()
     assert "Diverged at epoch 2: the loss became" in panel.headline.text()
-    assert window.session.state == DIVERGED
+    assert window.session.status == DIVERGED
 
 
 def test_show_all_values_holds_every_entry(qtbot, make_window):
     window = make_window(preset("sine"))
     shown = inspect_in_window(qtbot, window)
-    table = window.step_inspector.panel.tensor_table("gradient.W")
+    table = registered(window, "step_inspector").panel.tensor_table("gradient.W")
     table.show_all_values()
     dialog = table.dialog
     qtbot.waitUntil(dialog.isVisible)
@@ -208,8 +209,8 @@ def test_a_moment_on_the_timeline_is_inspected_as_it_was(qtbot, make_window):
     window.run_to(20)
     wait_idle(qtbot, window)
     inspect_in_window(qtbot, window, how="now")  # opens the panel, following
-    with qtbot.waitSignal(window.step_inspector.shown, timeout=30000) as blocker:
-        window.timeline.show_epoch(7)
+    with qtbot.waitSignal(registered(window, "step_inspector").shown, timeout=30000) as blocker:
+        registered(window, "timeline").show_epoch(7)
     shown = blocker.args[0]
     expected = inspect_state(trained_core("sine", 7))
     assert shown.epoch == 7 and not shown.stepped
@@ -217,13 +218,13 @@ def test_a_moment_on_the_timeline_is_inspected_as_it_was(qtbot, make_window):
     np.testing.assert_allclose(
         shown.layer(2).weight_gradients.manual, expected.layer(2).weight_gradients.manual, rtol=1e-12
     )
-    assert "Epoch 7, picked on the timeline" in window.step_inspector.panel.headline.text()
+    assert "Epoch 7, picked on the timeline" in registered(window, "step_inspector").panel.headline.text()
 
 
 def test_every_new_control_has_a_tooltip(qtbot, make_window):
     window = make_window(preset("linear"))
     inspect_in_window(qtbot, window)
-    panel = window.step_inspector.panel
+    panel = registered(window, "step_inspector").panel
     controls = [
         control
         for control in panel.findChildren(QAbstractButton) + panel.findChildren(QComboBox)
@@ -231,7 +232,7 @@ def test_every_new_control_has_a_tooltip(qtbot, make_window):
     ]
     untipped = [c.text() if isinstance(c, QAbstractButton) else c for c in controls if not c.toolTip()]
     assert len(controls) >= 8 and untipped == []
-    inspector = window.step_inspector
+    inspector = registered(window, "step_inspector")
     for action in (inspector.inspect_step_action, inspector.inspect_now_action, inspector.dock.toggleViewAction()):
         assert action.toolTip() and action.toolTip() != action.text().replace("&", "")
     assert inspector.dock.toggleViewAction().shortcut().toString() == "Ctrl+1"

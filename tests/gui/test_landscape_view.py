@@ -9,12 +9,12 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.landscape import least_squares_line, line_losses, line_path, recorded_states
 from nnstudio.gui.instruments.landscape_maps import LINE, SLICE
-from tests.gui.driving import trained, wait_idle
+from tests.gui.driving import registered, trained, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
 def open_landscape(qtbot, window):
-    instrument = window.loss_landscape
+    instrument = registered(window, "loss_landscape")
     instrument.dock.show()
     qtbot.waitUntil(lambda: instrument.view.map is not None and not window.session.is_running, timeout=15000)
     return instrument
@@ -28,14 +28,16 @@ def test_the_two_parameter_minimum_is_the_least_squares_line(qtbot, make_window)
     window = make_window(preset("linear"))
     landscape = open_landscape(qtbot, window)
     picture = landscape.view.map
-    data = window.trainer.dataset
+    data = trainer_of(window).dataset
     w, b = least_squares_line(data.x_train, data.y_train)
     assert picture.kind == LINE and picture.minimum == (w, b)
     assert landscape.view.minimum_marker.data["x"][0] == w and landscape.view.minimum_marker.data["y"][0] == b
     # the least-squares line solves the normal equations, and no grid point is lower
     x, y = data.x_train[:, 0], data.y_train[:, 0]
     np.testing.assert_allclose(np.polyfit(x, y, 1), [w, b], rtol=1e-9, atol=1e-12)
-    at_minimum = line_losses(window.trainer.layers[0], "sse", data.x_train, data.y_train, np.array([w]), np.array([b]))
+    at_minimum = line_losses(
+        trainer_of(window).layers[0], "sse", data.x_train, data.y_train, np.array([w]), np.array([b])
+    )
     assert at_minimum[0] <= picture.losses.min()
     i, j = np.unravel_index(np.argmin(picture.losses), picture.losses.shape)
     step_w, step_b = np.diff(picture.x_values[:2])[0], np.diff(picture.y_values[:2])[0]
@@ -51,7 +53,7 @@ def test_the_road_is_the_recorded_weights(qtbot, make_window):
     window = make_window(preset("linear"))
     landscape = open_landscape(qtbot, window)
     trained(qtbot, window, 60)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     road = recorded_road(trainer)
     assert len(road) == 61  # epoch 0 (the initial weights) to 60, every one recorded
     qtbot.waitUntil(lambda: np.array_equal(landscape.view.road_points(), road), timeout=5000)
@@ -71,7 +73,7 @@ def test_the_road_grows_live_from_the_snapshots(qtbot, make_window):
     landscape = open_landscape(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.speed = 60.0  # slow motion: several frames, each a few steps apart
+    window.context.speed = 60.0  # slow motion: several frames, each a few steps apart
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 4, timeout=20000)
     road = landscape.view.road_points()
@@ -80,19 +82,21 @@ def test_the_road_grows_live_from_the_snapshots(qtbot, make_window):
         assert np.any(np.all(road == point, axis=1)), "every frame's weights are on the road"
     window.session.pause()
     wait_idle(qtbot, window)
-    qtbot.waitUntil(lambda: np.array_equal(landscape.view.road_points(), recorded_road(window.trainer)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: np.array_equal(landscape.view.road_points(), recorded_road(trainer_of(window))), timeout=5000
+    )
 
 
 def test_gradient_descent_and_adam_take_different_roads(qtbot, make_window):
     window = make_window(preset("linear"))
     landscape = open_landscape(qtbot, window)
     trained(qtbot, window, 40)
-    gd_road = recorded_road(window.trainer)
+    gd_road = recorded_road(trainer_of(window))
     window.session.change(lambda t: t.update_training(optimizer="adam", learning_rate=0.1), "Adam")
     window.reset()
     wait_idle(qtbot, window)
     trained(qtbot, window, 40)
-    adam_road = recorded_road(window.trainer)
+    adam_road = recorded_road(trainer_of(window))
     qtbot.waitUntil(lambda: np.array_equal(landscape.view.road_points(), adam_road), timeout=5000)
     earlier, label = landscape.view.earlier_roads[0]
     np.testing.assert_array_equal(earlier, gd_road)
@@ -142,7 +146,7 @@ def test_a_slice_is_recomputed_off_the_gui_thread(qtbot, make_window):
     assert landscape.view.map.computed_in_thread != threading.main_thread().ident
     assert sum(1 for seen in ticks if seen is before) >= 2  # the GUI kept ticking while the map was computed
     # centred on the weights of now: the centre's loss is the trainer's training loss
-    trainer = window.trainer
+    trainer = trainer_of(window)
     picture = landscape.view.map
     for name, value in trainer.backend.parameters().items():
         np.testing.assert_array_equal(picture.centre[name], value)
@@ -164,10 +168,10 @@ def test_a_slice_along_two_chosen_weights_places_the_road_at_their_values(qtbot,
     qtbot.waitUntil(lambda: landscape.view.map is not before and not window.session.is_running, timeout=15000)
     picture = landscape.view.map
     assert (picture.x_label, picture.y_label) == ("W1[0, 3]", "b2[0]")
-    _, states = recorded_states(window.trainer.state_history)
+    _, states = recorded_states(trainer_of(window).state_history)
     expected = np.array([(s.parameters["W1"][0, 3], s.parameters["b2"][0]) for s in states])
     np.testing.assert_allclose(landscape.view.road_points(), expected, rtol=1e-12, atol=1e-14)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     assert picture.offset == (parameters["W1"][0, 3], parameters["b2"][0])
     assert landscape.view.centre_marker.data["x"][0] == parameters["W1"][0, 3]
 
@@ -209,21 +213,26 @@ def test_a_closed_landscape_computes_nothing(qtbot, make_window):
     trained(qtbot, window, 20)
     window.load_preset("sine-tanh-deep")
     wait_idle(qtbot, window)
-    assert computations == [] and window.loss_landscape._view is None  # not even built
-    window.loss_landscape.dock.show()
-    qtbot.waitUntil(lambda: window.loss_landscape._view is not None and window.loss_landscape.view.map is not None)
-    assert len(computations) == 1 and window.loss_landscape.view.map.kind == SLICE
+    assert computations == [] and registered(window, "loss_landscape")._view is None  # not even built
+    registered(window, "loss_landscape").dock.show()
+    qtbot.waitUntil(
+        lambda: (
+            registered(window, "loss_landscape")._view is not None
+            and registered(window, "loss_landscape").view.map is not None
+        )
+    )
+    assert len(computations) == 1 and registered(window, "loss_landscape").view.map.kind == SLICE
 
 
 def test_the_plane_is_drawn_while_training_runs(qtbot, make_window):
     window = make_window(preset("linear"))
-    window.speed = 50.0  # a 4-second run: the map must not wait for its end
+    window.context.speed = 50.0  # a 4-second run: the map must not wait for its end
     window.run_to(200)
-    qtbot.waitUntil(lambda: window.session.is_training and window.trainer.epoch > 0, timeout=5000)
-    window.loss_landscape.dock.show()
-    qtbot.waitUntil(lambda: window.loss_landscape.view.map is not None, timeout=3000)
-    assert window.session.is_training and window.loss_landscape.view.map.kind == LINE
+    qtbot.waitUntil(lambda: window.session.is_training and window.frame and window.frame.epoch > 0, timeout=5000)
+    registered(window, "loss_landscape").dock.show()
+    qtbot.waitUntil(lambda: registered(window, "loss_landscape").view.map is not None, timeout=3000)
+    assert window.session.is_training and registered(window, "loss_landscape").view.map.kind == LINE
     window.session.pause()
     wait_idle(qtbot, window)
-    road = recorded_road(window.trainer)
-    qtbot.waitUntil(lambda: np.array_equal(window.loss_landscape.view.road_points(), road), timeout=5000)
+    road = recorded_road(trainer_of(window))
+    qtbot.waitUntil(lambda: np.array_equal(registered(window, "loss_landscape").view.road_points(), road), timeout=5000)

@@ -7,7 +7,7 @@ from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
 from nnstudio.gui.lessons import INSTRUMENT_DOCKS
 from nnstudio.gui.settings import Settings
-from tests.gui.driving import wait_idle
+from tests.gui.driving import trainer_of, wait_idle
 
 PAGES = [
     pytest.param(path, index, id=f"{path.stem}-page{index + 1}")
@@ -27,14 +27,13 @@ def test_set_up_produces_the_state_the_page_describes(qtbot, make_window, path, 
     page = lessons.panel.page
     lessons.panel.setup_button.click()
     expected = page.setup.experiment()
-    qtbot.waitUntil(lambda: window.trainer.experiment == expected, timeout=30000)
+    qtbot.waitUntil(lambda: window.state.experiment == expected, timeout=30000)
     wait_idle(qtbot, window)
-    assert window.experiment == expected and window.trainer.epoch == 0
+    assert window.experiment == expected and trainer_of(window).epoch == 0
     assert window.training_panel.spec() == expected.training and window.data_panel.spec() == expected.data
-    assert window.trainer.backend.name == expected.training.backend
+    assert trainer_of(window).backend.name == expected.training.backend
     if page.setup.instrument in INSTRUMENT_DOCKS:
-        title = INSTRUMENT_DOCKS[page.setup.instrument]
-        dock = next(d for d in window.instrument_docks if d.windowTitle() == title)
+        dock = window.context.get(INSTRUMENT_DOCKS[page.setup.instrument])
         qtbot.waitUntil(dock.isVisible, timeout=5000)
     if page.expect is not None and not page.expect.diverges:
         window.run_to(page.expect.epochs)
@@ -68,7 +67,7 @@ def test_the_panel_reopens_where_the_user_was(qtbot, tmp_path):
     settings.set_lesson_position(shipped_lessons()[1], 2)
     window = MainWindow(preset("sine"), settings=settings)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+    qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=20000)
     assert window.lessons.panel.lesson.path == shipped_lessons()[1] and window.lessons.panel.page_index == 2
     window.session.shutdown()
 
@@ -80,7 +79,7 @@ def test_lessons_are_offered_once_on_first_start(qtbot, tmp_path):
     window = MainWindow(preset("sine"), settings=settings)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+    qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=20000)
     window.lessons.offer_on_first_start()
     assert window.lessons.dock.isVisible() and settings.lessons_offered()
     window.lessons.dock.hide()
@@ -103,7 +102,7 @@ def test_a_bad_lesson_file_gives_a_message_and_keeps_the_current_lesson(qtbot, m
 
 def test_help_and_file_menus_reach_the_lessons_and_every_control_has_a_tooltip(qtbot, make_window):
     window = make_window(preset("sine"))
-    help_texts = [a.text() for a in window.help_menu.actions()]
+    help_texts = [a.text() for a in window.context.menu("menu.help").actions()]
     assert help_texts[0] == "&Lessons" and window.lessons.show_action.shortcut().toString() == "F2"
     file_texts = [a.text() for a in window.file_actions.file_menu.actions()]
     assert "Open &Lesson…" in file_texts and file_texts.index("Open &Lesson…") < file_texts.index("&Save")

@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 
 from nnstudio.core.engine.experiment import LayerSpec
 from nnstudio.core.engine.presets import preset
-from nnstudio.core.engine.trainer import DIVERGED, Trainer, format_log_line
-from nnstudio.gui.worker import IDLE, PAUSED
-from tests.gui.driving import wait_idle
+from nnstudio.core.engine.trainer import DIVERGED, RunStatus, Trainer, format_log_line
+from tests.gui.driving import trainer_of, wait_idle
 from tests.gui.image_checks import distinct_colours, rendered_pixels
+
+IDLE, PAUSED = RunStatus.IDLE, RunStatus.PAUSED
 
 
 def core_losses(experiment, epochs):
@@ -27,9 +28,9 @@ def test_play_trains_to_the_target_and_the_plots_change(qtbot, make_window):
     window = make_window(preset("sine"))
     before = window.fit_plot.prediction()[1].copy()
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: window.session.state == PAUSED, timeout=20000)
+    qtbot.waitUntil(lambda: window.session.status == PAUSED, timeout=20000)
     window.redraw()
-    assert window.trainer.epoch == 100
+    assert trainer_of(window).epoch == 100
     after = window.fit_plot.prediction()[1]
     assert np.max(np.abs(after - before)) > 0.5
     losses = core_losses(preset("sine"), 100)
@@ -45,25 +46,25 @@ def test_step_makes_exactly_one_optimiser_step_and_shows_the_cores_loss(qtbot, m
     wait_idle(qtbot, window)
     core = Trainer(experiment)
     expected = core.step()
-    assert window.trainer.step_count == 1 and window.trainer.epoch == 0
+    assert trainer_of(window).step_count == 1 and trainer_of(window).epoch == 0
     assert window.status.loss_label.text() == f"loss {expected:.6g}"
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
     wait_idle(qtbot, window)
-    assert window.trainer.step_count == 11
+    assert trainer_of(window).step_count == 11
     for _ in range(10):
         expected = core.step()
-    assert window.trainer.last_step_loss == pytest.approx(expected, rel=1e-12)
+    assert trainer_of(window).last_step_loss == pytest.approx(expected, rel=1e-12)
     assert len(window.loss_plot.train_values()) == core.epoch == 2  # 160 points in batches of 32: 5 per epoch
 
 
 def test_pause_stops_a_long_run(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10_000_000)
-    qtbot.waitUntil(lambda: window.trainer.epoch > 50, timeout=10000)
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.epoch > 50, timeout=10000)
     with qtbot.waitSignal(window.session.state_changed, timeout=10000) as paused:
         window.play_pause()
-    assert paused.args == [PAUSED] and window.session.state == PAUSED and not window.session.is_running
-    assert 50 < window.trainer.epoch < 10_000_000
+    assert paused.args[0].status == PAUSED and window.session.status == PAUSED and not window.session.is_running
+    assert 50 < trainer_of(window).epoch < 10_000_000
 
 
 def test_reset_restores_the_initial_weights(qtbot, make_window):
@@ -71,13 +72,13 @@ def test_reset_restores_the_initial_weights(qtbot, make_window):
     initial = Trainer(preset("sine")).backend.parameters()
     window.run_to(30)
     wait_idle(qtbot, window)
-    assert not np.allclose(window.trainer.backend.parameters()["W1"], initial["W1"])
+    assert not np.allclose(trainer_of(window).backend.parameters()["W1"], initial["W1"])
     qtbot.keyClick(window, Qt.Key.Key_R)
     wait_idle(qtbot, window)
-    for name, value in window.trainer.backend.parameters().items():
+    for name, value in trainer_of(window).backend.parameters().items():
         np.testing.assert_array_equal(value, initial[name])
-    assert window.trainer.epoch == 0 and len(window.loss_plot.train_values()) == 0
-    assert window.session.state == IDLE
+    assert trainer_of(window).epoch == 0 and len(window.loss_plot.train_values()) == 0
+    assert window.session.status == IDLE
 
 
 def test_switching_backend_mid_run_continues_the_same_loss_sequence(qtbot, make_window):
@@ -86,7 +87,7 @@ def test_switching_backend_mid_run_continues_the_same_loss_sequence(qtbot, make_
     wait_idle(qtbot, window)
     window.switch_backend("torch")
     wait_idle(qtbot, window, timeout=60000)
-    assert window.trainer.backend.name == "torch"
+    assert trainer_of(window).backend.name == "torch"
     assert window.status.backend_label.text() == "torch"
     window.run_to(80)
     wait_idle(qtbot, window)
@@ -96,7 +97,7 @@ def test_switching_backend_mid_run_continues_the_same_loss_sequence(qtbot, make_
 def test_divergence_stops_training_says_so_in_red_and_reset_recovers(qtbot, make_window):
     window = make_window(preset("sine").with_training(optimizer="gd", learning_rate=1000.0))
     window.play_pause()
-    qtbot.waitUntil(lambda: window.session.state == DIVERGED, timeout=10000)
+    qtbot.waitUntil(lambda: window.session.status == DIVERGED, timeout=10000)
     window.redraw()
     assert "DIVERGED" in window.status.state_label.text()
     assert "smaller" in window.status.alert_label.text() and "learning rate" in window.status.alert_label.text()
@@ -104,26 +105,26 @@ def test_divergence_stops_training_says_so_in_red_and_reset_recovers(qtbot, make
     assert not window.controls.step.isEnabled()
     window.reset()
     wait_idle(qtbot, window)
-    assert window.session.state == IDLE and window.status.alert_label.text() == ""
+    assert window.session.status == IDLE and window.status.alert_label.text() == ""
     assert window.controls.step.isEnabled()
 
 
 def test_changing_the_model_while_training_pauses_then_reinitialises(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10_000_000)
-    qtbot.waitUntil(lambda: window.trainer.epoch > 20, timeout=10000)
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.epoch > 20, timeout=10000)
     new_model = replace(window.experiment.model, hidden=(LayerSpec(8, "tanh"),))
     window.model_panel.spec_changed.emit(new_model)
-    qtbot.waitUntil(lambda: window.trainer.parameter_count == 8 * 3 + 1, timeout=10000)
+    qtbot.waitUntil(lambda: window.state.parameter_count == 8 * 3 + 1, timeout=10000)
     wait_idle(qtbot, window)
-    assert window.session.state == IDLE and window.trainer.epoch == 0
+    assert window.session.status == IDLE and trainer_of(window).epoch == 0
     assert "re-initialised" in window.log_panel.lines()[-1]
     assert len(window.loss_plot.train_values()) == 0
 
 
 def test_a_bad_csv_leaves_the_current_data_untouched(qtbot, make_window, tmp_path, monkeypatch):
     window = make_window(preset("sine"))
-    dataset, spec = window.trainer.dataset, window.experiment.data
+    dataset, spec = trainer_of(window).dataset, window.experiment.data
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
     shown = []
@@ -138,7 +139,7 @@ def test_a_bad_csv_leaves_the_current_data_untouched(qtbot, make_window, tmp_pat
     window.data_import.import_csv()
     wait_idle(qtbot, window)
     assert shown == ["Cannot import: line 3, column 2: 'oops' is not a number"]
-    assert window.trainer.dataset is dataset and window.experiment.data == spec
+    assert trainer_of(window).dataset is dataset and window.experiment.data == spec
 
 
 def test_the_window_is_drawn_with_real_content(qtbot, make_window):
@@ -157,6 +158,7 @@ from PySide6.QtCore import QTimer
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui.app import create_application
 from nnstudio.gui.main_window import MainWindow
+
 app = create_application(offscreen=True)
 window = MainWindow(preset("sine-tanh-deep"))
 window.show()

@@ -7,12 +7,12 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_COLOUR, POSITIVE_COLOUR
 from nnstudio.gui.instruments.network_diagram import MAX_EDGES_PER_LAYER
-from tests.gui.driving import trained, wait_idle
+from tests.gui.driving import registered, trained, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
 def open_diagram(qtbot, window):
-    instrument = window.network_diagram
+    instrument = registered(window, "network_diagram")
     instrument.dock.show()
     qtbot.waitUntil(lambda: instrument.diagram.parameters is not None, timeout=10000)
     return instrument.diagram
@@ -26,7 +26,7 @@ def test_every_weight_is_a_line_coloured_by_sign_and_as_wide_as_it_is_large(qtbo
     window = make_window(preset("sine"))
     diagram = open_diagram(qtbot, window)
     trained(qtbot, window, 20)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     qtbot.waitUntil(lambda: showing_weights_of(diagram, parameters), timeout=5000)
     edges = [edge for edge in diagram.edges() if edge.line.isVisible()]
     assert len(edges) == 64 + 64  # W1 (1×64) and W2 (64×1): every weight, none capped
@@ -52,7 +52,7 @@ def test_every_weight_is_a_line_coloured_by_sign_and_as_wide_as_it_is_large(qtbo
 def test_big_layers_draw_their_strongest_weights_and_say_so(qtbot, make_window):
     window = make_window(preset("sine-tanh-deep"))
     diagram = open_diagram(qtbot, window)
-    parameters = window.trainer.backend.parameters()
+    parameters = trainer_of(window).backend.parameters()
     qtbot.waitUntil(lambda: showing_weights_of(diagram, parameters), timeout=5000)
     edges = diagram.edges()
     per_layer = {layer: [edge for edge in edges if edge.layer == layer] for layer in (1, 2, 3)}
@@ -69,7 +69,7 @@ def test_the_lines_follow_training_live(qtbot, make_window):
     diagram = open_diagram(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.speed = 100.0  # several frames (the run would take 2 s; it is paused before)
+    window.context.speed = 100.0  # several frames (the run would take 2 s; it is paused before)
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
     latest = frames[-1].parameters
@@ -84,7 +84,7 @@ def test_hover_shows_the_exact_weight_and_its_last_gradient(qtbot, make_window):
     diagram = open_diagram(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_N)  # one step, so there is a gradient
     wait_idle(qtbot, window)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     gradients = trainer.backend.last_gradients()
     parameters = trainer.backend.parameters()
     qtbot.waitUntil(lambda: diagram.gradients and showing_weights_of(diagram, parameters), timeout=5000)
@@ -104,7 +104,7 @@ def test_hover_shows_the_exact_weight_and_its_last_gradient(qtbot, make_window):
 def test_hover_during_training_asks_to_pause_for_the_gradient(qtbot, make_window):
     window = make_window(preset("sine"))
     diagram = open_diagram(qtbot, window)
-    window.speed = 100.0
+    window.context.speed = 100.0
     window.run_to(100)
     qtbot.waitUntil(lambda: window.session.is_training and diagram.gradient_withheld != "", timeout=10000)
     edge = diagram.edges()[-1]
@@ -117,13 +117,15 @@ def test_hover_during_training_asks_to_pause_for_the_gradient(qtbot, make_window
 def test_clicking_a_hidden_node_highlights_its_unit_in_the_hidden_unit_view(qtbot, make_window):
     window = make_window(preset("sine"))
     diagram = open_diagram(qtbot, window)
-    hidden = window.hidden_units
+    hidden = registered(window, "hidden_units")
     assert not hidden.dock.isVisible()
     position = diagram.view.mapFromScene(diagram.node_centre(1, 9))
     with qtbot.waitSignal(diagram.unit_clicked, timeout=2000) as blocker:
         qtbot.mouseClick(diagram.view.viewport(), Qt.MouseButton.LeftButton, pos=position)
     assert blocker.args == [1, 9]
-    assert hidden.dock.isVisible() and window.network_diagram.dock.isVisible()  # side by side, not tabbed over
+    assert (
+        hidden.dock.isVisible() and registered(window, "network_diagram").dock.isVisible()
+    )  # side by side, not tabbed over
     assert hidden.view.highlighted == (1, 9)
     assert diagram.highlighted == (1, 9)
     assert diagram._columns[1][9].brush().color().name().upper() == HIGHLIGHT_COLOUR
@@ -149,5 +151,5 @@ def test_every_control_has_a_tooltip(qtbot, make_window):
     controls = diagram.findChildren(QComboBox) + diagram.findChildren(QAbstractButton)
     assert all(control.toolTip() for control in controls)
     assert diagram.caption.toolTip() and diagram.readout.toolTip()
-    action = window.network_diagram.dock.toggleViewAction()
+    action = registered(window, "network_diagram").dock.toggleViewAction()
     assert action.toolTip() and action.shortcut().toString() == "Ctrl+3"

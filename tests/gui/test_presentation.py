@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QToolBar
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui import style
 from nnstudio.gui.instruments.presentation import LINE_SCALE, SCALE
+from tests.gui.driving import registered
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
@@ -51,7 +52,7 @@ def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, ma
     green_before = pixels_near(rendered_pixels(window.fit_plot), style.PREDICTION_COLOUR)
 
     qtbot.keyClick(window, Qt.Key.Key_F5)
-    assert window.presentation.active and window.presentation.action.isChecked()
+    assert registered(window, "presentation").active and registered(window, "presentation").action.isChecked()
     during = looks(window)
     assert during["app font"] == pytest.approx(before["app font"] * SCALE)
     assert during["log font"] == pytest.approx(before["log font"] * SCALE)
@@ -70,7 +71,7 @@ def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, ma
     assert pixels_near(rendered_pixels(window.fit_plot), style.PREDICTION_COLOUR) > 1.3 * green_before
 
     qtbot.keyClick(window, Qt.Key.Key_F5)
-    assert not window.presentation.active and not window.presentation.action.isChecked()
+    assert not registered(window, "presentation").active and not registered(window, "presentation").action.isChecked()
     qtbot.waitUntil(lambda: window.loss_plot.metrics_table.width() == before["metrics width"])
     assert looks(window) == before
     assert QApplication.font() == app_font
@@ -80,9 +81,9 @@ def test_panels_opened_during_the_presentation_are_put_back_too(qtbot, make_wind
     window = make_window(preset("sine"))
     QApplication.processEvents()  # let the first layout settle (no waiting: only what is queued)
     state = window.saveState()
-    window.presentation.set_active(True)
+    registered(window, "presentation").set_active(True)
     window.log_dock.show()  # the teacher shows the log for a moment
-    window.presentation.set_active(False)
+    registered(window, "presentation").set_active(False)
     qtbot.waitUntil(lambda: window.saveState() == state)  # docks, their sizes and the toolbar
     assert not window.log_dock.isHidden()
     assert QApplication.font() == app_font
@@ -93,22 +94,22 @@ def test_f11_toggles_full_screen_and_leaving_presentation_leaves_it(qtbot, make_
     assert not window.isFullScreen()
     qtbot.keyClick(window, Qt.Key.Key_F11)
     qtbot.waitUntil(window.isFullScreen)
-    assert window.presentation.full_screen_action.isChecked()
+    assert registered(window, "presentation").full_screen_action.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_F11)
     qtbot.waitUntil(lambda: not window.isFullScreen())
-    window.presentation.set_active(True)
+    registered(window, "presentation").set_active(True)
     qtbot.keyClick(window, Qt.Key.Key_F11)
     qtbot.waitUntil(window.isFullScreen)
-    window.presentation.set_active(False)  # back exactly as before the presentation: not full screen
+    registered(window, "presentation").set_active(False)  # back exactly as before the presentation: not full screen
     qtbot.waitUntil(lambda: not window.isFullScreen())
-    assert not window.presentation.full_screen_action.isChecked()
+    assert not registered(window, "presentation").full_screen_action.isChecked()
 
 
 def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_window, app_font):
     window = make_window(preset("sine"))
-    presentation = window.presentation
+    presentation = registered(window, "presentation")
     for action, key in ((presentation.action, "F5"), (presentation.full_screen_action, "F11")):
-        assert action in window.view_menu.actions()
+        assert action in window.context.menu("menu.view").actions()
         assert action.shortcut().toString() == key and len(action.toolTip()) > 20
     shortcuts = [a.shortcut().toString() for a in window.findChildren(type(presentation.action)) if a.shortcut()]
     taken = [key for key in shortcuts if key]
@@ -118,14 +119,14 @@ def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_wind
 def test_the_step_inspector_fits_beside_the_plots_in_presentation_mode(qtbot, make_window, app_font):
     window = make_window(preset("sine"))
     width = window.width()
-    window.presentation.set_active(True)
-    with qtbot.waitSignal(window.step_inspector.shown, timeout=30000):
-        window.step_inspector.inspect_step()
+    registered(window, "presentation").set_active(True)
+    with qtbot.waitSignal(registered(window, "step_inspector").shown, timeout=30000):
+        registered(window, "step_inspector").inspect_step()
     qtbot.waitUntil(lambda: not window.session.is_running, timeout=20000)
-    panel = window.step_inspector.panel
+    panel = registered(window, "step_inspector").panel
     assert panel.font().pointSizeF() == pytest.approx(app_font.pointSizeF() * SCALE)
     # long lines wrap (the diagnostics break between items), so the panel never widens the window
     assert panel.diagnostics_label.minimumSizeHint().width() < 0.3 * width
     assert window.width() == width
     assert window.centralWidget().width() >= window.centralWidget().minimumSizeHint().width()
-    window.presentation.set_active(False)
+    registered(window, "presentation").set_active(False)

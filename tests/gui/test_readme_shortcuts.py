@@ -25,7 +25,7 @@ def readme_keys() -> set[str]:
 
 def test_the_readme_lists_every_shortcut_of_the_window(qtbot, make_window):
     window = make_window(preset("sine"))
-    for dock in window.instrument_docks:  # their views, and the views' actions, are built when first shown
+    for dock in window.context.instrument_docks:  # their views, and the views' actions, are built when first shown
         dock.show()
     QApplication.processEvents()
     defined = {
@@ -33,7 +33,7 @@ def test_the_readme_lists_every_shortcut_of_the_window(qtbot, make_window):
         for action in window.findChildren(QAction)
         for shortcut in action.shortcuts()
     }
-    for dock in window.instrument_docks:
+    for dock in window.context.instrument_docks:
         dock.hide()
     # the instruments computed their first pictures in the thread pool: let them finish
     qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=120000)

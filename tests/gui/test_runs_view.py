@@ -9,11 +9,11 @@ from PySide6.QtWidgets import QAbstractButton
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.runs import default_run_name
 from nnstudio.gui.instruments.runs_view import COLUMN_FIELDS, NAME, SHOW
-from tests.gui.driving import trained, wait_idle
+from tests.gui.driving import registered, trained, trainer_of, wait_idle
 
 
 def keep(qtbot, window):
-    runs = window.compare_runs.view
+    runs = registered(window, "compare_runs").view
     count = len(runs.runs)
     qtbot.keyClick(window, Qt.Key.Key_K)
     qtbot.waitUntil(lambda: len(runs.runs) == count + 1, timeout=10000)
@@ -26,10 +26,10 @@ def cell(view, row, field):
 
 def test_keep_rename_hide_and_delete_runs(qtbot, make_window):
     window = make_window(preset("sine"))
-    view = window.compare_runs.view
-    window.compare_runs.dock.show()
+    view = registered(window, "compare_runs").view
+    registered(window, "compare_runs").dock.show()
     trained(qtbot, window, 30)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     first = keep(qtbot, window)
     assert first == default_run_name(trainer.experiment, "numpy") == "adam lr 0.1 · numpy · 1-64-1 relu"
     history = trainer.loss_history
@@ -49,7 +49,7 @@ def test_keep_rename_hide_and_delete_runs(qtbot, make_window):
     assert view.table.rowCount() == 2 and view.legend_names() == [first, second]
     colours = {name: view.curves[name].opts["pen"].color().name() for name in (first, second)}
     assert colours[first] != colours[second]
-    np.testing.assert_array_equal(view.curves[second].getData()[1], window.trainer.loss_history.train)
+    np.testing.assert_array_equal(view.curves[second].getData()[1], trainer_of(window).loss_history.train)
 
     # rename in place (the table edits the name; the legend and the curve follow)
     view.table.item(1, NAME).setText("plain gradient descent")
@@ -79,7 +79,7 @@ def test_keep_rename_hide_and_delete_runs(qtbot, make_window):
 
 def test_a_kept_run_keeps_its_colour_when_others_go(qtbot, make_window):
     window = make_window(preset("sine"))
-    view = window.compare_runs.view
+    view = registered(window, "compare_runs").view
     trained(qtbot, window, 5)
     names = [keep(qtbot, window) for _ in range(3)]  # the same run three times: unique names
     assert names == [names[0], f"{names[0]} (2)", f"{names[0]} (3)"]
@@ -93,41 +93,41 @@ def test_a_kept_run_keeps_its_colour_when_others_go(qtbot, make_window):
 
 def test_the_time_column_is_the_time_spent_training(qtbot, make_window):
     window = make_window(preset("sine"))
-    window.speed = 100.0  # 50 steps at 100 steps/s: about half a second
+    window.context.speed = 100.0  # 50 steps at 100 steps/s: about half a second
     started = time.perf_counter()
     trained(qtbot, window, 50)
     elapsed = time.perf_counter() - started
     keep(qtbot, window)
-    run = next(iter(window.compare_runs.view.runs))
+    run = next(iter(registered(window, "compare_runs").view.runs))
     assert 0.3 < run.training_seconds <= elapsed
-    assert cell(window.compare_runs.view, 0, "training_seconds") == f"{run.training_seconds:.2f}"
+    assert cell(registered(window, "compare_runs").view, 0, "training_seconds") == f"{run.training_seconds:.2f}"
     window.reset()
     wait_idle(qtbot, window)
-    assert window.compare_runs.clock.seconds() == 0.0  # a new run starts its own clock
+    assert registered(window, "compare_runs").clock.seconds() == 0.0  # a new run starts its own clock
 
 
 def test_nothing_is_kept_before_the_first_epoch(qtbot, make_window):
     window = make_window(preset("sine"))
     qtbot.keyClick(window, Qt.Key.Key_K)
     qtbot.waitUntil(lambda: "Nothing to keep yet" in window.status.currentMessage(), timeout=5000)
-    assert len(window.compare_runs.view.runs) == 0
+    assert len(registered(window, "compare_runs").view.runs) == 0
 
 
 def test_log_scale_and_test_loss_toggles(qtbot, make_window):
     window = make_window(preset("sine-tanh-deep"))  # has a test set
-    view = window.compare_runs.view
-    window.compare_runs.dock.show()
+    view = registered(window, "compare_runs").view
+    registered(window, "compare_runs").dock.show()
     trained(qtbot, window, 3)
     name = keep(qtbot, window)
     assert not view.test_curves[name].isVisible()
     view.test_check.setChecked(True)
     assert view.test_curves[name].isVisible()
-    np.testing.assert_array_equal(view.test_curves[name].getData()[1], window.trainer.loss_history.test)
-    assert cell(view, 0, "final_test_loss") == f"{window.trainer.loss_history.test[-1]:.4g}"
+    np.testing.assert_array_equal(view.test_curves[name].getData()[1], trainer_of(window).loss_history.test)
+    assert cell(view, 0, "final_test_loss") == f"{trainer_of(window).loss_history.test[-1]:.4g}"
     view.log_check.setChecked(True)
     assert view.plot_item.getAxis("left").logMode
     low, high = view.plot_item.getViewBox().viewRange()[1]
-    losses = window.trainer.loss_history
+    losses = trainer_of(window).loss_history
     assert low <= np.log10(min(losses.train.min(), losses.test.min())) and high >= np.log10(losses.train[0])
     view.log_check.setChecked(False)
     assert not view.plot_item.getAxis("left").logMode
@@ -135,10 +135,10 @@ def test_log_scale_and_test_loss_toggles(qtbot, make_window):
 
 def test_every_control_has_a_tooltip(qtbot, make_window):
     window = make_window(preset("sine"))
-    view = window.compare_runs.view
+    view = registered(window, "compare_runs").view
     controls = view.findChildren(QAbstractButton)
     assert len(controls) >= 4 and all(control.toolTip() for control in controls)
     assert all(view.table.horizontalHeaderItem(column).toolTip() for column in range(view.table.columnCount()))
-    assert window.compare_runs.keep_action.shortcut().toString() == "K"
-    action = window.compare_runs.dock.toggleViewAction()
+    assert registered(window, "compare_runs").keep_action.shortcut().toString() == "K"
+    action = registered(window, "compare_runs").dock.toggleViewAction()
     assert action.toolTip() and action.shortcut().toString() == "Ctrl+5"

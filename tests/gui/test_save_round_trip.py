@@ -21,7 +21,7 @@ from nnstudio.core.storage.archive import ExperimentFile, capture, read_experime
 from nnstudio.gui import main_window as main_window_module
 from nnstudio.gui.main_window import MainWindow
 from tests.archive_crafting import npz_bomb, with_members
-from tests.gui.driving import wait_idle
+from tests.gui.driving import registered, trainer_of, wait_idle
 from tests.hostile import hostile_settings, scaled
 
 IMPORTED = (np.linspace(-2, 2, 30), np.cos(np.linspace(-2, 2, 30)) + 0.05 * (np.arange(30) % 3))
@@ -71,20 +71,20 @@ def change_training(window, **changes):
 
 
 def resume_from_the_past(qtbot, window, fraction):
-    timeline = window.timeline
-    if window.trainer.epoch < 1:
+    timeline = registered(window, "timeline")
+    if trainer_of(window).epoch < 1:
         return
-    timeline.show_epoch(int(fraction * window.trainer.epoch))
+    timeline.show_epoch(int(fraction * trainer_of(window).epoch))
     timeline.resume_from_here()  # rewinds, then plays on: pause it as a student would
-    qtbot.waitUntil(lambda: window.session.state == TRAINING or not window.session.is_running, timeout=20000)
+    qtbot.waitUntil(lambda: window.session.status == TRAINING or not window.session.is_running, timeout=20000)
     window.session.pause()
 
 
 def stop_below(window, fraction):
-    losses = window.trainer.loss_history.train
+    losses = trainer_of(window).loss_history.train
     target = float(losses[-1]) * fraction if len(losses) and np.isfinite(losses[-1]) else 1.0
     window.training_panel.stop_below_changed.emit(target)
-    window.run_to(window.trainer.epoch + 40)
+    window.run_to(trainer_of(window).epoch + 40)
 
 
 ACTIONS = st.one_of(
@@ -105,11 +105,11 @@ ACTIONS = st.one_of(
 
 def act(qtbot, window, action, value, path):
     if action == "play":
-        window.run_to(window.trainer.epoch + value)
+        window.run_to(trainer_of(window).epoch + value)
     elif action == "step":
         window.step(value)
     elif action == "back":
-        window.timeline.back()
+        registered(window, "timeline").back()
     elif action == "resume":
         resume_from_the_past(qtbot, window, value)
     elif action in ("optimizer", "batch_size", "loss"):
@@ -119,7 +119,7 @@ def act(qtbot, window, action, value, path):
     elif action == "diverge":
         change_training(window, learning_rate=1e6)
         wait_idle(qtbot, window)
-        window.run_to(window.trainer.epoch + value)
+        window.run_to(trainer_of(window).epoch + value)
         wait_idle(qtbot, window)
         change_training(window, learning_rate=0.01)  # the student takes a smaller one (still diverged)
     elif action == "stop_below":
@@ -134,7 +134,7 @@ def act(qtbot, window, action, value, path):
 
 
 def save_and_compare(qtbot, window, path, failures):
-    expected = capture(window.trainer)  # the window is idle: nothing else uses the trainer now
+    expected = capture(trainer_of(window))  # the window is idle: nothing else uses the trainer now
     window.file_actions.save_to(str(path))
     wait_idle(qtbot, window)
     assert failures == [], failures
@@ -173,7 +173,7 @@ def test_every_state_the_window_reaches_saves_and_reopens_as_the_same_state(scal
             assert failures == [], (action, failures)
             saved = save_and_compare(qtbot, window, path, failures)
             if action == "open":  # the window now works on what the file held: exactly what was saved
-                assert_same_content(capture(window.trainer), saved)
+                assert_same_content(capture(trainer_of(window)), saved)
 
     check()
 
@@ -189,7 +189,7 @@ def test_a_run_switched_from_adam_to_gd_saves_and_opens_in_the_window(qtbot, rou
     window.file_actions.open_path(str(path))
     wait_idle(qtbot, window)
     assert failures == []
-    assert_same_content(capture(window.trainer), saved)
+    assert_same_content(capture(trainer_of(window)), saved)
 
 
 def test_a_diverged_lesson_step_saves_and_opens_in_the_window(qtbot, round_trip_window, tmp_path):
@@ -201,12 +201,12 @@ def test_a_diverged_lesson_step_saves_and_opens_in_the_window(qtbot, round_trip_
     wait_idle(qtbot, window)
     window.run_to(200)
     wait_idle(qtbot, window)
-    assert window.trainer.diverged_message
+    assert trainer_of(window).diverged_message
     saved = save_and_compare(qtbot, window, path, failures)
     window.file_actions.open_path(str(path))
     wait_idle(qtbot, window)
-    assert failures == [] and window.trainer.diverged_message
-    assert_same_content(capture(window.trainer), saved)
+    assert failures == [] and trainer_of(window).diverged_message
+    assert_same_content(capture(trainer_of(window)), saved)
 
 
 def test_a_save_that_would_not_open_again_is_not_saved(qtbot, round_trip_window, tmp_path, monkeypatch):
@@ -237,5 +237,5 @@ def test_a_crafted_last_experiment_cannot_stop_the_window_opening(qtbot, tmp_pat
     qtbot.addWidget(window)
     wait_idle(qtbot, window)
     assert len(failures) == 1 and failures[0].startswith("last.nnstudio: arrays.npz: loss_history/train claims")
-    assert window.trainer.experiment == preset("linear") and window.file_actions.path is None
+    assert trainer_of(window).experiment == preset("linear") and window.file_actions.path is None
     window.session.shutdown()

@@ -23,6 +23,7 @@ from nnstudio.gui import lessons as lessons_module
 from nnstudio.gui.main_window import MainWindow
 from nnstudio.gui.settings import Settings, apply_theme
 from nnstudio.gui.style import configure_pyqtgraph
+from tests.gui.driving import trainer_of
 from tests.gui.test_settings import settings_bytes, written_by_the_app
 from tests.hostile import hostile_settings, scaled
 
@@ -42,7 +43,7 @@ def open_window(qtbot):
         qtbot.addWidget(window)
         windows.append(window)
         window.show()
-        qtbot.waitUntil(lambda: window.trainer is not None and not window.session.is_running, timeout=20000)
+        qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=20000)
         qtbot.waitUntil(lambda: window.status.currentMessage() != "", timeout=5000)
         window.redraw()
         return window
@@ -254,7 +255,7 @@ def test_the_window_opens_whatever_bytes_the_settings_file_holds(qtbot, open_win
         path.write_bytes(raw)
         window = open_window(Settings.at(path))
         try:
-            assert window.isVisible() and window.trainer is not None
+            assert window.isVisible() and trainer_of(window) is not None
             assert window.lessons.panel.lesson is not None  # the tutorial at least
             assert "Error:" not in log_text(window)  # the checks caught it all, not the guard
         finally:

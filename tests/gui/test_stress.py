@@ -25,8 +25,10 @@ from nnstudio.core.datasets.data import GENERATORS
 from nnstudio.core.engine.experiment import DataSpec, LayerSpec, ModelSpec
 from nnstudio.core.engine.model import INITIALISATIONS
 from nnstudio.core.engine.presets import preset
-from nnstudio.core.engine.trainer import TRAINING
-from nnstudio.gui.worker import BUSY
+from nnstudio.core.engine.trainer import TRAINING, RunStatus
+from tests.gui.driving import trainer_of
+
+BUSY = RunStatus.BUSY
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "identity")
 IDLE_TIMEOUT_MS = 60_000  # a deadlock fails here, not by hanging the suite
@@ -44,7 +46,7 @@ def wait_idle(qtbot, window, pausing: bool = False) -> None:
     """Until no job runs (pausing any run first, and any run that starts later, if `pausing`)."""
 
     def idle() -> bool:
-        if pausing and window.session.state == TRAINING:
+        if pausing and window.session.status == TRAINING:
             window.session.pause()  # a run queued behind a change starts only after it: pause that too
         return not window.session.is_running
 
@@ -64,7 +66,7 @@ def come_to_rest(qtbot, window) -> None:
 
 
 def assert_window_shows_the_core(window) -> None:
-    trainer = window.trainer
+    trainer = trainer_of(window)
     loss = trainer.last_step_loss
     expected = "loss –" if math.isnan(loss) and trainer.step_count == 0 else f"loss {loss:.6g}"
     assert window.status.loss_label.text() == expected
@@ -143,7 +145,7 @@ def test_random_actions_never_crash_and_the_window_shows_the_cores_numbers(qtbot
             if pace < 0.6:
                 QApplication.processEvents()  # the next action comes at once: jobs pile up
             elif pace < 0.9:  # until a change under way is done (a run may go on: Play past the target never ends)
-                qtbot.waitUntil(lambda: window.session.state != BUSY, timeout=IDLE_TIMEOUT_MS)
+                qtbot.waitUntil(lambda: window.session.status != BUSY, timeout=IDLE_TIMEOUT_MS)
             if pace >= 0.9 or count % 50 == 0:
                 come_to_rest(qtbot, window)
                 assert_window_shows_the_core(window)
@@ -164,13 +166,13 @@ def test_absurd_sizes_are_refused_with_a_message_and_the_work_is_kept(qtbot, mak
     window = make_window(preset("sine"))
     window.run_to(20)
     wait_idle(qtbot, window)
-    trainer = window.trainer
+    trainer = trainer_of(window)
     window.data_panel.spec_changed.emit(replace(window.experiment.data, n_points=10_000_000))
     wait_idle(qtbot, window)
     window.model_panel.spec_changed.emit(ModelSpec(hidden=tuple(LayerSpec(4096) for _ in range(16))))
     wait_idle(qtbot, window)
     assert len(dialogs) == 2 and all("memory" in text for text in dialogs), dialogs
-    assert window.trainer is trainer and trainer.epoch == 20  # nothing was lost
+    assert trainer_of(window) is trainer and trainer.epoch == 20  # nothing was lost
     assert window.data_panel.spec().n_points == 100 and len(window.model_panel.spec().hidden) == 1
 
 
@@ -205,12 +207,12 @@ def test_ten_million_epochs_and_a_batch_larger_than_the_data(qtbot, make_window,
     window = make_window(preset("sine"))
     window.training_panel.spec_changed.emit(replace(window.experiment.training, epochs=10_000_000, batch_size=10**6))
     wait_idle(qtbot, window)
-    assert window.trainer.training.epochs == 10_000_000 and window.trainer.batches_per_epoch() == 1
+    assert trainer_of(window).training.epochs == 10_000_000 and trainer_of(window).batches_per_epoch() == 1
     window.play_pause()
-    qtbot.waitUntil(lambda: window.trainer.epoch > 30, timeout=20_000)
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.epoch > 30, timeout=20_000)
     come_to_rest(qtbot, window)
-    assert window.trainer.step_count == window.trainer.epoch  # one full batch per epoch
-    assert 30 < window.trainer.epoch < 10_000_000 and not dialogs
+    assert trainer_of(window).step_count == trainer_of(window).epoch  # one full batch per epoch
+    assert 30 < trainer_of(window).epoch < 10_000_000 and not dialogs
     assert_window_shows_the_core(window)
 
 
@@ -241,19 +243,19 @@ def test_importing_hostile_csv_files_in_the_window(qtbot, make_window, dialogs, 
     @example("größe;wert\n1;2\n".encode("latin-1"))  # ...and one bad one
     def check(raw):
         path.write_bytes(raw)
-        before, warned, trainer = fingerprint(tmp_path), len(dialogs), window.trainer
+        before, warned, trainer = fingerprint(tmp_path), len(dialogs), trainer_of(window)
         window.data_import.import_csv()
         come_to_rest(qtbot, window)
         problem = previews[-1].problem()
         if problem:  # refused in the preview, with one line: the work in the window is kept
             assert problem.startswith("Cannot import: ") and "\n" not in problem and "Unexpected" not in problem
-            assert window.trainer is trainer and len(dialogs) == warned
+            assert trainer_of(window) is trainer and len(dialogs) == warned
             outcomes.append("refused")
         elif len(dialogs) > warned:  # read, but the data could not be used: said so, the work is kept
             assert all("Unexpected" not in text for text in dialogs[warned:]), dialogs[warned:]
             outcomes.append("refused")
         else:  # read: the window trains on it now
-            assert window.trainer is not trainer and window.trainer.experiment.data.csv_path == str(path)
+            assert trainer_of(window) is not trainer and trainer_of(window).experiment.data.csv_path == str(path)
             outcomes.append("imported")
         assert_window_shows_the_core(window)
         assert fingerprint(tmp_path) == before

@@ -6,11 +6,12 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QSlider
 
 from nnstudio.core.engine.backends.numpy_backend import forward
 from nnstudio.core.engine.presets import preset
-from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.engine.trainer import RunStatus, Trainer
 from nnstudio.gui.instruments.timeline import LIVE, PAST
-from nnstudio.gui.worker import PAUSED
-from tests.gui.driving import wait_idle
+from tests.gui.driving import registered, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
+
+PAUSED = RunStatus.PAUSED
 
 
 def core_trainer(name, epochs):
@@ -30,7 +31,7 @@ def test_scrubbing_shows_exactly_the_recorded_model(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(30)
     wait_idle(qtbot, window)
-    timeline, trainer = window.timeline, window.trainer
+    timeline, trainer = registered(window, "timeline"), trainer_of(window)
     live = window.fit_plot.prediction()[1].copy()
     assert timeline.is_live and timeline.slider.maximum() == 30 and timeline.slider.value() == 30
     for epoch in (0, 7, 29):
@@ -54,7 +55,7 @@ def test_scrubbing_shows_exactly_the_recorded_model(qtbot, make_window):
         timeline.slider.setValue(30)  # the right end is now
     assert timeline.mode == LIVE and not timeline.now_curve.isVisible() and not timeline.loss_marker.isVisible()
     np.testing.assert_array_equal(window.fit_plot.prediction()[1], live)
-    assert window.trainer.epoch == 30  # looking changed nothing
+    assert trainer_of(window).epoch == 30  # looking changed nothing
 
 
 def test_the_scrubbed_fit_is_drawn_in_the_plot(qtbot, make_window):
@@ -62,8 +63,8 @@ def test_the_scrubbed_fit_is_drawn_in_the_plot(qtbot, make_window):
     window.run_to(60)
     wait_idle(qtbot, window)
     grey_now = pixels_near(rendered_pixels(window.fit_plot), "#8A8A8A", tolerance=20)
-    window.timeline.show_epoch(3)
-    qtbot.waitUntil(lambda: window.timeline.mode == PAST)
+    registered(window, "timeline").show_epoch(3)
+    qtbot.waitUntil(lambda: registered(window, "timeline").mode == PAST)
     grey_then = pixels_near(rendered_pixels(window.fit_plot), "#8A8A8A", tolerance=20)
     assert grey_then > grey_now + 300  # the dashed grey curve of "now" appeared beside the old fit
 
@@ -71,63 +72,68 @@ def test_the_scrubbed_fit_is_drawn_in_the_plot(qtbot, make_window):
 def test_scrubbing_while_training_pauses_first(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10_000_000)
-    qtbot.waitUntil(lambda: window.timeline.now_epoch > 40, timeout=10000)  # the slider knows epochs from frames
-    window.timeline.show_epoch(20)
-    qtbot.waitUntil(lambda: window.timeline.mode == PAST, timeout=10000)
-    assert window.session.state == PAUSED and window.timeline.selected_epoch == 20
-    _, state = window.trainer.state_history.at_or_before(20)
-    np.testing.assert_array_equal(window.fit_plot.prediction()[1], prediction_of(window.trainer, state.parameters))
+    qtbot.waitUntil(
+        lambda: registered(window, "timeline").now_epoch > 40, timeout=10000
+    )  # the slider knows epochs from frames
+    registered(window, "timeline").show_epoch(20)
+    qtbot.waitUntil(lambda: registered(window, "timeline").mode == PAST, timeout=10000)
+    assert window.session.status == PAUSED and registered(window, "timeline").selected_epoch == 20
+    _, state = trainer_of(window).state_history.at_or_before(20)
+    np.testing.assert_array_equal(window.fit_plot.prediction()[1], prediction_of(trainer_of(window), state.parameters))
     # a later frame of the same moment (drawn after the pause) must not cover the past
     window.redraw()
     QApplication.processEvents()  # anything the worker sent before the pause arrives now
-    np.testing.assert_array_equal(window.fit_plot.prediction()[1], prediction_of(window.trainer, state.parameters))
-    window.timeline.go_live()
-    np.testing.assert_allclose(window.fit_plot.prediction()[1], window.trainer.prediction_on_grid()[:, 0], rtol=0)
+    np.testing.assert_array_equal(window.fit_plot.prediction()[1], prediction_of(trainer_of(window), state.parameters))
+    registered(window, "timeline").go_live()
+    np.testing.assert_allclose(window.fit_plot.prediction()[1], trainer_of(window).prediction_on_grid()[:, 0], rtol=0)
 
 
 def test_a_new_step_returns_the_timeline_to_now(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10)
     wait_idle(qtbot, window)
-    window.timeline.show_epoch(4)
-    assert window.timeline.mode == PAST
-    with qtbot.waitSignal(window.timeline.returned_to_now, timeout=10000):
+    registered(window, "timeline").show_epoch(4)
+    assert registered(window, "timeline").mode == PAST
+    with qtbot.waitSignal(registered(window, "timeline").returned_to_now, timeout=10000):
         qtbot.keyClick(window, Qt.Key.Key_N)
     wait_idle(qtbot, window)
-    assert window.timeline.is_live and window.timeline.slider.value() == window.timeline.slider.maximum() == 11
-    np.testing.assert_array_equal(window.fit_plot.prediction()[1], window.trainer.prediction_on_grid()[:, 0])
+    assert (
+        registered(window, "timeline").is_live
+        and registered(window, "timeline").slider.value() == registered(window, "timeline").slider.maximum() == 11
+    )
+    np.testing.assert_array_equal(window.fit_plot.prediction()[1], trainer_of(window).prediction_on_grid()[:, 0])
 
 
 def test_back_restores_exactly_the_previous_weights_and_loss_curve(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10)
     wait_idle(qtbot, window)
-    before = window.trainer.backend.parameters()
+    before = trainer_of(window).backend.parameters()
     loss_before = window.loss_plot.train_values()
     assert len(loss_before) == 10
     qtbot.keyClick(window, Qt.Key.Key_N)  # Step (the window keeps a checkpoint first)
     wait_idle(qtbot, window)
-    assert window.trainer.epoch == 11 and len(window.loss_plot.train_values()) == 11
+    assert trainer_of(window).epoch == 11 and len(window.loss_plot.train_values()) == 11
     qtbot.keyClick(window, Qt.Key.Key_B)
-    qtbot.waitUntil(lambda: window.trainer.epoch == 10, timeout=10000)
+    qtbot.waitUntil(lambda: window.state.epoch == 10, timeout=10000)
     wait_idle(qtbot, window)
-    for name, value in window.trainer.backend.parameters().items():
+    for name, value in trainer_of(window).backend.parameters().items():
         np.testing.assert_array_equal(value, before[name])
     np.testing.assert_array_equal(window.loss_plot.train_values(), loss_before)
-    assert window.timeline.slider.maximum() == 10
+    assert registered(window, "timeline").slider.maximum() == 10
 
 
 def test_back_without_a_checkpoint_goes_to_the_previous_recorded_epoch(qtbot, make_window):
     window = make_window(preset("sine"))
     window.run_to(10)  # a run, not a Step: nothing to undo
     wait_idle(qtbot, window)
-    assert not window.trainer.can_undo
-    window.timeline.back_action.trigger()
-    qtbot.waitUntil(lambda: window.trainer.epoch == 9, timeout=10000)
+    assert not trainer_of(window).can_undo
+    registered(window, "timeline").back_action.trigger()
+    qtbot.waitUntil(lambda: window.state.epoch == 9, timeout=10000)
     wait_idle(qtbot, window)
     core = core_trainer("sine", 9)
     for name, value in core.backend.parameters().items():
-        np.testing.assert_array_equal(window.trainer.backend.parameters()[name], value)
+        np.testing.assert_array_equal(trainer_of(window).backend.parameters()[name], value)
     np.testing.assert_array_equal(window.loss_plot.train_values(), core.loss_history.train)
     assert "recorded epoch 9" in window.status.currentMessage()
 
@@ -137,16 +143,16 @@ def test_resume_from_here_branches_and_trains_on(qtbot, make_window):
     window.run_to(30)
     wait_idle(qtbot, window)
     changes = []
-    window.session.trainer_changed.connect(
-        lambda trainer, message: changes.append((trainer.epoch, len(trainer.loss_history), len(trainer.state_history)))
+    window.session.run_replaced.connect(
+        lambda state: changes.append((state.epoch, len(trainer_of(window).loss_history), len(state.recorded_epochs)))
     )
-    window.timeline.show_epoch(12)
-    window.timeline.resume_button.click()
+    registered(window, "timeline").show_epoch(12)
+    registered(window, "timeline").resume_button.click()
     qtbot.waitUntil(lambda: bool(changes), timeout=10000)
     assert changes[0] == (12, 12, 13)  # rewound: the history after epoch 12 is gone (states 0..12 kept)
-    qtbot.waitUntil(lambda: window.session.state == PAUSED and window.trainer.epoch == 100, timeout=30000)
+    qtbot.waitUntil(lambda: window.session.status == PAUSED and window.state.epoch == 100, timeout=30000)
     window.redraw()
-    assert window.timeline.is_live and window.timeline.slider.maximum() == 100
+    assert registered(window, "timeline").is_live and registered(window, "timeline").slider.maximum() == 100
     # redrawn from the branch's full history, not appended to the old one (30 + 88 points)
     np.testing.assert_array_equal(window.loss_plot.epochs(), np.arange(1, 101))
     # the rewound state is exact (weights and Adam's memory), so the branch retraces the original run
@@ -155,7 +161,7 @@ def test_resume_from_here_branches_and_trains_on(qtbot, make_window):
 
 def test_every_timeline_control_has_a_tooltip(qtbot, make_window):
     window = make_window(preset("sine"))
-    timeline = window.timeline
+    timeline = registered(window, "timeline")
     controls = timeline.findChildren(QAbstractButton) + timeline.findChildren(QSlider)
     assert len(controls) >= 3 and all(control.toolTip() for control in controls)
     back = timeline.back_action

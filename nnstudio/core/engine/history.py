@@ -128,6 +128,10 @@ class StateHistory:
             self._epochs = [self._epochs[i] for i in keep]
             self._states = [self._states[i] for i in keep]
 
+    def recorded_parameters(self) -> tuple[dict[str, np.ndarray], ...]:
+        """The weights of every recorded state, oldest first: the records themselves, to be read, never changed."""
+        return tuple(state.parameters for state in self._states)
+
     def at_or_before(self, epoch: int) -> tuple[int, TrainingState]:
         """The latest recorded (epoch, state) not after `epoch` (a copy the caller may change)."""
         index = bisect.bisect_right(self._epochs, epoch) - 1

@@ -1,19 +1,23 @@
 """The training loop, as an object with a generator: step, record, report, stop.
 
 `Trainer.step()` makes exactly one optimiser step. `Trainer.run()` steps until a goal is met
-and yields a frozen `Snapshot` at most every `snapshot_interval` seconds: the loss points
-that are new since the last snapshot and the current prediction curve. The window draws
-snapshots; the command line prints their log lines; tests drive `run()` with `next()`.
+(or its `CancelToken` is cancelled) and yields a frozen `Snapshot` at most every
+`snapshot_interval` seconds: the loss points that are new since the last snapshot and the
+current prediction curve. The window draws snapshots; the command line prints their log lines;
+tests drive `run()` with `next()`. Between jobs the window sees a frozen `RunState`.
 Nothing here knows about Qt.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 import numpy as np
 
@@ -29,31 +33,15 @@ from nnstudio.core.engine.divergence import divergence
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
 from nnstudio.core.engine.losses import LOSSES
-from nnstudio.core.engine.model import check_memory, dense_layers, initial_parameters, parameter_count
+from nnstudio.core.engine.model import DenseLayer, check_memory, dense_layers, initial_parameters, parameter_count
 from nnstudio.core.errors import NNStudioError
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
 
 
-@dataclass
-class _Checkpoint:
-    """Everything a step changes, so Back can put it back exactly."""
-
-    state: TrainingState
-    epoch: int
-    step_count: int
-    batch_in_epoch: int
-    last_step_loss: float
-    history_length: int
-    epoch_loss: float
-    epoch_test_loss: float
-    epoch_order: np.ndarray | None
-    diverged_message: str
-
-
 @dataclass(frozen=True)
 class Progress:
-    """A run's counters between two steps: what a saved run needs besides weights and histories."""
+    """A run's counters between two steps: what a saved run and an undo point need besides weights and histories."""
 
     epoch: int  # completed epochs
     step_count: int  # optimiser steps so far
@@ -63,9 +51,68 @@ class Progress:
     epoch_test_loss: float  # the test loss measured when the current epoch began
     diverged_message: str
 
+    @classmethod
+    def start(cls) -> Progress:
+        """The counters of a run that has not made a step."""
+        return cls(0, 0, 0, float("nan"), 0.0, float("nan"), "")
 
-# Why a run ended (or that it has not).
-TRAINING, FINISHED, STOPPED, DIVERGED, TARGET_REACHED = "training", "finished", "stopped", "diverged", "target"
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """Everything a step changes, so Back can put it back exactly."""
+
+    state: TrainingState
+    progress: Progress
+    epoch_order: np.ndarray | None
+
+
+class CancelToken:
+    """One job's stop request: a run stops after its current step once its token is cancelled.
+
+    Each run gets its own token, so a request can never outlive the run it was meant for.
+    Safe to cancel from another thread.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class RunEnd(StrEnum):
+    """A snapshot's status: TRAINING while a run goes on, then why it ended (or CHANGED: a change's picture)."""
+
+    TRAINING = "training"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    TARGET_REACHED = "target"
+    CHANGED = "changed"
+
+
+class RunStatus(StrEnum):
+    """Where the run stands between and during jobs, as the window shows it."""
+
+    IDLE = "idle"  # no step made yet
+    TRAINING = "training"
+    PAUSED = "paused"
+    DIVERGED = "diverged"
+    BUSY = "working"  # a change or a read is being made
+
+
+# Why a run ended (or that it has not); equal to the strings they stand for.
+TRAINING, FINISHED, STOPPED, DIVERGED, TARGET_REACHED = (
+    RunEnd.TRAINING,
+    RunEnd.FINISHED,
+    RunEnd.STOPPED,
+    RunEnd.DIVERGED,
+    RunEnd.TARGET_REACHED,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +150,47 @@ class Snapshot:
         return tuple(format_log_line(epoch, loss) for epoch, loss in self.log_entries)
 
 
+@dataclass(frozen=True, eq=False)
+class RunState:
+    """The run as the window knows it after a job: copies, so nothing on the GUI side holds the trainer.
+
+    The training session publishes one after every job; `generation` counts the jobs that changed
+    the run (a step, a change, a rewind), so a view can tell whether what it holds is still current.
+    """
+
+    experiment: Experiment
+    dataset: Dataset
+    layers: tuple[DenseLayer, ...]
+    points: tuple[np.ndarray, np.ndarray] | None  # imported (x, y), before subsample and split
+    backend: str
+    epoch: int  # completed epochs
+    step: int  # optimiser steps so far
+    parameters: dict[str, np.ndarray]
+    gradients: dict[str, np.ndarray]  # those the last step used; empty before the first step
+    can_undo: bool
+    recorded_epochs: tuple[int, ...]  # the moments the timeline can rewind to...
+    recorded_parameters: tuple[dict[str, np.ndarray], ...]  # ...and the weights then (shared: never changed)
+    diverged_message: str
+    status: RunStatus
+    generation: int
+    message: str = ""
+
+    @property
+    def target_epoch(self) -> int:
+        return self.experiment.training.epochs
+
+    def recorded_at_or_before(self, epoch: int) -> tuple[int, dict[str, np.ndarray]]:
+        """The latest recorded (epoch, weights) not after `epoch` (IndexError when there is none)."""
+        index = bisect.bisect_right(self.recorded_epochs, epoch) - 1
+        if index < 0:
+            raise IndexError(f"no recorded state at or before epoch {epoch}")
+        return self.recorded_epochs[index], self.recorded_parameters[index]
+
+    @property
+    def parameter_count(self) -> int:
+        return parameter_count(list(self.layers))
+
+
 def format_log_line(epoch: int, loss: float) -> str:
     """The tutorial's log line; 7 significant digits, as R prints them."""
     return f"Epoch: {epoch} Loss: {loss:.7g}"
@@ -134,7 +222,6 @@ class Trainer:
         check_task(experiment, self.dataset)  # e.g. bce on numbers, or mse on classes: say so now
         self.layers = dense_layers(experiment.model, self.dataset.n_inputs, self.dataset.n_outputs)
         check_memory(self.layers, max(self.dataset.n_train, self.dataset.n_test))  # refuse, don't crash
-        self._stop_requested = False
         self.backend: Backend = self._create_backend(experiment.training.backend, self._initial_state())
         self._begin_run()
 
@@ -159,21 +246,25 @@ class Trainer:
 
     def _begin_run(self) -> None:
         """Forget the history and start counting from the backend's current weights."""
-        self.epoch = 0
-        self.step_count = 0
-        self.batch_in_epoch = 0
-        self.last_step_loss = float("nan")
-        self.diverged_message = ""
-        self._first_epoch_index = 0  # the epoch the divergence rule compares with (the first in this loss's units)
         self.loss_history = LossHistory()
         self.state_history = StateHistory()
         self.state_history.record(0, self.backend.state())
-        self._epoch_loss = 0.0
-        self._epoch_test_loss = float("nan")
-        self._epoch_order: np.ndarray | None = None
-        self._log_entries: list[tuple[int, float]] = []
-        self._reported = 0  # loss records already sent in a snapshot
         self._checkpoints: deque[_Checkpoint] = deque(maxlen=UNDO_DEPTH)
+        self.reported = 0  # loss records already sent in a snapshot (see `report()`)
+        self._first_epoch_index = 0  # the epoch the divergence rule compares with (the first in this loss's units)
+        self._set_progress(Progress.start())
+
+    def _set_progress(self, progress: Progress, epoch_order: np.ndarray | None = None) -> None:
+        """Set every counter at once (the one place they change other than by a step), and forget later epochs."""
+        self.epoch, self.step_count, self.batch_in_epoch = progress.epoch, progress.step_count, progress.batch_in_epoch
+        self.last_step_loss = progress.last_step_loss
+        self._epoch_loss, self._epoch_test_loss = progress.epoch_loss, progress.epoch_test_loss
+        self._epoch_order = epoch_order
+        self.diverged_message = progress.diverged_message
+        self.loss_history.truncate(self.epoch)
+        self.state_history.truncate(self.epoch)
+        self.reported = min(self.reported, len(self.loss_history))
+        self._first_epoch_index = min(self._first_epoch_index, self.epoch)
 
     # --- controls -------------------------------------------------------------------------------
 
@@ -220,10 +311,6 @@ class Trainer:
         self._epoch_loss = 0.0
         self._epoch_order = None
 
-    def request_stop(self) -> None:
-        """Ask a running `run()` to stop after the current step (safe from another thread)."""
-        self._stop_requested = True
-
     def rewind(self, epoch: int) -> int:
         """Go back to the latest recorded moment at or before `epoch`; returns that epoch.
 
@@ -231,18 +318,9 @@ class Trainer:
         """
         recorded_epoch, state = self.state_history.at_or_before(max(0, epoch))
         self.backend.load_state(state)
-        self.epoch = recorded_epoch
-        self.batch_in_epoch = 0
-        self._epoch_order = None
-        self._epoch_loss = 0.0
-        self.diverged_message = ""
-        self.step_count = recorded_epoch * self.batches_per_epoch()
-        self.last_step_loss = float(self.loss_history.train[recorded_epoch - 1]) if recorded_epoch else float("nan")
-        self.loss_history.truncate(recorded_epoch)
-        self.state_history.truncate(recorded_epoch)
-        self._first_epoch_index = min(self._first_epoch_index, recorded_epoch)
-        self._log_entries = [entry for entry in self._log_entries if entry[0] <= recorded_epoch]
-        self._reported = min(self._reported, len(self.loss_history))
+        last_loss = float(self.loss_history.train[recorded_epoch - 1]) if recorded_epoch else float("nan")
+        steps = recorded_epoch * self.batches_per_epoch()
+        self._set_progress(Progress(recorded_epoch, steps, 0, last_loss, 0.0, float("nan"), ""))
         self._checkpoints.clear()
         return recorded_epoch
 
@@ -267,38 +345,16 @@ class Trainer:
         goes on with the very batches it would have had.
         """
         self.backend.load_state(state)
-        self.epoch, self.step_count, self.batch_in_epoch = progress.epoch, progress.step_count, progress.batch_in_epoch
-        self.last_step_loss = progress.last_step_loss
-        self._epoch_loss, self._epoch_test_loss = progress.epoch_loss, progress.epoch_test_loss
-        self._epoch_order = None
-        self.diverged_message = progress.diverged_message
-        self._first_epoch_index = 0
         self.loss_history, self.state_history = loss_history, state_history
-        every = self.training.log_every  # the log lines of the epochs so far, for the next snapshot
-        self._log_entries = [
-            (int(e), float(loss))
-            for e, loss in zip(loss_history.epochs, loss_history.train, strict=True)
-            if e % every == 0
-        ]
-        self._reported = 0
+        self.reported = 0  # the next snapshot sends the whole history, and its log lines
         self._checkpoints.clear()
+        self._first_epoch_index = 0
+        self._set_progress(progress)
 
     def push_checkpoint(self) -> None:
         """Remember this moment exactly, so that `undo()` can come back to it (before manual steps)."""
-        self._checkpoints.append(
-            _Checkpoint(
-                self.backend.state(),
-                self.epoch,
-                self.step_count,
-                self.batch_in_epoch,
-                self.last_step_loss,
-                len(self.loss_history),
-                self._epoch_loss,
-                self._epoch_test_loss,
-                None if self._epoch_order is None else self._epoch_order.copy(),
-                self.diverged_message,
-            )
-        )
+        order = None if self._epoch_order is None else self._epoch_order.copy()
+        self._checkpoints.append(_Checkpoint(self.backend.state(), self.progress(), order))
 
     @property
     def can_undo(self) -> bool:
@@ -310,16 +366,7 @@ class Trainer:
             return False
         point = self._checkpoints.pop()
         self.backend.load_state(point.state)
-        self.epoch, self.step_count, self.batch_in_epoch = point.epoch, point.step_count, point.batch_in_epoch
-        self.last_step_loss = point.last_step_loss
-        self._epoch_loss, self._epoch_test_loss = point.epoch_loss, point.epoch_test_loss
-        self._epoch_order = point.epoch_order
-        self.diverged_message = point.diverged_message
-        self.loss_history.truncate(self.epoch)
-        self.state_history.truncate(self.epoch)
-        self._first_epoch_index = min(self._first_epoch_index, self.epoch)
-        self._log_entries = [entry for entry in self._log_entries if entry[0] <= self.epoch]
-        self._reported = min(self._reported, len(self.loss_history))
+        self._set_progress(point.progress, point.epoch_order)
         return True
 
     # --- one step -------------------------------------------------------------------------------
@@ -374,8 +421,6 @@ class Trainer:
     def _finish_epoch(self) -> None:
         self.epoch += 1
         self.loss_history.append(self.epoch, self._epoch_loss, self._epoch_test_loss)
-        if self.epoch % self.training.log_every == 0:
-            self._log_entries.append((self.epoch, self._epoch_loss))
         if self.state_history.wants(self.epoch):
             self.state_history.record(self.epoch, self.backend.state())
         self._epoch_loss = 0.0
@@ -431,10 +476,14 @@ class Trainer:
         with_parameters: bool = False,
         full_history: bool = False,
     ) -> Snapshot:
-        """Copy what is new since the last snapshot (or all of it), and the current prediction curve."""
-        epochs, train, test = self.loss_history.since(0 if full_history else self._reported)
-        self._reported = len(self.loss_history)
-        entries, self._log_entries = tuple(self._log_entries), []
+        """Copies of what is new since the last report (or all of it), and the current prediction curve.
+
+        Changes nothing: `report()` is the snapshot that also marks its loss points as sent.
+        """
+        start = 0 if full_history else self.reported
+        epochs, train, test = self.loss_history.since(start)
+        every = self.training.log_every
+        entries = tuple((int(e), float(loss)) for e, loss in zip(epochs, train, strict=True) if e % every == 0)
         train_metrics, test_metrics = self.metrics() if with_metrics else (None, None)
         return Snapshot(
             epoch=self.epoch,
@@ -455,6 +504,33 @@ class Trainer:
             full_history=full_history,
         )
 
+    def report(self, status: str = TRAINING, message: str = "", **options) -> Snapshot:
+        """A `snapshot()` whose loss points and log lines will not be sent again."""
+        snapshot = self.snapshot(status, message, **options)
+        self.reported = len(self.loss_history)
+        return snapshot
+
+    def run_state(self, status: RunStatus, generation: int, message: str = "") -> RunState:
+        """A frozen copy of where the run stands, for the window (between jobs)."""
+        return RunState(
+            experiment=self.experiment,
+            dataset=self.dataset,
+            layers=tuple(self.layers),
+            points=self.points,
+            backend=self.backend.name,
+            epoch=self.epoch,
+            step=self.step_count,
+            parameters=self.backend.parameters(),
+            gradients=self.backend.last_gradients(),
+            can_undo=self.can_undo,
+            recorded_epochs=tuple(self.state_history.epochs),
+            recorded_parameters=self.state_history.recorded_parameters(),
+            diverged_message=self.diverged_message,
+            status=status,
+            generation=generation,
+            message=message,
+        )
+
     # --- the loop -------------------------------------------------------------------------------
 
     def run(
@@ -465,22 +541,15 @@ class Trainer:
         steps_per_second: float | None = None,
         snapshot_interval: float = 1 / 30,
         with_parameters: bool = False,
+        cancel: CancelToken | None = None,
     ) -> Generator[Snapshot, None, Snapshot]:
         """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
 
         Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
-        `stop_below`; `request_stop()` ends it early. `steps_per_second` slows it for demos.
+        `stop_below`; cancelling `cancel` ends it early. `steps_per_second` slows it for demos.
         The last snapshot yielded says why it ended, and is also the return value.
         """
-        try:
-            final = yield from self._run(
-                until_epoch, max_steps, stop_below, steps_per_second, snapshot_interval, with_parameters
-            )
-        finally:
-            self._stop_requested = False  # a request is for this run only (even one made before it began)
-        return final
-
-    def _run(self, until_epoch, max_steps, stop_below, steps_per_second, snapshot_interval, with_parameters):
+        cancel = cancel or CancelToken()
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
         step_interval = 1.0 / steps_per_second if steps_per_second else 0.0
@@ -490,7 +559,7 @@ class Trainer:
         while True:
             if self.diverged_message:
                 status, message = DIVERGED, self.diverged_message
-            elif self._stop_requested:
+            elif cancel.cancelled:
                 status, message = STOPPED, f"Paused at epoch {self.epoch}."
             elif until_epoch is not None and self.epoch >= until_epoch:
                 status, message = FINISHED, f"Reached epoch {self.epoch}."
@@ -511,13 +580,13 @@ class Trainer:
             now = time.perf_counter()
             if now - last_yield >= interval:
                 rate = (self.step_count - last_steps) / (now - last_yield)
-                snapshot = self.snapshot(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
+                snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
                 # Keep drawing-side work under ~10 % of the time, however big the data is.
                 interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
                 last_yield, last_steps = time.perf_counter(), self.step_count
                 yield snapshot
         elapsed = time.perf_counter() - started
         rate = (self.step_count - start_steps) / elapsed if elapsed > 0 else 0.0
-        final = self.snapshot(status, message, steps_per_second=rate, with_parameters=with_parameters)
+        final = self.report(status, message, steps_per_second=rate, with_parameters=with_parameters)
         yield final
         return final

@@ -1,26 +1,33 @@
-"""Teaching instruments: each module builds one instrument and adds it to the window.
+"""Teaching instruments: each module builds one instrument from the application context.
 
-Every `install(window)` gets the `MainWindow`; an instrument listens to `window.frame_ready`
-(the latest snapshot, parameters included, at most ~30 per second) and to
-`window.session.trainer_changed`, asks the worker for work through `window.session.use_trainer()`
-or `window.session.compute()`, and adds its dock with `window.add_instrument_dock()`.
+Every module's `install(context)` gets the `AppContext`, never the window: an instrument listens
+to `context.frame_ready` (the latest snapshot, weights included, at most ~30 per second) and to
+the session's `state_changed` / `run_replaced` (a frozen `RunState`), sends commands through
+`context.session`, adds its dock with `context.add_instrument_dock()` and registers what it offers
+others under an id. To add an instrument, write a module with `install(context)` and name it below.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
-INSTRUMENT_MODULES: tuple[str, ...] = ("timeline", "step_inspector", "presentation")
-# The hidden-unit view, network diagram, loss landscape and run comparison (hidden_units_view comes
-# before network_diagram, which links its nodes to the hidden units).
-INSTRUMENT_MODULES += ("hidden_units_view", "network_diagram", "landscape_view", "runs_view")
+# The order only decides the order of the docks' tabs and menu entries: instruments that use each
+# other find each other through the context's registry, whenever the other one is installed.
+INSTRUMENT_MODULES: tuple[str, ...] = (
+    "timeline",
+    "step_inspector",
+    "presentation",
+    "hidden_units_view",
+    "network_diagram",
+    "landscape_view",
+    "runs_view",
+)
 
 
-def install_instruments(window: MainWindow) -> None:
-    import importlib
-
+def install_instruments(context: AppContext) -> None:
     for name in INSTRUMENT_MODULES:
-        importlib.import_module(f"nnstudio.gui.instruments.{name}").install(window)
+        importlib.import_module(f"nnstudio.gui.instruments.{name}").install(context)

@@ -30,6 +30,7 @@ from nnstudio.core.teaching.hidden_units import (
     supports_unit_contributions,
 )
 from nnstudio.gui import style
+from nnstudio.gui.app_context import HIDDEN_UNITS, PLOTS
 from nnstudio.gui.instruments.hidden_unit_maps import MAX_MAPS, UnitMaps
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
@@ -45,7 +46,7 @@ from nnstudio.gui.instruments.instrument_support import (
 )
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
     from nnstudio.gui.plots.fit_plot import FitPlot
 
 MAX_CURVES = 128  # more thin curves than this are a grey smear: the largest ones are drawn
@@ -561,7 +562,7 @@ def _largest(size: np.ndarray) -> np.ndarray:
 
 
 class HiddenUnitsInstrument(QObject):
-    """The dock, fed by the window: new trainers, live weights, timeline moments.
+    """The dock, fed through the context: new runs, live weights, timeline moments.
 
     The view is built the first time it is needed (its dock shown, or a unit highlighted), so a
     window whose hidden-unit view is never opened does not pay for its plot.
@@ -569,24 +570,24 @@ class HiddenUnitsInstrument(QObject):
 
     unit_highlighted = Signal(int, int)  # the view's, once it exists: (layer, unit); (0, -1) cleared
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
         self._view: HiddenUnitView | None = None
-        self.dock = add_dock(window, "Hidden units", QWidget(), "Ctrl+2", DOCK_TOOLTIP)
-        self.feed = ParameterFeed(window, self.dock, also_active=self._overlay_on)
-        self.feed.trainer_changed.connect(self._on_trainer_changed)
+        self.dock = add_dock(context, "dock.hidden_units", "Hidden units", QWidget(), "Ctrl+2", DOCK_TOOLTIP)
+        self.feed = ParameterFeed(context, self.dock, also_active=self._overlay_on)
+        self.feed.run_replaced.connect(self._on_run_replaced)
         self.feed.parameters_changed.connect(lambda parameters: self.view.set_parameters(parameters))
         on_shown(self.dock, lambda: self.view)  # built when first shown
 
     @property
     def view(self) -> HiddenUnitView:
         if self._view is None:
-            view = HiddenUnitView(self.window.fit_plot)
+            view = HiddenUnitView(self.context.get(PLOTS).fit_plot)
             self._view = view
             self.dock.setWidget(view)
-            if self.feed.trainer is not None:
-                view.set_model(self.feed.trainer.layers, self.feed.trainer.dataset)
+            if self.feed.state is not None:
+                view.set_model(list(self.feed.state.layers), self.feed.state.dataset)
             view.overlay_check.toggled.connect(self._on_overlay_toggled)
             view.unit_highlighted.connect(self.unit_highlighted)
         return self._view
@@ -594,9 +595,9 @@ class HiddenUnitsInstrument(QObject):
     def _overlay_on(self) -> bool:
         return self._view is not None and self._view.overlay_check.isChecked()
 
-    def _on_trainer_changed(self, trainer) -> None:
+    def _on_run_replaced(self, state) -> None:
         if self._view is not None:
-            self._view.set_model(trainer.layers, trainer.dataset)
+            self._view.set_model(list(state.layers), state.dataset)
 
     def _on_overlay_toggled(self, on: bool) -> None:
         if on:  # the overlay stays live even when the dock is closed
@@ -606,5 +607,5 @@ class HiddenUnitsInstrument(QObject):
         self.view.highlight_unit(layer, unit)
 
 
-def install(window: MainWindow) -> None:
-    window.hidden_units = HiddenUnitsInstrument(window)
+def install(context: AppContext) -> HiddenUnitsInstrument:
+    return context.register(HIDDEN_UNITS, HiddenUnitsInstrument(context))

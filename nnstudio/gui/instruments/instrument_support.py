@@ -2,9 +2,8 @@
 
 `ParameterFeed` decides which weights an instrument draws: the live ones from the window's
 frames (at most ~30 per second), a past moment picked on the timeline, or, right after a change
-(new data, model, reset), the new trainer's weights read once through the worker, since a
-change's frame carries no parameters. It does the work only while its dock is on screen: a
-hidden instrument costs one reference per frame.
+(new data, model, reset), the weights in the session's new `RunState`. It does the work only
+while its dock is on screen: a hidden instrument costs one reference per frame.
 """
 
 from __future__ import annotations
@@ -15,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QWidget
 
-from nnstudio.core.engine.trainer import Snapshot, Trainer
+from nnstudio.core.engine.trainer import RunState, Snapshot
+from nnstudio.gui.app_context import TIMELINE
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 Parameters = dict[str, np.ndarray]
 
@@ -35,37 +35,31 @@ HIGHLIGHT_COLOUR = "#CC79A7"  # the style's hover colour: the one unit or weight
 CAPTION_POINTS, READOUT_POINTS = 11, 12  # set as fonts, not in style sheets, so presentation mode scales them
 
 
-def read_parameters(trainer: Trainer) -> tuple[int, Parameters]:
-    """In the worker: the step count and copies of the current weights."""
-    return trainer.step_count, trainer.backend.parameters()
-
-
 class ParameterFeed(QObject):
-    """The weights an instrument should show now, and the trainer they belong to."""
+    """The weights an instrument should show now, and the run they belong to."""
 
-    trainer_changed = Signal(object)  # the new Trainer: read its layers, dataset and experiment only
+    run_replaced = Signal(object)  # the new RunState: its layers, dataset and experiment
     parameters_changed = Signal(object)  # Parameters to draw (live, past or just read)
 
-    def __init__(self, window: MainWindow, dock: QDockWidget, also_active: Callable[[], bool] | None = None) -> None:
+    def __init__(self, context: AppContext, dock: QDockWidget, also_active: Callable[[], bool] | None = None) -> None:
         super().__init__(dock)
         self._also_active = also_active  # e.g. a drawing outside the dock that must stay live
-        self.window = window
-        self.session = window.session
+        self.context = context
         self.dock = dock
-        self.trainer: Trainer | None = None
+        self.state: RunState | None = None  # the run the weights belong to
         self.parameters: Parameters | None = None  # what was last published
         self.step = -1  # the optimiser step of the live weights
         self.past_epoch: int | None = None  # set while the timeline shows a past moment
         self._live: Parameters | None = None
         self._past: Parameters | None = None
-        self._generation = 0  # trainer changes so far: reads for an older trainer are dropped
-        window.frame_ready.connect(self._on_frame)
-        self.session.trainer_changed.connect(self._on_trainer_changed)
+        context.frame_ready.connect(self._on_frame)
+        context.session.run_replaced.connect(self._on_run_replaced)
         on_shown(dock, self.refresh)
-        timeline = getattr(window, "timeline", None)
-        if timeline is not None:  # another developer's instrument: follow it when it is there
-            timeline.moment_selected.connect(self._on_moment_selected)
-            timeline.returned_to_now.connect(self._on_returned_to_now)
+        context.when_available(TIMELINE, self._follow_timeline)
+
+    def _follow_timeline(self, timeline) -> None:
+        timeline.moment_selected.connect(self._on_moment_selected)
+        timeline.returned_to_now.connect(self._on_returned_to_now)
 
     @property
     def active(self) -> bool:
@@ -76,32 +70,24 @@ class ParameterFeed(QObject):
         return self._past is not None
 
     def refresh(self) -> None:
-        """Publish what there is now (asking the worker for it if nothing has come yet)."""
-        if self._live is None and self.trainer is not None:
-            self._read()
-        else:
-            self._publish()
+        """Publish what there is now (the last frame's weights, or the last state's if newer)."""
+        if self.context.state is not None and self.state is not None:
+            self._take(self.context.state)
+        self._publish()
 
     # --- sources ----------------------------------------------------------------------------------
 
-    def _on_trainer_changed(self, trainer: Trainer, _message: str = "") -> None:
-        self.trainer = trainer
-        self._generation += 1
+    def _on_run_replaced(self, state: RunState) -> None:
+        self.state = state
         self._live, self._past, self.past_epoch, self.step = None, None, None, -1
-        self.trainer_changed.emit(trainer)
+        self.run_replaced.emit(state)
+        self._take(state)
         if self.active:
-            self._read()
+            self._publish()
 
-    def _read(self) -> None:
-        generation = self._generation
-        self.session.use_trainer(read_parameters, lambda result: self._on_read(generation, result))
-
-    def _on_read(self, generation: int, result: tuple[int, Parameters]) -> None:
-        step, parameters = result
-        if generation != self._generation or step < self.step:
-            return  # a newer trainer, or newer frames, came meanwhile
-        self._live, self.step = parameters, step
-        self._publish()
+    def _take(self, state: RunState) -> None:
+        if state.step >= self.step:
+            self._live, self.step = state.parameters, state.step
 
     def _on_frame(self, snapshot: Snapshot) -> None:
         if not snapshot.parameters:  # a change's frame: the read after the change brings them
@@ -122,17 +108,17 @@ class ParameterFeed(QObject):
 
     def _publish(self) -> None:
         parameters = self._past if self._past is not None else self._live
-        if parameters is None or not fits(self.trainer, parameters):
+        if parameters is None or not fits(self.state, parameters):
             return  # (a frame of the network before a change, drawn just after it: skip it)
         self.parameters = parameters
         self.parameters_changed.emit(parameters)
 
 
-def fits(trainer: Trainer | None, parameters: Parameters) -> bool:
-    """Whether `parameters` are weights of the trainer's network (names and shapes)."""
-    if trainer is None:
+def fits(state: RunState | None, parameters: Parameters) -> bool:
+    """Whether `parameters` are weights of the run's network (names and shapes)."""
+    if state is None:
         return False
-    for layer in trainer.layers:
+    for layer in state.layers:
         if np.shape(parameters.get(layer.weight_name)) != (layer.n_in, layer.n_out):
             return False
         if layer.bias and np.shape(parameters.get(layer.bias_name)) != (layer.n_out,):
@@ -140,9 +126,12 @@ def fits(trainer: Trainer | None, parameters: Parameters) -> bool:
     return True
 
 
-def add_dock(window: MainWindow, title: str, widget: QWidget, shortcut: str, tooltip: str) -> QDockWidget:
-    """The window's instrument dock, made wide enough for a plot when first shown."""
-    dock = window.add_instrument_dock(title, widget, shortcut, tooltip)
+def add_dock(
+    context: AppContext, item_id: str, title: str, widget: QWidget, shortcut: str, tooltip: str
+) -> QDockWidget:
+    """An instrument's dock, made wide enough for a plot when first shown."""
+    dock = context.add_instrument_dock(item_id, title, widget, shortcut, tooltip)
+    window = context.host
     shown_before = False
 
     def widen() -> None:
@@ -191,25 +180,6 @@ def set_axis_label(plot_item, side: str, text: str) -> None:
     axis = plot_item.getAxis(side)
     if axis.labelText != text:
         axis.setLabel(text, **axis.labelStyle)
-
-
-def window_action(window: QWidget, text: str, shortcut: str, tooltip: str) -> QAction:
-    """An action whose shortcut works anywhere in the window."""
-    action = QAction(text, window)
-    action.setShortcut(QKeySequence(shortcut))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.setToolTip(tooltip)
-    action.setStatusTip(tooltip)
-    window.addAction(action)
-    return action
-
-
-def menu_named(window, title: str):
-    """The window's top-level menu called `title` (ignoring the & mnemonic), or None."""
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return None
 
 
 def format_value(value: float) -> str:

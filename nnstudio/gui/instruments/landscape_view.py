@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from nnstudio.core.engine.trainer import TRAINING
+from nnstudio.core.engine.trainer import TRAINING, RunEnd
 from nnstudio.core.teaching.landscape import line_path, recorded_states
 from nnstudio.core.teaching.runs import format_number
 from nnstudio.gui import style
@@ -37,8 +37,9 @@ from nnstudio.gui.instruments.landscape_controls import LandscapeControls
 from nnstudio.gui.instruments.landscape_maps import LINE, SLICE, LandscapeMap, line_map, slice_map
 
 if TYPE_CHECKING:
-    from nnstudio.core.engine.trainer import Snapshot, Trainer
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.core.engine.experiment import TrainingSpec
+    from nnstudio.core.engine.trainer import RunState, Snapshot, Trainer
+    from nnstudio.gui.app_context import AppContext
 
 COLOUR_MAP = "CET-L12"  # white (low loss) to blue (high): dark roads and contours stand out on it
 ROAD_COLOUR = style.VERMILLION
@@ -54,8 +55,7 @@ def _pen(colour: str, width: float, line_style: Qt.PenStyle = Qt.PenStyle.SolidL
     return pen
 
 
-def road_name(trainer: Trainer) -> str:
-    training = trainer.training
+def road_name(training: TrainingSpec) -> str:
     return f"{training.optimizer} lr {format_number(training.learning_rate)}"
 
 
@@ -323,23 +323,23 @@ class LandscapeInstrument:
     """Wires the view to the window: what to compute when, and the road from the live weights.
 
     The view is built when the dock is first shown (a window whose landscape is never opened
-    does not pay for its plot); until then only the trainer is remembered.
+    does not pay for its plot); until then only the run's state is remembered.
     """
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.session = window.session
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.session = context.session
         self._view: LandscapeView | None = None
-        self.dock = add_dock(window, "Loss landscape", QWidget(), "Ctrl+4", DOCK_TOOLTIP)
-        self.feed = ParameterFeed(window, self.dock)
-        self.trainer: Trainer | None = None
+        self.dock = add_dock(context, "dock.landscape", "Loss landscape", QWidget(), "Ctrl+4", DOCK_TOOLTIP)
+        self.feed = ParameterFeed(context, self.dock)
+        self.state: RunState | None = None  # the run the map is of
         self.kind: str | None = None
         self._landscape_key: tuple | None = None  # same data, model and loss: the same map
         self._request = 0  # the newest computation asked for; older answers are dropped
         self._road_step = -1  # the step of the last point on the road
         self._asked_road_step: int | None = None  # the step the recorded road was last read for
         self._next_label: tuple[int, str] | None = None  # (from step, label) after a mid-road change
-        self.feed.trainer_changed.connect(self._on_trainer_changed)
+        self.feed.run_replaced.connect(self._on_run_replaced)
         self.feed.parameters_changed.connect(self._on_parameters)
         # A run's last snapshot arrives while its worker is still alive: the read asked for then runs
         # right behind the run, before a Reset the user asks for next could forget the history.
@@ -352,46 +352,47 @@ class LandscapeInstrument:
             self._view = LandscapeView()
             self.dock.setWidget(self._view)
             self._view.controls.recompute_requested.connect(self.recompute)
-            if self.trainer is not None:
-                self._view.controls.set_model(self.trainer.layers, self.kind)
-                self._view.set_road_label(road_name(self.trainer))
+            if self.state is not None:
+                self._view.controls.set_model(list(self.state.layers), self.kind)
+                self._view.set_road_label(road_name(self.state.experiment.training))
         return self._view
 
     # --- what to compute --------------------------------------------------------------------------
 
-    def _on_trainer_changed(self, trainer: Trainer) -> None:
-        layers = trainer.layers
+    def _on_run_replaced(self, state: RunState) -> None:
+        layers = list(state.layers)
         kind = LINE if (len(layers) == 1 and layers[0].n_in == 1 and layers[0].n_out == 1 and layers[0].bias) else SLICE
-        key = (id(trainer.dataset), tuple(layers), trainer.training.loss)
+        training = state.experiment.training
+        key = (id(state.dataset), tuple(layers), training.loss)
         same_map = key == self._landscape_key and kind == self.kind
-        if self._view is None:  # nothing drawn yet: the view starts from this trainer when built
-            self.trainer, self.kind, self._landscape_key = trainer, kind, key
+        if self._view is None:  # nothing drawn yet: the view starts from this run when built
+            self.state, self.kind, self._landscape_key = state, kind, key
             return
-        if kind == LINE and same_map and trainer.step_count == 0:
+        if kind == LINE and same_map and state.step == 0:
             self.view.keep_road_as_earlier()  # Reset: the old road stays, dashed, beside the new one
         elif not same_map or kind == SLICE:
             self.view.clear()  # a slice is centred on the weights: new weights, new slice
-        if trainer.step_count == 0 or not same_map:
-            self.view.set_road_label(road_name(trainer))
+        if state.step == 0 or not same_map:
+            self.view.set_road_label(road_name(training))
             self._next_label = None
-        elif not self.view.road_label.endswith(road_name(trainer)):
+        elif not self.view.road_label.endswith(road_name(training)):
             # another optimiser or learning rate: the label says so once the road goes on with it
-            self._next_label = (trainer.step_count, _joined(self.view.road_label, road_name(trainer)))
-        self.trainer, self.kind, self._landscape_key = trainer, kind, key
+            self._next_label = (state.step, _joined(self.view.road_label, road_name(training)))
+        self.state, self.kind, self._landscape_key = state, kind, key
         self.view.controls.set_model(layers, kind)
         self._road_step, self._asked_road_step = -1, None
         if kind == LINE and self.view.map is not None:
-            self._read_road(trainer.step_count)
+            self._read_road(state.step)
         elif self.dock.isVisible():
             self.recompute()
 
     def recompute(self) -> None:
         """A new map: around the road for the line, around the current weights for a slice."""
-        if self.trainer is None:
+        if self.state is None:
             return
         if self.kind != LINE and self.session.is_training:
             self.session.pause()  # the slice is centred on the weights of now: stop them moving first
-            self.window.status.showMessage("Paused to take the weights for the landscape: Space trains on.", 6000)
+            self.context.show_message("Paused to take the weights for the landscape: Space trains on.", 6000)
         request = self._next_request()
         self.view.status.setText("Computing the landscape in the background…")
         if self.kind == LINE and self.session.is_training:
@@ -402,19 +403,19 @@ class LandscapeInstrument:
                 road = np.array([LandscapeMap.line_point(self.feed.parameters)])
             self._compute_line(request, (self.feed.step, road))
         elif self.kind == LINE:
-            self.session.use_trainer(read_line_road, lambda result: self._compute_line(request, result))
+            self.session.read(read_line_road, lambda result: self._compute_line(request, result))
         else:
-            self.session.use_trainer(read_slice_inputs, lambda result: self._compute_slice(request, result))
+            self.session.read(read_slice_inputs, lambda result: self._compute_slice(request, result))
 
     def _compute_line(self, request: int, result: tuple[int, np.ndarray]) -> None:
-        if request != self._request or self.trainer is None:
+        if request != self._request or self.state is None:
             return
         self._road_step = result[0]
         self.view.set_road(result[1])
-        trainer, road = self.trainer, self.view.road
-        data = trainer.dataset
-        layers, loss, x, y = trainer.layers, trainer.training.loss, data.x_train, data.y_train
-        standardised = trainer.experiment.data.standardize
+        state, road = self.state, self.view.road
+        data = state.dataset
+        layers, loss, x, y = list(state.layers), state.experiment.training.loss, data.x_train, data.y_train
+        standardised = state.experiment.data.standardize
         include = [tuple(p) for p in road]
         self.session.compute(
             lambda: line_map(layers, loss, x, y, include, standardised=standardised),
@@ -422,12 +423,12 @@ class LandscapeInstrument:
         )
 
     def _compute_slice(self, request: int, result: tuple[dict, list[dict]]) -> None:
-        if request != self._request or self.trainer is None:
+        if request != self._request or self.state is None:
             return
         centre, states = result
-        trainer, controls = self.trainer, self.view.controls
-        data = trainer.dataset
-        layers, loss, x, y = trainer.layers, trainer.training.loss, data.x_train, data.y_train
+        state, controls = self.state, self.view.controls
+        data = state.dataset
+        layers, loss, x, y = list(state.layers), state.experiment.training.loss, data.x_train, data.y_train
         along, seed, span = controls.along(), controls.seed(), controls.span()
         self.session.compute(
             lambda: slice_map(layers, loss, x, y, centre, states, along=along, seed=seed, span=span),
@@ -463,24 +464,24 @@ class LandscapeInstrument:
             self.view.set_current(point)
 
     def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if self._view is None or snapshot.status in (TRAINING, "changed"):
+        if self._view is None or snapshot.status in (TRAINING, RunEnd.CHANGED):
             return
         if self.dock.isVisible() and self.view.map is not None:
             self._read_road(snapshot.step)
 
     def _on_shown(self) -> None:
-        if self.trainer is not None and self.view.map is None:
+        if self.state is not None and self.view.map is None:
             self.recompute()
 
     def _read_road(self, step: int) -> None:
         """The exactly recorded road (the live one only has the frames' points); refit the map if it ran off."""
         # A slice's road is projected from the recorded states when it is computed, and extended live after.
-        if self.trainer is None or self.session.trainer is None or self.kind != LINE:
+        if self.state is None or self.kind != LINE:
             return
         if self._asked_road_step == step:
             return
         self._asked_road_step = step
-        self.session.use_trainer(read_line_road, self._on_road)
+        self.session.read(read_line_road, self._on_road)
 
     def _on_road(self, result: tuple[int, np.ndarray]) -> None:
         step, road = result
@@ -508,5 +509,5 @@ def _joined(label: str, name: str) -> str:
     return label if label.endswith(name) else f"{label} → {name}"
 
 
-def install(window: MainWindow) -> None:
-    window.loss_landscape = LandscapeInstrument(window)
+def install(context: AppContext) -> LandscapeInstrument:
+    return context.register("loss_landscape", LandscapeInstrument(context))

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.engine.model import DenseLayer
-from nnstudio.core.engine.trainer import TRAINING, Snapshot
+from nnstudio.core.engine.trainer import RunState
+from nnstudio.gui.app_context import HIDDEN_UNITS
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_COLOUR,
@@ -43,9 +44,10 @@ from nnstudio.gui.instruments.instrument_support import (
     on_shown,
     text_label,
 )
+from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 MAX_NODES_PER_LAYER = 128
 MAX_EDGES_PER_LAYER = 160  # the strongest weights of each matrix; more is a solid block of ink
@@ -486,40 +488,30 @@ class NetworkDiagram(QWidget):
             self.unit_clicked.emit(column, unit)
 
 
-def read_gradients(trainer) -> tuple[int, dict[str, np.ndarray]]:
-    """In the worker: the gradients the last step used, and which step that was."""
-    return trainer.step_count, trainer.backend.last_gradients()
-
-
 class NetworkDiagramInstrument:
-    """The dock, its feed of weights, and the gradients read whenever training pauses."""
+    """The dock, its feed of weights, and the gradients of the last step whenever training rests."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.session = window.session
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.session = context.session
         self.diagram = NetworkDiagram()
-        self.dock = add_dock(window, "Network diagram", self.diagram, "Ctrl+3", DOCK_TOOLTIP)
-        self.feed = ParameterFeed(window, self.dock)
-        self.feed.trainer_changed.connect(self._on_trainer_changed)
+        self.dock = add_dock(context, "dock.network", "Network diagram", self.diagram, "Ctrl+3", DOCK_TOOLTIP)
+        self.feed = ParameterFeed(context, self.dock)
+        self.feed.run_replaced.connect(self._on_run_replaced)
         self.feed.parameters_changed.connect(self._on_parameters)
-        # A run's last snapshot arrives while its worker is still alive: a read asked for then is queued
-        # right behind the run, before anything the user asks next (a Reset would lose the gradients).
-        self.session.snapshot_ready.connect(self._on_snapshot)
+        self.session.state_changed.connect(self._on_state_changed)  # each state carries the last step's gradients
         on_shown(self.dock, self._on_shown)
-        self._gradient_key: tuple[int, int] | None = None  # (trainer change, step) of the gradients held
-        self._asked: tuple[int, int] | None = None
-        self._changes = 0
-        hidden_units = getattr(window, "hidden_units", None)
-        if hidden_units is not None:
-            self.diagram.unit_clicked.connect(self._on_unit_clicked)
-            hidden_units.unit_highlighted.connect(self.diagram.highlight_node)
+        self.hidden_units = None
+        context.when_available(HIDDEN_UNITS, self._link_hidden_units)
 
-    def _on_trainer_changed(self, trainer) -> None:
-        self._changes += 1
-        self._gradient_key = self._asked = None
-        self.diagram.set_model(trainer.layers)
+    def _link_hidden_units(self, hidden_units) -> None:
+        self.hidden_units = hidden_units
+        self.diagram.unit_clicked.connect(self._on_unit_clicked)
+        hidden_units.unit_highlighted.connect(self.diagram.highlight_node)
+
+    def _on_run_replaced(self, state) -> None:
+        self.diagram.set_model(list(state.layers))
         self.diagram.set_gradients({}, "no step made yet")
-        self._ask_for_gradients(trainer.step_count)  # e.g. Back: the gradients of the step before
 
     def _on_parameters(self, parameters) -> None:
         self.diagram.set_parameters(parameters)
@@ -530,45 +522,33 @@ class NetworkDiagramInstrument:
         else:
             self.diagram.gradient_withheld = ""
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        if snapshot.status in (TRAINING, "changed"):  # a change's gradients are asked for by the change itself
+    def _on_state_changed(self, state: RunState) -> None:
+        if state.status not in RESTING:
             return
         if not self.feed.is_past:
             self.diagram.gradient_withheld = ""
-        self._ask_for_gradients(snapshot.step)
+        if self.dock.isVisible():
+            self._show_gradients(state)
 
     def _on_shown(self) -> None:
-        if not self.session.is_running and self.session.trainer is not None:
-            self._ask_for_gradients(self.session.trainer.step_count)  # safe to read: the worker is idle
+        if self.context.state is not None and not self.session.is_training:
+            self._show_gradients(self.context.state)
 
-    def _ask_for_gradients(self, step: int) -> None:
-        if self.session.trainer is None or not self.dock.isVisible():
-            return
-        key = (self._changes, step)
-        if key in (self._gradient_key, self._asked):
-            return
-        self._asked = key
-        changes = self._changes
-        self.session.use_trainer(read_gradients, lambda result: self._on_gradients(changes, result))
-
-    def _on_gradients(self, changes: int, result: tuple[int, dict[str, np.ndarray]]) -> None:
-        step, gradients = result
-        if changes != self._changes:
-            return
-        self._gradient_key = (changes, step)
-        note = f"used by the last step, step {step}" if gradients else "no step made yet"
+    def _show_gradients(self, state: RunState) -> None:
+        gradients = state.gradients
+        note = f"used by the last step, step {state.step}" if gradients else "no step made yet"
         self.diagram.set_gradients(gradients, note)
 
     def _on_unit_clicked(self, layer: int, unit: int) -> None:
-        hidden_units = self.window.hidden_units
+        hidden_units = self.hidden_units
         hidden_dock = hidden_units.dock
         if not hidden_dock.isVisible():  # show it beside the diagram, not hidden behind its tab
             hidden_dock.show()
             if not self.dock.isFloating() and not hidden_dock.isFloating():
-                self.window.splitDockWidget(self.dock, hidden_dock, Qt.Orientation.Vertical)
+                self.context.host.splitDockWidget(self.dock, hidden_dock, Qt.Orientation.Vertical)
         hidden_units.highlight_unit(layer, unit)
         hidden_units.feed.refresh()
 
 
-def install(window: MainWindow) -> None:
-    window.network_diagram = NetworkDiagramInstrument(window)
+def install(context: AppContext) -> NetworkDiagramInstrument:
+    return context.register("network_diagram", NetworkDiagramInstrument(context))

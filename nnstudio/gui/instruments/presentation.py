@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QKeySequence, QPen
+from PySide6.QtGui import QAction, QFont, QPen
 from PySide6.QtWidgets import QApplication, QToolBar, QWidget
 
+from nnstudio.gui.app_context import VIEW_MENU
+
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
+
+HIDDEN_DOCKS = ("dock.data", "dock.model", "dock.log")  # what a class does not need to see
 
 SCALE = 1.6  # fonts; lines and points grow by LINE_SCALE
 LINE_SCALE = 1.75
@@ -52,20 +56,24 @@ def _scaled_css_size(size: str, factor: float) -> str:
 class PresentationMode(QObject):
     """The View menu's Presentation Mode and Full Screen toggles."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.window = context.host  # the whole window is what grows
         self._undo: list[Callable[[], None]] = []  # how to put back each change, newest last
         self.action = _checkable(
-            window,
+            context,
+            "action.presentation",
             "&Presentation Mode",
             "F5",
             "Large fonts and thick lines for a projector; Data, Model and Log panels hidden. F5 switches back",
         )
         self.action.toggled.connect(self.set_active)
-        self.full_screen_action = _checkable(window, "&Full Screen", "F11", "Fill the whole screen (F11 again: back)")
+        self.full_screen_action = _checkable(
+            context, "action.full_screen", "&Full Screen", "F11", "Fill the whole screen (F11 again: back)"
+        )
         self.full_screen_action.toggled.connect(self.set_full_screen)
-        menu = window.view_menu
+        menu = context.menu(VIEW_MENU)
         menu.addSeparator()
         menu.addAction(self.action)
         menu.addAction(self.full_screen_action)
@@ -102,8 +110,8 @@ class PresentationMode(QObject):
         window = self.window
         layout, window_state, window_size = window.saveState(), window.windowState(), window.size()
         self._undo.append(lambda: self._restore_layout(layout, window_state, window_size))
-        for dock in (window.data_dock, window.model_dock, window.log_dock):
-            dock.hide()
+        for dock_id in HIDDEN_DOCKS:
+            self.context.get(dock_id).hide()
         self._scale_fonts()
         self._scale_fixed_sizes()
         for toolbar in window.findChildren(QToolBar):
@@ -220,16 +228,9 @@ def _sets_size(font: QFont) -> bool:
     return bool(font.resolveMask() & SIZE_RESOLVED)
 
 
-def _checkable(window: QWidget, text: str, shortcut: str, tooltip: str) -> QAction:
-    action = QAction(text, window)
-    action.setCheckable(True)
-    action.setShortcut(QKeySequence(shortcut))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.setToolTip(tooltip)
-    action.setStatusTip(tooltip)
-    window.addAction(action)
-    return action
+def _checkable(context: AppContext, item_id: str, text: str, shortcut: str, tooltip: str) -> QAction:
+    return context.action(item_id, text, None, shortcut, tooltip, checkable=True)
 
 
-def install(window: MainWindow) -> None:
-    window.presentation = PresentationMode(window)
+def install(context: AppContext) -> PresentationMode:
+    return context.register("presentation", PresentationMode(context))

@@ -36,13 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.engine.trainer import TRAINING, Trainer
+from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
 from nnstudio.core.teaching.runs import TABLE_COLUMNS, RunCollection, RunRecord, RunRow, format_number
 from nnstudio.gui import style
-from nnstudio.gui.instruments.instrument_support import add_dock, menu_named, on_shown, set_axis_label, window_action
+from nnstudio.gui.app_context import TRAIN_MENU
+from nnstudio.gui.instruments.instrument_support import add_dock, on_shown, set_axis_label
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 RUN_COLOURS = (
     style.BLUE,
@@ -351,27 +352,28 @@ def _pen(colour: str, width: float, line_style: Qt.PenStyle):
 class TrainingClock(QObject):
     """Seconds the session has spent training the current run (see the module's docstring)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
         self._total = 0.0
         self._since: float | None = None
-        window.session.state_changed.connect(self._on_state_changed)
-        window.session.trainer_changed.connect(self._on_trainer_changed)
+        context.session.state_changed.connect(self._on_state_changed)
+        context.session.run_replaced.connect(self._on_run_replaced)
 
     def seconds(self) -> float:
         running = time.perf_counter() - self._since if self._since is not None else 0.0
         return self._total + running
 
-    def _on_state_changed(self, state: str) -> None:
+    def _on_state_changed(self, state: RunState) -> None:
         now = time.perf_counter()
-        if state == TRAINING and self._since is None:
+        training = state.status == RunStatus.TRAINING
+        if training and self._since is None:
             self._since = now
-        elif state != TRAINING and self._since is not None:
+        elif not training and self._since is not None:
             self._total += now - self._since
             self._since = None
 
-    def _on_trainer_changed(self, trainer: Trainer, _message: str) -> None:
-        if trainer.step_count == 0:  # new weights, new data, Reset: a new run starts
+    def _on_run_replaced(self, state: RunState) -> None:
+        if state.step == 0:  # new weights, new data, Reset: a new run starts
             self._total, self._since = 0.0, None
 
 
@@ -385,19 +387,17 @@ def keep_record(trainer: Trainer, seconds: float) -> RunRecord | None:
 class RunsInstrument:
     """The Keep action, the training clock, and the dock (its view built when first needed)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.session = window.session
+    def __init__(self, context: AppContext) -> None:
+        self.context = context
+        self.session = context.session
         self._view: RunsView | None = None
-        self.dock = add_dock(window, "Compare runs", QWidget(), "Ctrl+5", DOCK_TOOLTIP)
-        self.clock = TrainingClock(window)
-        self.keep_action = window_action(window, "&Keep This Run", "K", KEEP_TOOLTIP)
-        self.keep_action.triggered.connect(self.keep)
+        self.dock = add_dock(context, "dock.runs", "Compare runs", QWidget(), "Ctrl+5", DOCK_TOOLTIP)
+        self.clock = TrainingClock(context)
+        self.keep_action = context.action("action.keep_run", "&Keep This Run", self.keep, "K", KEEP_TOOLTIP)
         on_shown(self.dock, lambda: self.view)
-        train_menu = menu_named(window, "Train")
-        if train_menu is not None:
-            train_menu.addSeparator()
-            train_menu.addAction(self.keep_action)
+        train_menu = context.menu(TRAIN_MENU)
+        train_menu.addSeparator()
+        train_menu.addAction(self.keep_action)
 
     @property
     def view(self) -> RunsView:
@@ -408,20 +408,20 @@ class RunsInstrument:
         return self._view
 
     def keep(self) -> None:
-        if self.session.trainer is None:
+        if self.context.state is None:
             return
         self.session.pause()  # keep what is on screen now, not wherever the run ends
         seconds = self.clock.seconds()
-        self.session.use_trainer(lambda trainer: keep_record(trainer, seconds), self._on_kept)
+        self.session.read(lambda trainer: keep_record(trainer, seconds), self._on_kept)
 
     def _on_kept(self, run: RunRecord | None) -> None:
         if run is None:
-            self.window.status.showMessage("Nothing to keep yet: train at least one epoch first.", 6000)
+            self.context.show_message("Nothing to keep yet: train at least one epoch first.", 6000)
             return
         kept = self.view.add_run(run)
         where = "" if self.dock.isVisible() else " (Ctrl+5 shows Compare runs)"
-        self.window.status.showMessage(f"Kept the run “{kept.name}”{where}.", 8000)
+        self.context.show_message(f"Kept the run “{kept.name}”{where}.", 8000)
 
 
-def install(window: MainWindow) -> None:
-    window.compare_runs = RunsInstrument(window)
+def install(context: AppContext) -> RunsInstrument:
+    return context.register("compare_runs", RunsInstrument(context))

@@ -1,11 +1,11 @@
-"""The step inspector instrument: asks the training worker for inspections and shows them in the panel.
+"""The step inspector instrument: asks the training session for inspections and shows them in the panel.
 
-"Inspect step" (I) makes exactly one optimiser step in the worker with `inspect_step` (the GUI
-thread never trains; a checkpoint first, so Back undoes it) and hands the plots the resulting
-snapshot like any other step. "Inspect now" (Shift+I) shows the moment before the next step
-(`inspect_state`). With "Follow" on and the panel open, the panel also shows the current moment
-whenever training stops, and a moment picked on the timeline (computed off the GUI thread on a
-throwaway numpy trainer).
+"Inspect step" (I) makes exactly one optimiser step in the worker through the session's
+`inspect_step` command (the GUI thread never trains; a checkpoint first, so Back undoes it): the
+session hands the plots the resulting snapshot, and the step counts as training like any other.
+"Inspect now" (Shift+I) shows the moment before the next step (`inspect_state`). With "Follow"
+on and the panel open, the panel also shows the current moment whenever training stops, and a
+moment picked on the timeline (computed off the GUI thread on a throwaway numpy trainer).
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget
 
 from nnstudio.core.engine.backends.base import TrainingState
-from nnstudio.core.engine.trainer import DIVERGED, FINISHED, TRAINING, Trainer
+from nnstudio.core.engine.trainer import DIVERGED, FINISHED, RunState, RunStatus, Trainer
 from nnstudio.core.teaching.inspector import StepInspection, inspect_state, inspect_step
+from nnstudio.gui.app_context import STEP_INSPECTOR, TIMELINE, TRAIN_MENU
 from nnstudio.gui.instruments.inspector_panel import StepInspectorPanel
-from nnstudio.gui.instruments.timeline import RESTING
+from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 MOMENT_DELAY_MS = 150  # dragging the timeline computes one inspection when the slider rests, not one per pixel
 DOCK_TOOLTIP = "Step inspector: one optimiser step taken apart, layer by layer (Ctrl+1)"
@@ -40,7 +40,7 @@ def step_and_inspect(trainer: Trainer):
         status, message = DIVERGED, trainer.diverged_message
     else:
         status, message = FINISHED, f"Inspected step {inspection.step + 1}: see the Step inspector."
-    return inspection, trainer.snapshot(status, message, with_parameters=True)
+    return inspection, trainer.report(status, message, with_parameters=True)
 
 
 def inspect_moment(trainer_like: tuple, epoch: int, parameters: dict[str, np.ndarray]) -> StepInspection:
@@ -53,31 +53,37 @@ def inspect_moment(trainer_like: tuple, epoch: int, parameters: dict[str, np.nda
 
 
 class StepInspector(QObject):
-    """Wires the panel to the window: actions, the training session, the timeline."""
+    """Wires the panel to the app: actions, the training session, the timeline."""
 
     shown = Signal(object)  # the StepInspection just shown
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = window.session
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.session = context.session
+        self.timeline = None
         self.panel = StepInspectorPanel()
-        self.dock = window.add_instrument_dock("Step inspector", self.panel, "Ctrl+1", DOCK_TOOLTIP)
-        self.inspect_step_action = _window_action(
-            window, "&Inspect Step", "I", "Make one optimiser step and take it apart in the Step inspector. Shortcut: I"
+        self.dock = context.add_instrument_dock("dock.inspector", "Step inspector", self.panel, "Ctrl+1", DOCK_TOOLTIP)
+        self.inspect_step_action = context.action(
+            "action.inspect_step",
+            "&Inspect Step",
+            self.inspect_step,
+            "I",
+            "Make one optimiser step and take it apart in the Step inspector. Shortcut: I",
         )
-        self.inspect_now_action = _window_action(
-            window, "Inspect &Now", "Shift+I", "Show the gradients at the current weights, without stepping. Shift+I"
+        self.inspect_now_action = context.action(
+            "action.inspect_now",
+            "Inspect &Now",
+            self.inspect_now,
+            "Shift+I",
+            "Show the gradients at the current weights, without stepping. Shift+I",
         )
-        self.inspect_step_action.triggered.connect(self.inspect_step)
-        self.inspect_now_action.triggered.connect(self.inspect_now)
         self.panel.inspect_step_button.setDefaultAction(self.inspect_step_action)
         self.panel.inspect_now_button.setDefaultAction(self.inspect_now_action)
-        train_menu = _menu(window, "Train")
-        if train_menu is not None:
-            train_menu.addSeparator()
-            train_menu.addAction(self.inspect_step_action)
-            train_menu.addAction(self.inspect_now_action)
+        train_menu = context.menu(TRAIN_MENU)
+        train_menu.addSeparator()
+        train_menu.addAction(self.inspect_step_action)
+        train_menu.addAction(self.inspect_now_action)
         self._request = 0  # the newest request: older answers are dropped
         self._moment: tuple[int, dict] | None = None  # the timeline's latest pick, shown when dragging pauses
         self._moment_timer = QTimer(self)
@@ -86,29 +92,30 @@ class StepInspector(QObject):
         self._moment_timer.timeout.connect(self._inspect_moment_now)
         self._stale = True  # the trainer moved on since the panel last showed it
         self.session.state_changed.connect(self._on_state_changed)
-        self.session.trainer_changed.connect(self._on_trainer_changed)
+        self.session.run_replaced.connect(self._on_run_replaced)
         self.dock.visibilityChanged.connect(self._on_visibility_changed)
-        timeline = getattr(window, "timeline", None)
-        if timeline is not None:
-            timeline.moment_selected.connect(self.inspect_moment)
-            timeline.returned_to_now.connect(self._on_returned_to_now)
+        context.when_available(TIMELINE, self._follow_timeline)
+
+    def _follow_timeline(self, timeline) -> None:
+        self.timeline = timeline
+        timeline.moment_selected.connect(self.inspect_moment)
+        timeline.returned_to_now.connect(self._on_returned_to_now)
 
     @property
     def following(self) -> bool:
         return self.dock.isVisible() and self.panel.follow_check.isChecked()
 
     def inspect_step(self) -> None:
-        if self.session.trainer is None:
+        if self.context.state is None:
             return
         self._stale = False  # revealing the panel must not ask for "now" as well
         self._reveal()
         request = self._next_request()
-        self.session.pause()
-        self.session.use_trainer(step_and_inspect, lambda result: self._on_stepped(request, result))
+        self.session.inspect_step(step_and_inspect, lambda inspection: self._show(request, inspection))
 
     def inspect_now(self) -> None:
         """The gradients at the current weights, without a step (pausing training first)."""
-        if self.session.trainer is None:
+        if self.context.state is None:
             return
         self._stale = False  # revealing the panel must not ask for "now" twice
         self._reveal()
@@ -118,7 +125,7 @@ class StepInspector(QObject):
     def _ask_for_now(self) -> None:
         self._stale = False
         request = self._next_request()
-        self.session.use_trainer(inspect_state, lambda inspection: self._show(request, inspection))
+        self.session.read(inspect_state, lambda inspection: self._show(request, inspection))
 
     def inspect_moment(self, epoch: int, parameters: dict) -> None:
         """A moment picked on the timeline: the model as it was then (once the slider rests a moment)."""
@@ -127,12 +134,12 @@ class StepInspector(QObject):
             self._moment_timer.start()
 
     def _inspect_moment_now(self) -> None:
-        trainer, moment = self.session.trainer, self._moment
-        if trainer is None or moment is None or not self.following or self.session.is_running:
+        state, moment = self.context.state, self._moment
+        if state is None or moment is None or not self.following or self.session.is_running:
             return
         epoch, parameters = moment
         request = self._next_request()
-        context = (trainer.experiment, trainer.dataset)
+        context = (state.experiment, state.dataset)
         headline = (
             f"<b>Epoch {epoch}, picked on the timeline</b>: the model as it was then, and its gradients "
             f"on the batch its next step trained on (no step made)."
@@ -143,12 +150,6 @@ class StepInspector(QObject):
         )
 
     # --- answers ----------------------------------------------------------------------------------
-
-    def _on_stepped(self, request: int, result) -> None:
-        inspection, snapshot = result
-        if snapshot is not None:  # the plots and the timeline learn of the step like any other
-            self.session.snapshot_ready.emit(snapshot)
-        self._show(request, inspection)
 
     def _show(self, request: int, inspection: StepInspection, headline: str = "") -> None:
         if request != self._request:
@@ -166,11 +167,11 @@ class StepInspector(QObject):
         self.dock.show()
         self.dock.raise_()
         if was_hidden and not self.dock.isFloating():
-            self.window.resizeDocks([self.dock], [self._opening_width()], Qt.Orientation.Horizontal)
+            self.context.host.resizeDocks([self.dock], [self._opening_width()], Qt.Orientation.Horizontal)
 
     def _opening_width(self) -> int:
         """Wide enough for three gradients side by side, while the plots keep a good third of the window."""
-        window = self.window
+        window = self.context.host
         left_area = Qt.DockWidgetArea.LeftDockWidgetArea
         docks = window.findChildren(QDockWidget)
         left = max((d.width() for d in docks if d.isVisible() and window.dockWidgetArea(d) == left_area), default=0)
@@ -180,21 +181,22 @@ class StepInspector(QObject):
 
     # --- following the session --------------------------------------------------------------------
 
-    def _on_state_changed(self, state: str) -> None:
+    def _on_state_changed(self, state: RunState | None) -> None:
         """Following: show the moment training stopped at (never pausing anything to do so)."""
-        if state == TRAINING:
+        if state is None:
+            return
+        if state.status == RunStatus.TRAINING:
             self._stale = True
             return
         # Only a resting state means the worker is free, and only if no other listener has
         # started a job in the meantime (the timeline's "Resume from here" starts training here).
-        resting = state in RESTING and self.session.state == state and not self.session.is_running
-        if not (resting and self._stale and self.following and self.session.trainer is not None):
+        resting = state.status in RESTING and self.session.state is state and not self.session.is_running
+        if not (resting and self._stale and self.following):
             return
-        timeline = getattr(self.window, "timeline", None)
-        if timeline is None or timeline.is_live:
+        if self.timeline is None or self.timeline.is_live:
             self._ask_for_now()
 
-    def _on_trainer_changed(self, *_) -> None:
+    def _on_run_replaced(self, _state: RunState) -> None:
         self._stale = True
 
     def _on_returned_to_now(self) -> None:
@@ -207,22 +209,5 @@ class StepInspector(QObject):
             self._on_state_changed(self.session.state)
 
 
-def _window_action(window: QWidget, text: str, shortcut: str, tooltip: str) -> QAction:
-    action = QAction(text, window)
-    action.setShortcut(QKeySequence(shortcut))
-    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    action.setToolTip(tooltip)
-    action.setStatusTip(tooltip)
-    window.addAction(action)
-    return action
-
-
-def _menu(window: QWidget, title: str) -> QMenu | None:
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return None
-
-
-def install(window: MainWindow) -> None:
-    window.step_inspector = StepInspector(window)
+def install(context: AppContext) -> StepInspector:
+    return context.register(STEP_INSPECTOR, StepInspector(context))

@@ -2,13 +2,14 @@
 
 A bar under the plots holds a slider over the epochs trained so far. At its right end it is
 "now" and the plots are live. Dragged back (training pauses), the fit plot shows the model as it
-was at the latest recorded epoch (`trainer.state_history`, thinned on long runs), the loss plot
-marks that epoch with a line that can be dragged too, and `moment_selected(epoch, parameters)`
-tells other instruments. "Resume from here" rewinds the trainer to that epoch and trains on:
-a new branch. Back (B) undoes the last step, or goes back one recorded epoch.
+was at the latest recorded epoch (the run state's recorded weights, thinned on long runs), the
+loss plot marks that epoch with a line that can be dragged too, and `moment_selected(epoch,
+parameters)` tells other instruments. "Resume from here" asks the session to rewind to that epoch
+and trains on: a new branch. Back (B) undoes the last step, or goes back one recorded epoch.
 
-The recorded states are read on the GUI thread only while the worker is idle; the prediction
-for a past moment is one forward pass over the 256-point grid.
+The recorded weights come with each `RunState` (the records themselves, never changed), so a
+past moment is shown from the last state once the session rests; its prediction is one forward
+pass over the 256-point grid.
 """
 
 from __future__ import annotations
@@ -18,56 +19,51 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QSlider,
-    QSplitter,
     QStyle,
-    QToolBar,
     QToolButton,
     QWidget,
 )
 
 from nnstudio.core.engine.backends.numpy_backend import forward
-from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot, Trainer
+from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot
 from nnstudio.gui import style
-from nnstudio.gui.worker import IDLE, PAUSED
+from nnstudio.gui.app_context import (
+    LOSS_PLOT,
+    PLOT_AREA,
+    PLOTS,
+    TIMELINE,
+    TRAIN_MENU,
+    TRAINING_CONTROLS,
+    TRAINING_TOOLBAR,
+)
+from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.app_context import AppContext
 
 LIVE, PENDING, PAST = "live", "pending", "past"
-RESTING = (IDLE, PAUSED, DIVERGED)  # session states in which no job is running
 NOW_CURVE_COLOUR = "#8A8A8A"
 MARKER_COLOUR = style.HOVER_COLOUR
 
 
-def recorded_prediction(trainer: Trainer, parameters: dict[str, np.ndarray]) -> np.ndarray:
-    """What `trainer.prediction_on_grid()` gave when the weights were `parameters`: the curve in the
-    data's original units (class probabilities for classification)."""
-    data = trainer.dataset
+def recorded_prediction(state: RunState, parameters: dict[str, np.ndarray]) -> np.ndarray:
+    """What the trainer's `prediction_on_grid()` gave when the weights were `parameters`: the curve in
+    the data's original units (class probabilities for classification)."""
+    data = state.dataset
     dtype = next(iter(parameters.values())).dtype  # as the backend predicts: in the training dtype
     with np.errstate(all="ignore"):  # a diverged moment draws as a gap, not a warning
-        outputs = forward(trainer.layers, parameters, data.x_grid.astype(dtype, copy=False))[-1].outputs
+        outputs = forward(list(state.layers), parameters, data.x_grid.astype(dtype, copy=False))[-1].outputs
         outputs = outputs.astype(np.float64)
         if getattr(data, "is_classification", False):
             from nnstudio.core.engine.classification import class_probabilities
 
-            return class_probabilities(outputs, trainer.training.loss)
+            return class_probabilities(outputs, state.experiment.training.loss)
         return data.scaler.y_from_model(outputs)
-
-
-def go_back(trainer: Trainer) -> Trainer:
-    """Back: undo the last Step if there is a checkpoint, else return to the previous recorded epoch."""
-    if trainer.undo():
-        return trainer
-    target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch
-    if target >= 0:
-        trainer.rewind(target)
-    return trainer
 
 
 class Timeline(QWidget):
@@ -76,10 +72,12 @@ class Timeline(QWidget):
     moment_selected = Signal(int, object)  # (recorded epoch, parameters): a past moment is shown
     returned_to_now = Signal()  # the plots are live again
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.session = window.session
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context.host)
+        self.context = context
+        self.session = context.session
+        self.plots = context.get(PLOTS)
+        self.loss_plot = context.get(LOSS_PLOT)
         self.mode = LIVE
         self.selected_epoch: int | None = None  # the recorded epoch shown; None when live
         self.now_epoch = 0
@@ -100,20 +98,10 @@ class Timeline(QWidget):
     def _build_actions(self) -> None:
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
         tip = "Undo the last step (or go back one recorded epoch). Shortcut: B"
-        self.back_action = QAction(icon, "&Back", self.window)
-        self.back_action.setShortcut(QKeySequence("B"))
-        self.back_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self.back_action.setToolTip(tip)
-        self.back_action.setStatusTip(tip)
-        self.back_action.triggered.connect(self.back)
-        self.window.addAction(self.back_action)
-        controls = self.window.controls
-        for action in self.window.menuBar().actions():
-            if action.menu() is not None and action.text().replace("&", "") == "Train":
-                action.menu().insertAction(controls.run_to, self.back_action)
-        toolbar = self.window.findChild(QToolBar, "training_toolbar")
-        if toolbar is not None:
-            toolbar.insertAction(controls.step, self.back_action)
+        self.back_action = self.context.action("action.back", "&Back", self.back, "B", tip, icon=icon)
+        controls = self.context.get(TRAINING_CONTROLS)
+        self.context.menu(TRAIN_MENU).insertAction(controls.run_to, self.back_action)
+        self.context.get(TRAINING_TOOLBAR).insertAction(controls.step, self.back_action)
 
     def _build_bar(self) -> None:
         self.setObjectName("timeline")
@@ -151,24 +139,19 @@ class Timeline(QWidget):
         layout.addWidget(self.now_button)
         layout.addWidget(self.resume_button)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        central = self.window.centralWidget()
-        if isinstance(central, QSplitter):  # under the plots, as wide as they are
-            central.addWidget(self)
-            central.setCollapsible(central.indexOf(self), False)
-        else:
-            self.window.add_instrument_dock("Timeline", self, None, "Scrub back through the recorded epochs")
+        area = self.context.get(PLOT_AREA)  # under the plots, as wide as they are
+        area.addWidget(self)
+        area.setCollapsible(area.indexOf(self), False)
 
     def _build_plot_items(self) -> None:
-        fit_item = self.window.fit_plot.plot_item
+        fit_item = self.plots.fit_plot.plot_item
         pen = pg.mkPen(NOW_CURVE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
         self.now_curve = pg.PlotDataItem(pen=pen, connect="finite")
         fit_item.addItem(self.now_curve, ignoreBounds=True)
         self.now_curve.setZValue(5)
         self.now_curve.hide()
-        central = self.window.centralWidget()
-        area = central.widget(0) if isinstance(central, QSplitter) else self.window.fit_plot
-        self.looking_back_label = QLabel(area)  # over the prediction plot, whichever it is
+        self.looking_back_label = QLabel(self.plots)  # over the prediction plot, whichever it is
         self.looking_back_label.setStyleSheet(
             f"QLabel {{ background: rgba(255, 255, 255, 235); color: {MARKER_COLOUR}; "
             f"border: 2px solid {MARKER_COLOUR}; border-radius: 4px; padding: 3px 8px; font-weight: bold; }}"
@@ -186,13 +169,13 @@ class Timeline(QWidget):
             labelOpts={"position": 0.9, "color": MARKER_COLOUR, "fill": (255, 255, 255, 220), "movable": False},
         )
         self.loss_marker.setToolTip("The epoch shown on the fit plot: drag to move through time")
-        self.window.loss_plot.plot_item.addItem(self.loss_marker, ignoreBounds=True)
+        self.loss_plot.plot_item.addItem(self.loss_marker, ignoreBounds=True)
         self.loss_marker.setZValue(25)
         self.loss_marker.hide()
 
     def _connect(self) -> None:
-        self.window.frame_ready.connect(self._on_frame)
-        self.session.trainer_changed.connect(self._on_trainer_changed)
+        self.context.frame_ready.connect(self._on_frame)
+        self.session.run_replaced.connect(self._on_run_replaced)
         self.session.state_changed.connect(self._on_state_changed)
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.loss_marker.sigDragged.connect(self._on_marker_dragged)
@@ -224,34 +207,25 @@ class Timeline(QWidget):
             self.returned_to_now.emit()
 
     def back(self) -> None:
-        trainer = self.session.trainer
-        if trainer is None:
+        state = self.context.state
+        if state is None:
             return
-        if not self.session.is_running and not trainer.can_undo and trainer.step_count == 0:
-            self.window.status.showMessage("Back: this is the start, there is nothing to go back to.", 5000)
+        if not self.session.is_running and not state.can_undo and state.step == 0:
+            self.context.show_message("Back: this is the start, there is nothing to go back to.", 5000)
             return
-        if not self.session.is_running and not trainer.can_undo:
-            target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch
-            epoch = trainer.state_history.at_or_before(max(0, target))[0]
-            message = f"Back: to the recorded epoch {epoch}."
-        else:
-            message = "Back: the last step was undone."
-        self.session.change(go_back, message)
+        self.session.back()  # the worker decides what Back means once the jobs before it are done
 
     def resume_from_here(self) -> None:
-        """Rewind the trainer to the epoch shown and train on from there: a new branch."""
+        """Rewind to the epoch shown and train on from there: a new branch."""
         if self.mode != PAST or self.selected_epoch is None:
             return
         epoch = self.selected_epoch
         self._resume_after_change = True
-        self.session.change(
-            lambda trainer: _rewound(trainer, epoch),
-            f"Resumed from epoch {epoch}: a new branch (the later history was forgotten).",
-        )
+        self.session.rewind(epoch, f"Resumed from epoch {epoch}: a new branch (the later history was forgotten).")
 
     def prediction_plot(self):
-        """The plot the window draws the prediction on (the fit plot, or another for other tasks)."""
-        return getattr(self.window, "prediction_plot", self.window.fit_plot)
+        """The plot the window draws the prediction on (the fit plot, or the decision map for classes)."""
+        return self.plots.current
 
     def prediction(self) -> np.ndarray | None:
         """The past prediction shown, or None when live."""
@@ -277,21 +251,21 @@ class Timeline(QWidget):
         self.show_epoch(max(0, min(self.now_epoch, int(round(line.value())))))
 
     def _show_past(self, epoch: int) -> None:
-        trainer = self.session.trainer
-        if trainer is None or not len(trainer.state_history):
+        state = self.context.state
+        if state is None or not state.recorded_epochs:
             return
-        recorded, state = trainer.state_history.at_or_before(epoch)
-        self._past_prediction = recorded_prediction(trainer, state.parameters)
+        recorded, parameters = state.recorded_at_or_before(epoch)
+        self._past_prediction = recorded_prediction(state, parameters)
         self.mode, self.selected_epoch, self._pending_epoch = PAST, recorded, None
         self._past_step = self._now_step
         self._apply_past()
         self._show_range()
-        self.moment_selected.emit(recorded, state.parameters)
+        self.moment_selected.emit(recorded, parameters)
 
     def _apply_past(self) -> None:
         if self.mode != PAST or self._past_prediction is None:
             return
-        plot, fit_plot = self.prediction_plot(), self.window.fit_plot
+        plot, fit_plot = self.prediction_plot(), self.plots.fit_plot
         if plot is fit_plot and self._live_prediction is not None:
             x, _ = fit_plot.prediction()
             if len(x) == len(self._live_prediction):
@@ -322,22 +296,21 @@ class Timeline(QWidget):
             self._set_slider(self.now_epoch)
         self._show_range()
 
-    def _on_trainer_changed(self, trainer: Trainer, message: str) -> None:
-        self.now_epoch, self._now_step = trainer.epoch, trainer.step_count
+    def _on_run_replaced(self, state: RunState) -> None:
+        self.now_epoch, self._now_step = state.epoch, state.step
         self._live_prediction = None  # it belonged to the old model; the change's own frame follows
         self.go_live()
 
-    def _on_state_changed(self, state: str) -> None:
-        # Only a resting state means the worker is free: the session announces "working" and
-        # "training" just before it starts the job, so a new job asked for then would run beside it.
-        if state not in RESTING or self.session.trainer is None:
+    def _on_state_changed(self, state: RunState) -> None:
+        # Only a resting state means the worker is free and the state's records are the run's latest.
+        if state.status not in RESTING:
             return
         if self._resume_after_change:
             self._resume_after_change = False
-            self.window.play_pause()
+            self.context.play_pause()
             return
         if self.mode == PENDING and self._pending_epoch is not None:
-            self.window.redraw()  # draw the run's last frame now, so it cannot cover the past afterwards
+            self.context.draw_now()  # draw the run's last frame now, so it cannot cover the past afterwards
             self._show_past(min(self._pending_epoch, self.now_epoch))
 
     # --- the bar's text ---------------------------------------------------------------------------
@@ -364,10 +337,5 @@ class Timeline(QWidget):
             self.epoch_label.setText(f"epoch {self.now_epoch} (now)")
 
 
-def _rewound(trainer: Trainer, epoch: int) -> Trainer:
-    trainer.rewind(epoch)
-    return trainer
-
-
-def install(window: MainWindow) -> None:
-    window.timeline = Timeline(window)
+def install(context: AppContext) -> Timeline:
+    return context.register(TIMELINE, Timeline(context))

@@ -1,0 +1,180 @@
+"""What the training session's worker does: the jobs, and the changes they make to the trainer.
+
+Everything here runs in the worker thread, where the trainer lives, except the dataclasses that
+carry a job there and its end back. A job ends with one `JobEnd`: the trainer to use from now on
+and the `RunState` copied from it, so the GUI thread never has to read the trainer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field, replace
+
+from nnstudio.core.datasets.data import prepare
+from nnstudio.core.engine.classification import fit_to_data
+from nnstudio.core.engine.experiment import DataSpec
+from nnstudio.core.engine.trainer import CancelToken, RunEnd, RunState, RunStatus, Snapshot, Trainer
+from nnstudio.core.storage.archive import points_to_keep
+
+Apply = Callable[[Trainer | None], "Trainer | None"]
+
+
+class Unchanged:
+    """What a change returns when there was nothing to change (e.g. switching to the backend in use)."""
+
+
+UNCHANGED = Unchanged()
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a change returns when the worker words its message (e.g. which epoch Back went to)."""
+
+    trainer: Trainer
+    message: str
+
+
+@dataclass
+class Job:
+    """One unit of work for the worker; `status` is what the window shows while it runs."""
+
+    status: RunStatus
+    deliver: Callable[[object], None] | None = None
+    cancel: CancelToken = field(default_factory=CancelToken)
+    generation: int = 0  # the run's generation when the job began
+
+
+@dataclass
+class Run(Job):
+    goals: dict = field(default_factory=dict)
+    checkpoint: bool = False  # remember the moment before the run, so Back can return to it
+    to_target: bool = False  # until the experiment's epochs, if not yet reached (decided in the worker)
+
+
+@dataclass
+class Change(Job):
+    apply: Apply | None = None
+    message: str = ""
+    needs_trainer: bool = True  # False: it builds a trainer of its own (loading)
+
+
+@dataclass
+class Read(Job):
+    read: Callable[[Trainer], object] | None = None
+
+
+@dataclass
+class Inspect(Read):
+    """A read that makes a step: its result is (inspection, snapshot for the plots)."""
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """What a job hands back to the GUI thread when it is done."""
+
+    trainer: Trainer | None
+    state: RunState | None  # the run when the job ended (None: there is no trainer yet)
+    snapshot: Snapshot | None = None
+    result: object = None
+
+
+def resting_status(trainer: Trainer) -> RunStatus:
+    if trainer.diverged_message:
+        return RunStatus.DIVERGED
+    return RunStatus.IDLE if trainer.step_count == 0 else RunStatus.PAUSED
+
+
+def work(trainer: Trainer | None, job: Job) -> Generator[object, None, None]:
+    """One job, in the worker thread: snapshots while it trains, then one `JobEnd`."""
+    if isinstance(job, Run):
+        yield from _train(trainer, job)
+    elif isinstance(job, Change):
+        yield _changed(trainer, job)
+    elif isinstance(job, Inspect):
+        steps = trainer.step_count
+        inspection, snapshot = job.read(trainer)
+        yield _end(trainer, job, trainer.step_count != steps, snapshot=snapshot, result=inspection)
+    else:
+        yield _end(trainer, job, False, result=job.read(trainer))
+
+
+def _end(trainer: Trainer | None, job: Job, changed: bool, message: str = "", **extra) -> JobEnd:
+    """The job's end, with the run's state copied here, where the trainer lives."""
+    if trainer is None:
+        return JobEnd(None, None)
+    state = trainer.run_state(resting_status(trainer), job.generation + int(changed), message)
+    return JobEnd(trainer, state, **extra)
+
+
+def _changed(trainer: Trainer | None, job: Change) -> JobEnd:
+    outcome = job.apply(trainer)
+    if isinstance(outcome, Unchanged):
+        return _end(trainer, job, False)
+    message = job.message
+    if isinstance(outcome, Changed):
+        outcome, message = outcome.trainer, outcome.message
+    changed = outcome or trainer
+    status = RunEnd.DIVERGED if changed.diverged_message else RunEnd.CHANGED
+    snapshot = changed.report(status, message, full_history=True)  # no weights: views take the state's
+    return _end(changed, job, True, message, snapshot=snapshot, result=message)
+
+
+def _train(trainer: Trainer, job: Run) -> Generator[object, None, None]:
+    steps = trainer.step_count
+    goals = dict(job.goals)
+    if job.to_target:
+        target = trainer.training.epochs
+        goals["until_epoch"] = target if trainer.epoch < target else None
+    if job.checkpoint and not trainer.diverged_message:
+        trainer.push_checkpoint()
+    if not trainer.diverged_message:
+        yield from trainer.run(cancel=job.cancel, **goals)
+    yield _end(trainer, job, trainer.step_count != steps)
+
+
+def reset_run(trainer: Trainer) -> Trainer:
+    trainer.reset()
+    return trainer
+
+
+def draw_new_weights(trainer: Trainer) -> Trainer:
+    trainer.new_weights((trainer.training.seed + 1) % 2**32)
+    return trainer
+
+
+def switched(trainer: Trainer, name: str) -> Trainer | Unchanged:
+    if trainer.backend.name == name:
+        return UNCHANGED
+    trainer.switch_backend(name)
+    return trainer
+
+
+def updated(trainer: Trainer, changes: dict) -> Trainer | Unchanged:
+    changes = {name: value for name, value in changes.items() if getattr(trainer.training, name) != value}
+    if not changes:
+        return UNCHANGED
+    trainer.update_training(**changes)
+    return trainer
+
+
+def trainer_for_data(trainer: Trainer, spec: DataSpec, points) -> Trainer:
+    experiment = replace(trainer.experiment, data=spec)
+    points = points if points is not None else points_to_keep(trainer, spec)
+    dataset = prepare(experiment.data, points)
+    return Trainer(fit_to_data(experiment, dataset), points, dataset)
+
+
+def rewound(trainer: Trainer, epoch: int) -> Trainer:
+    trainer.rewind(epoch)
+    return trainer
+
+
+def go_back(trainer: Trainer) -> Changed | Unchanged:
+    """Back: undo the last Step if there is a checkpoint, else return to the previous recorded epoch."""
+    if trainer.undo():
+        return Changed(trainer, "Back: the last step was undone.")
+    if trainer.step_count == 0:
+        return UNCHANGED
+    target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch
+    epoch = trainer.rewind(max(0, target))
+    return Changed(trainer, f"Back: to the recorded epoch {epoch}.")
