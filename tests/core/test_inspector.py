@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnstudio.core.backends.numpy_backend import backward, forward
+from nnstudio.core.backends.numpy_backend import backward, forward, parameter_gradients
 from nnstudio.core.diagnostics import (
     LARGE_UPDATE_RATIO,
     dead_units,
@@ -223,7 +223,7 @@ def test_phases_are_the_backends_forward_and_backward_pass():
     parameters = trainer.backend.parameters()
     traces = forward(trainer.layers, parameters, x)
     loss_gradient = LOSSES["mse"].gradient(traces[-1].outputs, y)
-    gradients = backward(trainer.layers, parameters, traces, loss_gradient)
+    gradients = parameter_gradients(trainer.layers, backward(trainer.layers, parameters, traces, loss_gradient))
     for layer, trace in zip(inspection.layers, traces, strict=True):
         np.testing.assert_array_equal(layer.forward.pre_activation, trace.pre_activation)
         np.testing.assert_array_equal(layer.forward.outputs, trace.outputs)
