@@ -11,8 +11,9 @@ formula it implements. The PyTorch backend computes the same numbers with autogr
 tests check that the two agree to about 1e-9.
 
 These functions are the only copy of the method in nnstudio: the step inspector calls them to show
-each phase of a step, and an exported NumPy script is made of their source text. Only the class at
-the end keeps anything between steps (the weights, in one vector for speed).
+each phase of a step, and an exported NumPy script is made of their source text. Only the two
+classes at the end keep anything between steps: the optimiser's memory, and the weights (kept in
+one vector, for speed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.backends.base import TrainingState
+from nnstudio.core.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
@@ -185,7 +186,7 @@ def backward(
     """Backpropagation: from dL/dŷ to every layer's dL/dz, dL/dW and dL/db, last layer first.
 
     Returns each layer's gradients in the layers' order (first layer first). `out` may map W1, b1, ...
-    to arrays to write dL/dW1, dL/db1, ... into (the backend keeps them all in one vector).
+    to arrays that dL/dW1, dL/db1, ... are written into (for a loop that keeps them in one vector).
     """
     gradients = []
     dL_da = loss_gradient  # the output of the last layer is ŷ
@@ -210,7 +211,8 @@ def parameter_gradients(layers: list[DenseLayer], gradients: list[LayerGradients
 # --- optimisers: how a gradient becomes an update ------------------------------------------------
 # Each takes the weights θ and their gradient g (arrays of any shape) and changes θ in place; each
 # returns the change Δθ it applied. They follow torch.optim's update rules operation for operation,
-# so both backends agree exactly.
+# so the two backends round alike. Not quite bit for bit: torch's CPU kernels fuse some multiply-adds
+# (θ + α·g rounded once, not twice), which NumPy cannot, so a last bit differs here and there.
 
 
 def gd_update(theta: np.ndarray, g: np.ndarray, learning_rate: float) -> np.ndarray:
@@ -257,12 +259,13 @@ def adam_update(
     m and v (zeros before the first step) are updated in place; t counts the steps from 1.
     Returns the change Δθ.
     """
-    m += (1.0 - beta1) * (g - m)  # m ← β₁·m + (1 − β₁)·g   (written as torch's lerp_, to round as it does)
+    m += (1.0 - beta1) * (g - m)  # m ← β₁·m + (1 − β₁)·g   (the form of torch's lerp_, in its order)
     v *= beta2
     v += (1.0 - beta2) * g * g  # v ← β₂·v + (1 − β₂)·g²
-    # m̂ and v̂ are never formed as arrays: torch.optim.Adam folds 1 / (1 − β₁ᵗ) into the learning rate
-    # and takes √v̂ as √v / √(1 − β₂ᵗ). Equal in exact arithmetic; in this order every number rounds as
-    # in torch, so the two backends stay equal bit for bit. (adam_moments() gives m̂ and v̂ themselves.)
+    # m̂ and v̂ are not formed as arrays here: torch.optim.Adam folds 1 / (1 − β₁ᵗ) into the learning
+    # rate and takes √v̂ as √v / √(1 − β₂ᵗ). The same in exact arithmetic; computed in torch's order,
+    # the numbers round as torch's do (but for its fused multiply-adds), where m̂ and v̂ written out
+    # would differ from torch's in the last bit more often.
     step_size = learning_rate / (1.0 - beta1**t)  # lr · m̂ = step_size · m
     sqrt_v_hat = np.sqrt(v) / (1.0 - beta2**t) ** 0.5  # √v̂ = √v / √(1 − β₂ᵗ)
     change = -step_size * m / (sqrt_v_hat + eps)  # Δθ = −lr · m̂ / (√v̂ + ε)
@@ -271,62 +274,35 @@ def adam_update(
 
 
 def adam_moments(m: np.ndarray, v: np.ndarray, t: int, beta1: float, beta2: float) -> tuple[np.ndarray, np.ndarray]:
-    """Adam's bias-corrected moments as the formula writes them: m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ)."""
+    """Adam's bias-corrected moments as the formula writes them: m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+
+    adam_update() uses them only folded into its step, as torch does; this is for showing them.
+    """
     return m / (1.0 - beta1**t), v / (1.0 - beta2**t)
 
 
-class GradientDescent:
-    """gd_update() with the learning rate of the training settings."""
-
-    buffer_names: tuple[str, ...] = ()
+class Optimizer:
+    """The training's update function, with what it keeps between steps (named as torch.optim names it)."""
 
     def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
+        self.training = training
+        self.buffer_names = BUFFERS_BY_OPTIMIZER[training.optimizer]
+        self.steps = 0  # Adam's t
+        self.buffers: dict[str, np.ndarray] = {}  # the velocity v; or m and v: empty before the first step
 
     def update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        spec, buffers = self.training, self.buffers
         self.steps += 1
-        gd_update(theta, g, self.learning_rate)
-
-
-class Momentum:
-    """momentum_update(), keeping the velocity v between steps (torch's "momentum_buffer")."""
-
-    buffer_names = ("momentum_buffer",)
-
-    def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.momentum = training.momentum
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        self.steps += 1
-        velocity = self.buffers.get("momentum_buffer")
-        self.buffers["momentum_buffer"], _ = momentum_update(theta, g, velocity, self.learning_rate, self.momentum)
-
-
-class Adam:
-    """adam_update(), keeping m and v between steps (torch's "exp_avg" and "exp_avg_sq") and counting t."""
-
-    buffer_names = ("exp_avg", "exp_avg_sq")
-
-    def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.beta1, self.beta2, self.eps = training.beta1, training.beta2, training.eps
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        self.steps += 1
-        if not self.buffers:
-            self.buffers = {"exp_avg": np.zeros_like(g), "exp_avg_sq": np.zeros_like(g)}
-        m, v = self.buffers["exp_avg"], self.buffers["exp_avg_sq"]
-        adam_update(theta, g, m, v, self.steps, self.learning_rate, self.beta1, self.beta2, self.eps)
-
-
-OPTIMIZER_CLASSES = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
+        if spec.optimizer == "momentum":
+            velocity = buffers.get("momentum_buffer")
+            buffers["momentum_buffer"], _ = momentum_update(theta, g, velocity, spec.learning_rate, spec.momentum)
+        elif spec.optimizer == "adam":
+            if not buffers:
+                buffers.update(exp_avg=np.zeros_like(g), exp_avg_sq=np.zeros_like(g))
+            m, v = buffers["exp_avg"], buffers["exp_avg_sq"]
+            adam_update(theta, g, m, v, self.steps, spec.learning_rate, spec.beta1, spec.beta2, spec.eps)
+        else:
+            gd_update(theta, g, spec.learning_rate)
 
 
 # --- the backend: a network, its loss and its optimiser together ---------------------------------
@@ -341,7 +317,7 @@ class NumpyBackend:
         self.layers = layers
         self.dtype = np.dtype(training.dtype)
         self.loss_function = LOSSES[training.loss]
-        self.optimizer = OPTIMIZER_CLASSES[training.optimizer](training)
+        self.optimizer = Optimizer(training)
         self._x_train = self._y_train = None
         self._last_gradients: dict[str, np.ndarray] = {}
         self.load_state(state)
