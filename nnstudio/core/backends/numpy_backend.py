@@ -281,14 +281,15 @@ def adam_moments(m: np.ndarray, v: np.ndarray, t: int, beta1: float, beta2: floa
     return m / (1.0 - beta1**t), v / (1.0 - beta2**t)
 
 
-class Optimizer:
-    """The training's update function, with what it keeps between steps (named as torch.optim names it)."""
+class ThetaOptimizer:
+    """The training's update function on θ (every weight, in one vector) and its memory between steps."""
 
     def __init__(self, training: TrainingSpec):
         self.training = training
         self.buffer_names = BUFFERS_BY_OPTIMIZER[training.optimizer]
         self.steps = 0  # Adam's t
-        self.buffers: dict[str, np.ndarray] = {}  # the velocity v; or m and v: empty before the first step
+        # torch.optim's names: the velocity v ("momentum_buffer"); m and v ("exp_avg", "exp_avg_sq")
+        self.buffers: dict[str, np.ndarray] = {}  # empty before the first step
 
     def update(self, theta: np.ndarray, g: np.ndarray) -> None:
         spec, buffers = self.training, self.buffers
@@ -317,7 +318,7 @@ class NumpyBackend:
         self.layers = layers
         self.dtype = np.dtype(training.dtype)
         self.loss_function = LOSSES[training.loss]
-        self.optimizer = Optimizer(training)
+        self.optimizer = ThetaOptimizer(training)
         self._x_train = self._y_train = None
         self._last_gradients: dict[str, np.ndarray] = {}
         self.load_state(state)
