@@ -263,8 +263,8 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
     """The numpy flavour's engine: the backend's own functions, pasted from its source."""
     used = list(dict.fromkeys(layer.activation for layer in layers))
     activations = [function for name in used for function in backend.ACTIVATION_FUNCTIONS[name]]
-    table = ", ".join(
-        f'"{name}": ({value.__name__}, {derivative.__name__})'
+    table = "".join(
+        f'    "{name}": ({value.__name__}, {derivative.__name__}),\n'
         for name in used
         for value, derivative in [backend.ACTIVATION_FUNCTIONS[name]]
     )
@@ -275,7 +275,7 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
     pieces = [
         "# --- activations g(z) and their derivatives g'(z) ---",
         _source(*activations, constants_from=model_module),
-        f"ACTIVATION_FUNCTIONS = {{{table}}}",
+        f"ACTIVATION_FUNCTIONS = {{\n{table}}}",
         "# --- one dense layer, forward and backward ---",
         _source(backend.LayerTrace, backend.LayerGradients, backend.dense_forward, backend.dense_backward),
         "# --- the whole network ---",
@@ -297,10 +297,15 @@ def _source(*objects, constants_from: ModuleType | None = None) -> str:
     With `constants_from`, the definitions (with their comments) of that module's constants that
     the text uses come first. Only our own source goes in here, never text from a file.
     """
-    text = "\n\n\n".join(inspect.getsource(item).strip("\n") for item in objects)
+    try:
+        text = "\n\n\n".join(inspect.getsource(item).strip("\n") for item in objects)
+        source = "" if constants_from is None else inspect.getsource(constants_from)
+    except (OSError, TypeError) as error:  # e.g. an app frozen without its .py files
+        raise NNStudioError(
+            "Export as script copies nnstudio's own Python source, and this installation has none"
+        ) from error
     if constants_from is None:
         return text
-    source = inspect.getsource(constants_from)
     lines = source.splitlines()
     definitions = [
         "\n".join(lines[node.lineno - 1 : node.end_lineno])

@@ -109,6 +109,19 @@ def test_the_numpy_scripts_arithmetic_is_the_backends_own_source(name):
     assert set(names) - pasted == {"DenseLayer", "initial_parameters", "Optimizer", "predict", "number", "train"}
 
 
+def test_without_its_source_files_the_app_says_why_it_cannot_export_a_numpy_script(monkeypatch):
+    trainer = Trainer(preset("sine"))
+    inputs = ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers)
+
+    def no_source(item):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(inspect, "getsource", no_source)
+    with pytest.raises(NNStudioError, match="this installation has none"):
+        script_source(inputs, "numpy")
+    assert script_source(inputs, "torch").startswith("#!/usr/bin/env python3")  # made of templates only
+
+
 def test_without_precise_the_script_prints_the_apps_log_lines(tmp_path):
     trainer = Trainer(preset("linear"))
     source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), "numpy")
