@@ -312,3 +312,65 @@ def test_every_preset_trains_identically_on_both_backends(name):
     np.testing.assert_allclose(
         numpy_trainer.prediction_on_grid(), torch_trainer.prediction_on_grid(), rtol=1e-8, atol=1e-10
     )
+
+
+# --- the optimisers' update functions against torch.optim, on their own ---------------------------
+
+
+def torch_optimizer(name: str, parameter, learning_rate: float):
+    import torch
+
+    if name == "gd":
+        return torch.optim.SGD([parameter], lr=learning_rate)
+    if name == "momentum":
+        return torch.optim.SGD([parameter], lr=learning_rate, momentum=0.8)
+    return torch.optim.Adam([parameter], lr=learning_rate, betas=(0.9, 0.999), eps=1e-8)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_each_update_function_follows_torch_optim_to_the_last_bits(optimizer):
+    import torch
+
+    from nnstudio.core.engine.backends.numpy_backend import adam_update, gd_update, momentum_update
+
+    rng = np.random.default_rng(5)
+    theta = rng.normal(size=500)
+    parameter = torch.nn.Parameter(torch.from_numpy(theta.copy()))
+    reference = torch_optimizer(optimizer, parameter, 0.01)
+    velocity, m, v = None, np.zeros_like(theta), np.zeros_like(theta)
+    for t in range(1, 41):
+        g = rng.normal(size=theta.size) * 10.0 ** rng.uniform(-4, 2)  # gradients of changing scale
+        parameter.grad = torch.from_numpy(g.copy())
+        reference.step()
+        before = theta.copy()
+        if optimizer == "gd":
+            change = gd_update(theta, g, 0.01)
+        elif optimizer == "momentum":
+            velocity, change = momentum_update(theta, g, velocity, 0.01, 0.8)
+        else:
+            change = adam_update(theta, g, m, v, t, 0.01, 0.9, 0.999, 1e-8)
+        np.testing.assert_array_equal(theta, before + change)  # the change returned is the change made
+        # torch fuses some multiply-adds (one rounding instead of two): equal but for the last bits
+        assert relative_difference(theta, parameter.detach().numpy()) <= 1e-13
+    if optimizer == "momentum":
+        assert relative_difference(velocity, reference.state[parameter]["momentum_buffer"].numpy()) <= 1e-13
+    if optimizer == "adam":
+        assert relative_difference(m, reference.state[parameter]["exp_avg"].numpy()) <= 1e-13
+        assert relative_difference(v, reference.state[parameter]["exp_avg_sq"].numpy()) <= 1e-13
+
+
+def test_adams_update_is_the_formula_with_m_hat_and_v_hat():
+    from nnstudio.core.engine.backends.numpy_backend import adam_moments, adam_update
+
+    rng = np.random.default_rng(6)
+    theta, g = rng.normal(size=200), rng.normal(size=200)
+    m, v = rng.normal(size=200) * 0.1, rng.uniform(size=200) * 0.01
+    m_before, v_before, theta_before = m.copy(), v.copy(), theta.copy()
+    change = adam_update(theta, g, m, v, 4, 0.05, 0.8, 0.99, 1e-8)
+    np.testing.assert_allclose(m, 0.8 * m_before + 0.2 * g, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(v, 0.99 * v_before + 0.01 * g * g, rtol=1e-13)
+    m_hat, v_hat = adam_moments(m, v, 4, 0.8, 0.99)
+    np.testing.assert_array_equal(m_hat, m / (1 - 0.8**4))
+    np.testing.assert_array_equal(v_hat, v / (1 - 0.99**4))
+    np.testing.assert_allclose(change, -0.05 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-13)
+    np.testing.assert_array_equal(theta, theta_before + change)

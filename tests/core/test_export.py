@@ -1,6 +1,8 @@
 """Results out: exported scripts run on their own and print the core's losses; the weights load into
 NumPy and into torch's nn.Sequential and predict what the app predicts; the loss CSV holds the history."""
 
+import ast
+import inspect
 import io
 import subprocess
 import sys
@@ -10,6 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from nnstudio.core.engine import losses
+from nnstudio.core.engine.backends import numpy_backend
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import Trainer
@@ -86,6 +90,37 @@ def test_an_exported_script_prints_the_cores_losses(tmp_path, name, flavour, epo
         test_loss = trainer.backend.loss(trainer.dataset.x_test, trainer.dataset.y_test)
         assert test_line.startswith("Test loss: ")
         assert relative_difference(float(test_line.split()[-1]), test_loss) <= 1e-8
+
+
+@pytest.mark.parametrize("name", ["sine", "bump-momentum", "linear", "circle", "spiral", "mixed"])
+def test_the_numpy_scripts_arithmetic_is_the_backends_own_source(name):
+    trainer = Trainer(experiment_called(name))
+    source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), "numpy")
+    names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
+    assert len(names) == len(set(names))
+    ours = {**vars(losses), **vars(numpy_backend)}
+    pasted = {name for name in names if name in ours}
+    for name in pasted:  # word for word, so that a fix in the backend is a fix in every script
+        assert inspect.getsource(ours[name]).strip("\n") in source, name
+    optimizer = {"gd": "gd_update", "momentum": "momentum_update", "adam": "adam_update"}
+    expected = {"dense_forward", "dense_backward", "forward", "backward", optimizer[trainer.training.optimizer]}
+    expected |= {layer.activation for layer in trainer.layers}
+    expected.add(losses.LOSSES[trainer.training.loss].gradient.__name__)
+    assert expected <= pasted
+    assert set(names) - pasted == {"DenseLayer", "initial_parameters", "Optimizer", "predict", "number", "train"}
+
+
+def test_without_its_source_files_the_app_says_why_it_cannot_export_a_numpy_script(monkeypatch):
+    trainer = Trainer(preset("sine"))
+    inputs = ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers)
+
+    def no_source(item):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(inspect, "getsource", no_source)
+    with pytest.raises(NNStudioError, match="this installation has none"):
+        script_source(inputs, "numpy")
+    assert script_source(inputs, "torch").startswith("#!/usr/bin/env python3")  # made of templates only
 
 
 def test_without_precise_the_script_prints_the_apps_log_lines(tmp_path):

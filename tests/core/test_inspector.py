@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from nnstudio.core.engine.backends.numpy_backend import backward, forward
+from nnstudio.core.engine.backends.numpy_backend import backward, forward, parameter_gradients
 from nnstudio.core.engine.experiment import OPTIMIZERS, DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import ACTIVATIONS
@@ -106,6 +106,26 @@ def test_weights_after_are_the_trainers_and_the_parts_rebuild_the_update(backend
         for update in (layer.weight_update, layer.bias_update):
             assert update.optimizer == optimizer
             assert relative(update.predicted, update.applied) <= 1e-9
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_the_update_shown_is_the_numpy_backends_own_update_bit_for_bit(optimizer, dtype):
+    trainer = small(optimizer=optimizer, dtype=dtype, batch_size=16)
+    for _ in range(4):
+        inspection = inspect_step(trainer)
+    state = trainer.backend.state()
+    memory = {"momentum": {"velocity": "momentum_buffer"}, "adam": {"m": "exp_avg", "v": "exp_avg_sq"}}
+    for layer in inspection.layers:
+        for update, before, after in (
+            (layer.weight_update, layer.weights, layer.weights_after),
+            (layer.bias_update, layer.biases, layer.biases_after),
+        ):
+            # the Δ the inspector shows is the one the backend added, rounded the same way
+            np.testing.assert_array_equal(after, before.astype(dtype) + update.predicted.astype(dtype))
+            for part, buffer in memory.get(optimizer, {}).items():
+                np.testing.assert_array_equal(update.parts[part], state.optimizer_buffers[buffer][update.name])
+            assert all(value.dtype == np.float64 for value in update.parts.values())
 
 
 def test_adam_parts_follow_the_formulas_and_reproduce_the_update():
@@ -223,7 +243,7 @@ def test_phases_are_the_backends_forward_and_backward_pass():
     parameters = trainer.backend.parameters()
     traces = forward(trainer.layers, parameters, x)
     loss_gradient = LOSSES["mse"].gradient(traces[-1].outputs, y)
-    gradients = backward(trainer.layers, parameters, traces, loss_gradient)
+    gradients = parameter_gradients(trainer.layers, backward(trainer.layers, parameters, traces, loss_gradient))
     for layer, trace in zip(inspection.layers, traces, strict=True):
         np.testing.assert_array_equal(layer.forward.pre_activation, trace.pre_activation)
         np.testing.assert_array_equal(layer.forward.outputs, trace.outputs)

@@ -2,7 +2,8 @@
 
 `script_source()` writes one of two flavours, both needing nothing of nnstudio:
 
-    numpy   the forward and backward pass written out by hand, as in backends/numpy_backend.py
+    numpy   the forward and backward pass written out by hand: the very functions of
+            backends/numpy_backend.py (and the loss of losses.py), pasted from their source
     torch   nn.Sequential, autograd and torch.optim, as in backends/torch_backend.py
 
 Each embeds the exact data (after the subsample and the split), draws the initial weights
@@ -19,23 +20,43 @@ rather than written wrong.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 import string
 import textwrap
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.core.engine import losses
+from nnstudio.core.engine import model as model_module
+from nnstudio.core.engine.backends import numpy_backend as backend
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import script_templates as templates
 
 FLAVOURS = {"numpy": "pure NumPy, backward pass by hand", "torch": "PyTorch: nn.Sequential, autograd, torch.optim"}
-SCRIPT_LOSSES = ("sse", "mse", "bce", "cross_entropy")
-SCRIPT_OPTIMIZERS = ("gd", "momentum", "adam")
 SCRIPT_INITS = ("kaiming_uniform", "xavier_uniform", "constant")
+# What the numpy script pastes from losses.py for each loss, and from the backend for each optimiser.
+LOSS_SOURCES = {
+    "sse": (losses.sum_of_squares, losses.sum_of_squares_gradient),
+    "mse": (losses.mean_squared_error, losses.mean_squared_error_gradient),
+    "bce": (losses.binary_cross_entropy, losses.binary_cross_entropy_gradient),
+    "cross_entropy": (
+        losses.log_softmax,
+        losses.softmax,
+        losses.one_hot,
+        losses.cross_entropy,
+        losses.cross_entropy_gradient,
+    ),
+}
+OPTIMIZER_FUNCTIONS = {"gd": backend.gd_update, "momentum": backend.momentum_update, "adam": backend.adam_update}
+SCRIPT_LOSSES = tuple(LOSS_SOURCES)
+SCRIPT_OPTIMIZERS = tuple(OPTIMIZER_FUNCTIONS)
 MAX_EMBEDDED_VALUES = 500_000  # beyond this a script would be tens of megabytes: export the data as CSV instead
 
 
@@ -61,7 +82,7 @@ def check_supported(inputs: ScriptInputs) -> None:
     if model.init not in SCRIPT_INITS:
         raise NNStudioError(f"Export as script does not support the {model.init} initialisation yet")
     for layer in inputs.layers:
-        if layer.activation not in templates.ACTIVATIONS:
+        if layer.activation not in backend.ACTIVATION_FUNCTIONS:
             raise NNStudioError(f"Export as script does not support the {layer.activation} activation yet")
     values = sum(np.size(a) for a in (dataset.x_train_raw, dataset.y_train_raw, dataset.x_test_raw, dataset.y_test_raw))
     if values > MAX_EMBEDDED_VALUES:
@@ -205,7 +226,9 @@ def _array(values: np.ndarray) -> str:
 
 def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> str:
     model = experiment.model
-    rows = ",\n".join(f"    ({x.n_in:d}, {x.n_out:d}, {x.activation!r}, {x.bias!r})" for x in layers)
+    rows = ",\n".join(
+        f"    DenseLayer({x.index:d}, {x.n_in:d}, {x.n_out:d}, {x.activation!r}, {x.bias!r})" for x in layers
+    )
     draw = {
         "kaiming_uniform": templates.KAIMING,
         "xavier_uniform": templates.XAVIER,
@@ -214,8 +237,12 @@ def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> st
     constant = model.init == "constant"
     lines = [
         "# --- the model ---",
-        "# Each layer computes z = x W + b, then a = g(z). W is (inputs, outputs).",
-        "# (inputs, outputs, activation, bias) of each layer:",
+        "",
+        "",
+        templates.DENSE_LAYER.rstrip("\n"),
+        "",
+        "",
+        "# (index, inputs, outputs, activation, bias) of each layer:",
         f"LAYERS = [\n{rows},\n]",
         "",
         "",
@@ -225,7 +252,7 @@ def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> st
         else '    """W1, b1, W2, b2, ...: every initial weight drawn from one seeded generator, layer by layer."""',
         *([] if constant else ["    rng = np.random.default_rng(seed)"]),
         "    parameters = {}",
-        "    for index, (n_in, n_out, _, bias) in enumerate(LAYERS, start=1):",
+        "    for layer in LAYERS:",
         draw.rstrip("\n"),
         "    return parameters",
     ]
@@ -233,33 +260,63 @@ def _model(experiment: Experiment, layers: list[DenseLayer], flavour: str) -> st
 
 
 def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
+    """The numpy flavour's engine: the backend's own functions, pasted from its source."""
     used = list(dict.fromkeys(layer.activation for layer in layers))
-    functions = []
-    for name in used:
-        value, derivative = templates.ACTIVATIONS[name]
-        functions.append(f"def {name}(z):\n    {value}\n\n\ndef {name}_derivative(z, a):\n    {derivative}\n")
-    table = ", ".join(f'"{name}": ({name}, {name}_derivative)' for name in used)
-    optimizer = {"gd": templates.GD, "momentum": templates.MOMENTUM, "adam": templates.ADAM}[
-        experiment.training.optimizer
-    ]
-    loss = {
-        "sse": templates.SSE,
-        "mse": templates.MSE,
-        "bce": templates.BCE,
-        "cross_entropy": templates.CROSS_ENTROPY,
-    }[experiment.training.loss]
-    return (
-        "# --- activations g(z) and their derivatives g'(z) "
-        + "-" * 50
-        + "\n\n\n"
-        + "\n\n".join(functions)
-        + f"\n\nACTIVATIONS = {{{table}}}\n\n\n"
-        + templates.NUMPY_PASSES
-        + "\n\n"
-        + loss
-        + "\n\n"
-        + optimizer
+    activations = [function for name in used for function in backend.ACTIVATION_FUNCTIONS[name]]
+    table = "".join(
+        f'    "{name}": ({value.__name__}, {derivative.__name__}),\n'
+        for name in used
+        for value, derivative in [backend.ACTIVATION_FUNCTIONS[name]]
     )
+    training = experiment.training
+    loss_functions = LOSS_SOURCES[training.loss]
+    averaged = losses.LOSSES[training.loss].averaged
+    value, gradient = losses.LOSSES[training.loss].value, losses.LOSSES[training.loss].gradient
+    pieces = [
+        "# --- activations g(z) and their derivatives g'(z) ---",
+        _source(*activations, constants_from=model_module),
+        f"ACTIVATION_FUNCTIONS = {{\n{table}}}",
+        "# --- one dense layer, forward and backward ---",
+        _source(backend.LayerTrace, backend.LayerGradients, backend.dense_forward, backend.dense_backward),
+        "# --- the whole network ---",
+        _source(backend.forward, backend.backward, backend.parameter_gradients),
+        "# --- the loss ---",
+        _source(*loss_functions, constants_from=losses),
+        f"loss_value, loss_gradient = {value.__name__}, {gradient.__name__}\n"
+        + (templates.AVERAGED if averaged else templates.SUMMED),
+        "# --- the optimiser ---",
+        _source(OPTIMIZER_FUNCTIONS[training.optimizer]),
+        templates.OPTIMIZERS[training.optimizer],
+    ]
+    return "\n\n\n".join(piece.strip("\n") for piece in pieces) + "\n"
+
+
+def _source(*objects, constants_from: ModuleType | None = None) -> str:
+    """The source text of functions and classes of our own modules, exactly as written there.
+
+    With `constants_from`, the definitions (with their comments) of that module's constants that
+    the text uses come first. Only our own source goes in here, never text from a file.
+    """
+    try:
+        text = "\n\n\n".join(inspect.getsource(item).strip("\n") for item in objects)
+        source = "" if constants_from is None else inspect.getsource(constants_from)
+    except (OSError, TypeError) as error:  # e.g. an app frozen without its .py files
+        raise NNStudioError(
+            "Export as script copies nnstudio's own Python source, and this installation has none"
+        ) from error
+    if constants_from is None:
+        return text
+    lines = source.splitlines()
+    definitions = [
+        "\n".join(lines[node.lineno - 1 : node.end_lineno])
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id.isupper()
+        and re.search(rf"\b{node.targets[0].id}\b", text)
+    ]
+    return "\n".join(definitions) + "\n\n\n" + text if definitions else text
 
 
 def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:

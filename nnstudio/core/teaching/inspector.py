@@ -4,6 +4,10 @@
     backward   dL/dz, dL/dW, dL/db                      (the chain rule, last layer first)
     update     Δ = after − before, and its parts        (−lr·g, −lr·v, or Adam's −lr·m̂/(√v̂+ε))
 
+Each phase is computed by the numpy backend's own functions (forward, backward, and the
+optimisers' gd_update, momentum_update, adam_update), which keep every intermediate: what
+the inspector shows is what the backend computes, not a second copy of it.
+
 `inspect_step(trainer)` makes exactly one step (through `trainer.step()`) and reports it;
 `inspect_state(trainer)` reports the step that would come next without making it. Every
 gradient is shown three ways (by hand, by autograd, by finite differences, from `gradcheck`),
@@ -19,7 +23,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.engine.backends.base import TrainingState
-from nnstudio.core.engine.backends.numpy_backend import ACTIVATION_FUNCTIONS, LayerTrace, forward
+from nnstudio.core.engine.backends.numpy_backend import (
+    LayerGradients,
+    LayerTrace,
+    adam_moments,
+    adam_update,
+    backward,
+    forward,
+    gd_update,
+    momentum_update,
+)
 from nnstudio.core.engine.experiment import OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.gradcheck import GradientCheck, ParameterCheck, check_gradients
 from nnstudio.core.engine.losses import LOSSES
@@ -40,30 +53,17 @@ __all__ = [
     "StepInspection",
     "TensorSummary",
     "UpdateParts",
-    "backward_phases",
     "inspect_state",
     "inspect_step",
     "summarise",
 ]
 
 
-@dataclass(frozen=True, eq=False)
-class ForwardPhase:
-    """What one layer computed on the batch: its input, z = a_prev W + b and a = g(z)."""
-
-    inputs: np.ndarray  # (batch, n_in): x for the first layer, the previous layer's a after that
-    pre_activation: np.ndarray  # z, (batch, n_out)
-    outputs: np.ndarray  # a = g(z), (batch, n_out); the last layer's is the prediction ŷ
-
-
-@dataclass(frozen=True, eq=False)
-class BackwardPhase:
-    """What the chain rule gave one layer, from dL/da of its output down to its weights."""
-
-    output_gradient: np.ndarray  # dL/da, (batch, n_out); the last layer's is dL/dŷ
-    pre_activation_gradient: np.ndarray  # dL/dz = dL/da ⊙ g'(z)
-    weight_gradient: np.ndarray  # dL/dW = a_prevᵀ · dL/dz, (n_in, n_out)
-    bias_gradient: np.ndarray | None  # dL/db = Σ_points dL/dz, (n_out,); None without a bias
+# What one layer computed on the batch: its input, z = a_prev W + b and a = g(z) (the last layer's
+# a is the prediction ŷ); and what the chain rule gave it: dL/da, dL/dz, dL/dW, dL/db and dL/dx.
+# They are the records the backend's forward() and backward() make.
+ForwardPhase = LayerTrace
+BackwardPhase = LayerGradients
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,7 +73,7 @@ class UpdateParts:
     name: str  # W1, b1, ...
     optimizer: str  # gd, momentum or adam
     applied: np.ndarray  # Δ = weights after − weights before: what really happened
-    predicted: np.ndarray  # Δ rebuilt from the parts below with the optimiser's formula
+    predicted: np.ndarray  # Δ as the optimiser's update function computes it from the parts below
     parts: dict[str, np.ndarray]  # gradient; velocity (momentum); m, v, m_hat, v_hat (adam)
     constants: dict[str, float]  # lr; μ (momentum); β₁, β₂, ε, t (adam)
     formula: str
@@ -153,35 +153,6 @@ class StepInspection:
         return self.layers[index - 1]
 
 
-# --- the backward pass, keeping every intermediate --------------------------------------------------
-
-
-def backward_phases(
-    layers: list[DenseLayer],
-    parameters: dict[str, np.ndarray],
-    traces: list[LayerTrace],
-    loss_gradient: np.ndarray,
-) -> list[BackwardPhase]:
-    """numpy_backend.backward(), keeping each layer's dL/da and dL/dz for the inspector.
-
-    The same operations in the same order, so its dL/dW and dL/db are the backend's, bit for bit.
-    """
-    phases = []
-    dL_da = loss_gradient  # the last layer's output is ŷ
-    for layer, trace in zip(reversed(layers), reversed(traces), strict=True):
-        _, derivative = ACTIVATION_FUNCTIONS[layer.activation]
-        if layer.activation == "identity":
-            dL_dz = dL_da  # g'(z) = 1
-        else:
-            dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)  # dL/dz = dL/da ⊙ g'(z)
-        weight_gradient = np.dot(trace.inputs.T, dL_dz)  # dL/dW = a_prevᵀ · dL/dz
-        bias_gradient = dL_dz.sum(axis=0) if layer.bias else None  # dL/db = Σ_points dL/dz
-        phases.append(BackwardPhase(dL_da, dL_dz, weight_gradient, bias_gradient))
-        if layer.index > 1:
-            dL_da = np.dot(dL_dz, parameters[layer.weight_name].T)  # dL/da_prev = dL/dz · Wᵀ
-    return phases[::-1]
-
-
 # --- the update and its parts ------------------------------------------------------------------------
 
 
@@ -192,33 +163,42 @@ def update_parts(
     after: TrainingState,
     used_gradient: np.ndarray,
 ) -> UpdateParts:
-    """Δ as applied, and as rebuilt from the optimiser's memory after the step."""
+    """Δ as applied, and as the backend's optimiser function computes it from the state before the step.
+
+    The update is replayed on copies of the parameter and of the optimiser's memory before the
+    step, in the training's dtype, keeping the parts (v; m, v, m̂, v̂) the function produces.
+    """
+    dtype = np.dtype(training.dtype)
     lr = training.learning_rate
-    applied = after.parameters[name] - before.parameters[name]
+    theta = before.parameters[name].astype(dtype)  # a copy: the replay changes it
+    g = used_gradient.astype(dtype)
     parts: dict[str, np.ndarray] = {"gradient": used_gradient}
     constants = {"lr": lr}
+    memory = {kind: per.get(name) for kind, per in before.optimizer_buffers.items()}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         if training.optimizer == "momentum":
-            # v ← μ·v + g (v = g at the first step),  Δ = −lr·v
-            velocity = after.optimizer_buffers["momentum_buffer"][name]
-            previous = before.optimizer_buffers.get("momentum_buffer", {}).get(name)
+            previous = memory.get("momentum_buffer")
             if previous is not None:
                 parts["velocity_before"] = previous
+                previous = previous.astype(dtype)
+            velocity, change = momentum_update(theta, g, previous, lr, training.momentum)
             parts["velocity"] = velocity
             constants["μ"] = training.momentum
-            predicted = -lr * velocity
         elif training.optimizer == "adam":
-            # m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ),  Δ = −lr·m̂ / (√v̂ + ε)
-            t = after.optimizer_steps
-            m = after.optimizer_buffers["exp_avg"][name]
-            v = after.optimizer_buffers["exp_avg_sq"][name]
-            m_hat = m / (1.0 - training.beta1**t)
-            v_hat = v / (1.0 - training.beta2**t)
+            t = before.optimizer_steps + 1
+            m, v = (
+                np.zeros_like(g) if memory.get(kind) is None else memory[kind].astype(dtype)  # zeros before step 1
+                for kind in ("exp_avg", "exp_avg_sq")
+            )
+            change = adam_update(theta, g, m, v, t, lr, training.beta1, training.beta2, training.eps)
+            m_hat, v_hat = adam_moments(m, v, t, training.beta1, training.beta2)
             parts.update(m=m, v=v, m_hat=m_hat, v_hat=v_hat)
             constants.update({"β₁": training.beta1, "β₂": training.beta2, "ε": training.eps, "t": float(t)})
-            predicted = -lr * m_hat / (np.sqrt(v_hat) + training.eps)
         else:
-            predicted = -lr * used_gradient  # Δ = −lr·g
+            change = gd_update(theta, g, lr)
+    applied = after.parameters[name] - before.parameters[name]
+    parts = {key: value.astype(np.float64, copy=False) for key, value in parts.items()}
+    predicted = change.astype(np.float64, copy=False)
     return UpdateParts(name, training.optimizer, applied, predicted, parts, constants, OPTIMIZERS[training.optimizer])
 
 
@@ -276,7 +256,7 @@ def _inspect(
     loss_function = LOSSES[training.loss]
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is shown, not warned about
         traces = forward(layers, parameters, x)
-        phases = backward_phases(layers, parameters, traces, loss_function.gradient(traces[-1].outputs, y))
+        phases = backward(layers, parameters, traces, loss_function.gradient(traces[-1].outputs, y))
     inspected = []
     for layer, trace, phase in zip(layers, traces, phases, strict=True):
         w, b = layer.weight_name, layer.bias_name
@@ -292,7 +272,7 @@ def _inspect(
                 biases=parameters[b] if layer.bias else None,
                 weight_gradients=checks[w],
                 bias_gradients=checks[b] if layer.bias else None,
-                forward=ForwardPhase(trace.inputs, trace.pre_activation, trace.outputs),
+                forward=trace,
                 backward=phase,
                 formulas=layer_formulas(layer, len(layers), training.loss, training.optimizer),
                 diagnostics=diagnose_layer(

@@ -9,6 +9,11 @@ and the backward pass walks the layers in reverse with the chain rule, turning d
 layer's output into dL/dW, dL/db and dL/da of its input. Each derivative below carries the
 formula it implements. The PyTorch backend computes the same numbers with autograd, and the
 tests check that the two agree to about 1e-9.
+
+These functions are the only copy of the method in nnstudio: the step inspector calls them to show
+each phase of a step, and an exported NumPy script is made of their source text. Only the two
+classes at the end keep anything between steps: the optimiser's memory, and the weights (kept in
+one vector, for speed).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.engine.backends.base import TrainingState
+from nnstudio.core.engine.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
@@ -97,7 +102,7 @@ ACTIVATION_FUNCTIONS = {
 }
 
 
-# --- the forward pass ----------------------------------------------------------------------------
+# --- one dense layer, forward and backward -------------------------------------------------------
 
 
 @dataclass
@@ -109,21 +114,66 @@ class LayerTrace:
     outputs: np.ndarray  # a = g(z)
 
 
+@dataclass
+class LayerGradients:
+    """What the chain rule gives one layer, from dL/da of its output down to its weights and its input."""
+
+    output_gradient: np.ndarray  # dL/da (the last layer's is dL/dŷ)
+    pre_activation_gradient: np.ndarray  # dL/dz
+    weight_gradient: np.ndarray  # dL/dW
+    bias_gradient: np.ndarray | None  # dL/db (None: the layer has no bias)
+    input_gradient: np.ndarray | None  # dL/dx, handed to the layer before (None for the first: x is data)
+
+
+def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, activation: str) -> LayerTrace:
+    """One layer: z = x W + b, then a = g(z), keeping x, z and a for the backward pass."""
+    z = np.dot(x, W)  # z = x W
+    if b is not None:
+        z += b  # z = x W + b   (b is added to every row)
+    g, _ = ACTIVATION_FUNCTIONS[activation]
+    return LayerTrace(x, z, g(z))
+
+
+def dense_backward(
+    dL_da: np.ndarray,
+    trace: LayerTrace,
+    W: np.ndarray,
+    activation: str,
+    bias: bool,
+    needs_input_gradient: bool = True,
+    out: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+) -> LayerGradients:
+    """One layer's chain rule: from dL/da of its output to dL/dz, dL/dW, dL/db and dL/dx of its input.
+
+    `out` may hold two arrays, shaped like W and b, to write dL/dW and dL/db into instead of new ones.
+    """
+    if activation == "identity":
+        dL_dz = dL_da  # g'(z) = 1, so nothing to multiply
+    else:
+        _, derivative = ACTIVATION_FUNCTIONS[activation]
+        # dL/dz = dL/da ⊙ g'(z)      (element by element: a = g(z) acts on each unit alone)
+        dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)
+    # dL/dW = xᵀ · dL/dz              (z = x W + b: each weight's share, summed over the points)
+    dL_dW = np.dot(trace.inputs.T, dL_dz, out=out[0])
+    # dL/db = Σ_points dL/dz          (b is added to every point's z)
+    dL_db = dL_dz.sum(axis=0, out=out[1]) if bias else None
+    # dL/dx = dL/dz · Wᵀ              (how the loss changes with this layer's input: the previous a)
+    dL_dx = np.dot(dL_dz, W.T) if needs_input_gradient else None
+    return LayerGradients(dL_da, dL_dz, dL_dW, dL_db, dL_dx)
+
+
+# --- the whole network ---------------------------------------------------------------------------
+
+
 def forward(layers: list[DenseLayer], parameters: dict[str, np.ndarray], x: np.ndarray) -> list[LayerTrace]:
     """Run x through every layer, keeping each layer's inputs, z and a."""
     traces = []
     a = x
     for layer in layers:
-        z = np.dot(a, parameters[layer.weight_name])  # z = x W
-        if layer.bias:
-            z += parameters[layer.bias_name]  # z = x W + b   (b is added to every row)
-        activation, _ = ACTIVATION_FUNCTIONS[layer.activation]
-        traces.append(LayerTrace(a, z, activation(z)))
-        a = traces[-1].outputs
+        b = parameters[layer.bias_name] if layer.bias else None
+        traces.append(dense_forward(a, parameters[layer.weight_name], b, layer.activation))
+        a = traces[-1].outputs  # this layer's output is the next layer's input
     return traces
-
-
-# --- the backward pass ---------------------------------------------------------------------------
 
 
 def backward(
@@ -131,105 +181,129 @@ def backward(
     parameters: dict[str, np.ndarray],
     traces: list[LayerTrace],
     loss_gradient: np.ndarray,
-    gradients: dict[str, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
-    """Backpropagation: from dL/dŷ to dL/dW and dL/db of every layer, last layer first.
+    out: dict[str, np.ndarray] | None = None,
+) -> list[LayerGradients]:
+    """Backpropagation: from dL/dŷ to every layer's dL/dz, dL/dW and dL/db, last layer first.
 
-    The gradients are written into `gradients` (arrays shaped like the parameters) when given.
+    Returns each layer's gradients in the layers' order (first layer first). `out` may map W1, b1, ...
+    to arrays that dL/dW1, dL/db1, ... are written into (for a loop that keeps them in one vector).
     """
-    if gradients is None:
-        gradients = {name: np.empty_like(value) for name, value in parameters.items()}
+    gradients = []
     dL_da = loss_gradient  # the output of the last layer is ŷ
     for layer, trace in zip(reversed(layers), reversed(traces), strict=True):
-        _, derivative = ACTIVATION_FUNCTIONS[layer.activation]
-        if layer.activation == "identity":
-            dL_dz = dL_da  # g'(z) = 1, so nothing to multiply
-        else:
-            # dL/dz = dL/da ⊙ g'(z)      (element by element: a = g(z) acts on each unit alone)
-            dL_dz = dL_da * derivative(trace.pre_activation, trace.outputs)
-        # dL/dW = xᵀ · dL/dz              (z = x W + b: each weight's share, summed over the points)
-        np.dot(trace.inputs.T, dL_dz, out=gradients[layer.weight_name])
+        W = parameters[layer.weight_name]
+        into = (None, None) if out is None else (out[layer.weight_name], out.get(layer.bias_name))
+        gradients.append(dense_backward(dL_da, trace, W, layer.activation, layer.bias, layer.index > 1, into))
+        dL_da = gradients[-1].input_gradient  # the previous layer's output a is this layer's input x
+    return gradients[::-1]
+
+
+def parameter_gradients(layers: list[DenseLayer], gradients: list[LayerGradients]) -> dict[str, np.ndarray]:
+    """dL/dW and dL/db of every layer under the parameters' names: {"W1": dL/dW1, "b1": dL/db1, ...}."""
+    named = {}
+    for layer, layer_gradients in zip(layers, gradients, strict=True):
+        named[layer.weight_name] = layer_gradients.weight_gradient
         if layer.bias:
-            # dL/db = Σ_points dL/dz      (b is added to every point's z)
-            dL_dz.sum(axis=0, out=gradients[layer.bias_name])
-        if layer.index > 1:  # the data x itself needs no gradient
-            # dL/dx = dL/dz · Wᵀ          (how the loss changes with this layer's input: the previous a)
-            dL_da = np.dot(dL_dz, parameters[layer.weight_name].T)
-    return gradients
+            named[layer.bias_name] = layer_gradients.bias_gradient
+    return named
 
 
 # --- optimisers: how a gradient becomes an update ------------------------------------------------
-# An optimiser sees all the weights as one long vector θ and all the gradients as one vector g.
-# Each follows torch.optim's update rule operation for operation, so both backends agree exactly.
+# Each takes the weights θ and their gradient g (arrays of any shape) and changes θ in place; each
+# returns the change Δθ it applied. They follow torch.optim's update rules operation for operation,
+# so the two backends round alike. Not quite bit for bit: torch's CPU kernels fuse some multiply-adds
+# (θ + α·g rounded once, not twice), which NumPy cannot, so a last bit differs here and there.
 
 
-class GradientDescent:
-    """θ ← θ − lr · g     (the tutorial's gradient_step)"""
-
-    buffer_names: tuple[str, ...] = ()
-
-    def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        self.steps += 1
-        theta -= self.learning_rate * g
+def gd_update(theta: np.ndarray, g: np.ndarray, learning_rate: float) -> np.ndarray:
+    """Gradient descent (the tutorial's gradient_step): θ ← θ − lr · g"""
+    change = -learning_rate * g  # Δθ = −lr · g
+    theta += change
+    return change
 
 
-class Momentum:
-    """v ← μ·v + g  (v = g at the first step),  θ ← θ − lr · v     (torch.optim.SGD with momentum)"""
+def momentum_update(
+    theta: np.ndarray, g: np.ndarray, velocity: np.ndarray | None, learning_rate: float, momentum: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """SGD with momentum (torch.optim.SGD): v ← μ·v + g, θ ← θ − lr · v.
 
-    buffer_names = ("momentum_buffer",)
-
-    def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.momentum = training.momentum
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
-
-    def update(self, theta: np.ndarray, g: np.ndarray) -> None:
-        self.steps += 1
-        if "momentum_buffer" in self.buffers:
-            self.buffers["momentum_buffer"] = self.momentum * self.buffers["momentum_buffer"] + g
-        else:
-            self.buffers["momentum_buffer"] = g.copy()
-        theta -= self.learning_rate * self.buffers["momentum_buffer"]
+    `velocity` is v from the step before (None at the first step, where v = g).
+    Returns the new velocity v and the change Δθ.
+    """
+    if velocity is None:
+        velocity = g.copy()  # v = g at the first step
+    else:
+        velocity = momentum * velocity + g  # v ← μ·v + g   (a running sum of the gradients, fading by μ)
+    change = -learning_rate * velocity  # Δθ = −lr · v
+    theta += change
+    return velocity, change
 
 
-class Adam:
+def adam_update(
+    theta: np.ndarray,
+    g: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    t: int,
+    learning_rate: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+) -> np.ndarray:
     """Adam (torch.optim.Adam): running averages of g and g², corrected for their start at zero.
 
-    m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²
-    m̂ = m / (1 − β₁ᵗ)              v̂ = v / (1 − β₂ᵗ)
-    θ ← θ − lr · m̂ / (√v̂ + ε)
-    """
+        m ← β₁·m + (1 − β₁)·g          v ← β₂·v + (1 − β₂)·g²
+        m̂ = m / (1 − β₁ᵗ)              v̂ = v / (1 − β₂ᵗ)
+        θ ← θ − lr · m̂ / (√v̂ + ε)
 
-    buffer_names = ("exp_avg", "exp_avg_sq")
+    m and v (zeros before the first step) are updated in place; t counts the steps from 1.
+    Returns the change Δθ.
+    """
+    m += (1.0 - beta1) * (g - m)  # m ← β₁·m + (1 − β₁)·g   (the form of torch's lerp_, in its order)
+    v *= beta2
+    v += (1.0 - beta2) * g * g  # v ← β₂·v + (1 − β₂)·g²
+    # m̂ and v̂ are not formed as arrays here: torch.optim.Adam folds 1 / (1 − β₁ᵗ) into the learning
+    # rate and takes √v̂ as √v / √(1 − β₂ᵗ). The same in exact arithmetic; computed in torch's order,
+    # the numbers round as torch's do (but for its fused multiply-adds), where m̂ and v̂ written out
+    # would differ from torch's in the last bit more often.
+    step_size = learning_rate / (1.0 - beta1**t)  # lr · m̂ = step_size · m
+    sqrt_v_hat = np.sqrt(v) / (1.0 - beta2**t) ** 0.5  # √v̂ = √v / √(1 − β₂ᵗ)
+    change = -step_size * m / (sqrt_v_hat + eps)  # Δθ = −lr · m̂ / (√v̂ + ε)
+    theta += change
+    return change
+
+
+def adam_moments(m: np.ndarray, v: np.ndarray, t: int, beta1: float, beta2: float) -> tuple[np.ndarray, np.ndarray]:
+    """Adam's bias-corrected moments as the formula writes them: m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ).
+
+    adam_update() uses them only folded into its step, as torch does; this is for showing them.
+    """
+    return m / (1.0 - beta1**t), v / (1.0 - beta2**t)
+
+
+class ThetaOptimizer:
+    """The training's update function on θ (every weight, in one vector) and its memory between steps."""
 
     def __init__(self, training: TrainingSpec):
-        self.learning_rate = training.learning_rate
-        self.beta1, self.beta2, self.eps = training.beta1, training.beta2, training.eps
-        self.steps = 0
-        self.buffers: dict[str, np.ndarray] = {}
+        self.training = training
+        self.buffer_names = BUFFERS_BY_OPTIMIZER[training.optimizer]
+        self.steps = 0  # Adam's t
+        # torch.optim's names: the velocity v ("momentum_buffer"); m and v ("exp_avg", "exp_avg_sq")
+        self.buffers: dict[str, np.ndarray] = {}  # empty before the first step
 
     def update(self, theta: np.ndarray, g: np.ndarray) -> None:
+        spec, buffers = self.training, self.buffers
         self.steps += 1
-        t = self.steps
-        if not self.buffers:
-            self.buffers = {"exp_avg": np.zeros_like(g), "exp_avg_sq": np.zeros_like(g)}
-        m, v = self.buffers["exp_avg"], self.buffers["exp_avg_sq"]
-        # m + (1 − β₁)(g − m) equals β₁·m + (1 − β₁)·g; written as torch's lerp_ to match its rounding
-        m += (1.0 - self.beta1) * (g - m)
-        v *= self.beta2
-        v += (1.0 - self.beta2) * g * g
-        step_size = self.learning_rate / (1.0 - self.beta1**t)  # lr / (1 − β₁ᵗ) turns m into m̂
-        v_correction = (1.0 - self.beta2**t) ** 0.5  # √(1 − β₂ᵗ) turns √v into √v̂
-        theta -= step_size * m / (np.sqrt(v) / v_correction + self.eps)
-
-
-OPTIMIZER_CLASSES = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
+        if spec.optimizer == "momentum":
+            velocity = buffers.get("momentum_buffer")
+            buffers["momentum_buffer"], _ = momentum_update(theta, g, velocity, spec.learning_rate, spec.momentum)
+        elif spec.optimizer == "adam":
+            if not buffers:
+                buffers.update(exp_avg=np.zeros_like(g), exp_avg_sq=np.zeros_like(g))
+            m, v = buffers["exp_avg"], buffers["exp_avg_sq"]
+            adam_update(theta, g, m, v, self.steps, spec.learning_rate, spec.beta1, spec.beta2, spec.eps)
+        else:
+            gd_update(theta, g, spec.learning_rate)
 
 
 # --- the backend: a network, its loss and its optimiser together ---------------------------------
@@ -244,24 +318,10 @@ class NumpyBackend:
         self.layers = layers
         self.dtype = np.dtype(training.dtype)
         self.loss_function = LOSSES[training.loss]
-        self.optimizer = OPTIMIZER_CLASSES[training.optimizer](training)
+        self.optimizer = ThetaOptimizer(training)
         self._x_train = self._y_train = None
         self._last_gradients: dict[str, np.ndarray] = {}
         self.load_state(state)
-
-    # All weights live in one vector θ; `self.parameters_` holds named views into it (W1, b1, ...),
-    # so the forward pass reads matrices while the optimiser updates θ in a few whole-vector steps.
-    # The gradients likewise: backward() writes dL/dW1, dL/db1, ... into views of one vector g.
-
-    def _flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
-        return np.concatenate([arrays[name].ravel() for name in self.parameters_])
-
-    def _unflatten(self, vector: np.ndarray) -> dict[str, np.ndarray]:
-        named, start = {}, 0
-        for name, view in self.parameters_.items():
-            named[name] = vector[start : start + view.size].reshape(view.shape)
-            start += view.size
-        return named
 
     def set_training_data(self, x: np.ndarray, y: np.ndarray) -> None:
         self._x_train = np.ascontiguousarray(x, dtype=self.dtype)
@@ -276,9 +336,9 @@ class NumpyBackend:
             prediction = traces[-1].outputs
             loss = self.loss_function.value(prediction, y)
             loss_gradient = self.loss_function.gradient(prediction, y)
-            gradients = backward(self.layers, self.parameters_, traces, loss_gradient, self.gradients_)
+            backward(self.layers, self.parameters_, traces, loss_gradient, out=self.gradients_)
             self.optimizer.update(self.theta, self.gradient_vector)
-        self._last_gradients = gradients
+        self._last_gradients = self.gradients_
         return loss
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
@@ -298,7 +358,7 @@ class NumpyBackend:
             traces = forward(self.layers, self.parameters_, x)
             loss_gradient = self.loss_function.gradient(traces[-1].outputs, y)
             gradients = backward(self.layers, self.parameters_, traces, loss_gradient)
-        return {name: g.astype(np.float64) for name, g in gradients.items()}
+        return {name: g.astype(np.float64) for name, g in parameter_gradients(self.layers, gradients).items()}
 
     def trace(self, x: np.ndarray) -> list[LayerTrace]:
         """The forward pass with every layer's z and a, for the step inspector."""
@@ -310,6 +370,22 @@ class NumpyBackend:
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {name: value.astype(np.float64) for name, value in self.parameters_.items()}
+
+    # --- bookkeeping for speed: every weight in one vector θ -------------------------------------
+    # All weights live in one vector θ; `self.parameters_` holds named views into it (W1, b1, ...),
+    # so the forward pass reads matrices while the optimiser updates θ in a few whole-vector steps
+    # instead of a few per matrix. backward() writes dL/dW1, dL/db1, ... into `self.gradients_`,
+    # views into one vector g alike; the optimiser's memory (v; m and v) are vectors like θ.
+
+    def _flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
+        return np.concatenate([arrays[name].ravel() for name in self.parameters_])
+
+    def _unflatten(self, vector: np.ndarray) -> dict[str, np.ndarray]:
+        named, start = {}, 0
+        for name, view in self.parameters_.items():
+            named[name] = vector[start : start + view.size].reshape(view.shape)
+            start += view.size
+        return named
 
     def state(self) -> TrainingState:
         buffers = {
