@@ -247,3 +247,20 @@ def test_ctrl_0_fits_the_loss_plot_to_its_data(qtbot, make_window):
     (left, right), (bottom, top) = view_range(window.loss_plot)
     losses = window.loss_plot.train_values()
     assert left <= 1 and 50 <= right <= 70 and bottom <= losses.min() and losses.max() <= top < 2 * losses.max()
+
+
+@pytest.mark.parametrize("width", [320, 500, 900])
+def test_epoch_labels_along_x_never_run_together(qtbot, loss_plot, width):
+    loss_plot.resize(width, 300)
+    epochs = np.arange(1.0, 1_000_001.0)
+    loss_plot.append(epochs, 1 / epochs, no_test(len(epochs)))
+    qtbot.waitUntil(lambda: loss_plot.plot_widget.width() < width)
+    axis = loss_plot.plot_item.getAxis("bottom")
+    low, high = axis.range
+    pixels = axis.linkedView().sceneBoundingRect().width()
+    (major, values), _ = axis.tickValues(low, high, pixels)
+    strings = axis.tickStrings(values, 1.0, major)
+    metrics = QFontMetricsF(axis.style["tickFont"])
+    widest = max(metrics.horizontalAdvance(text) for text in strings)
+    assert major / (high - low) * pixels >= widest + metrics.horizontalAdvance("0")  # a gap between labels
+    assert len([v for v in values if low <= v <= high]) >= 1

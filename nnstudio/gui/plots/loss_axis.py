@@ -147,12 +147,25 @@ class LossAxis(GridAxis):
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
 
+    def _metrics(self) -> QFontMetricsF:
+        return QFontMetricsF(self.style.get("tickFont") or QFont())
+
     def label_gap(self) -> float:
         """The least distance, in pixels, between two labelled ticks."""
-        font = self.style.get("tickFont") or QFont()
-        metrics = QFontMetricsF(font)
+        metrics = self._metrics()
         size = metrics.height() if self.orientation in ("left", "right") else metrics.horizontalAdvance("0.0001")
         return LABEL_GAP_LINES * size
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """Along x, as many ticks as their labels' width allows ("200,000" is wide): none run together."""
+        span = abs(maxVal - minVal)
+        if self.logMode or self.orientation not in ("bottom", "top") or not span or size <= 0:
+            return super().tickSpacing(minVal, maxVal, size)
+        widest = max(abs(minVal), abs(maxVal))
+        label = self._metrics().horizontalAdvance(plain_number(widest, nice_step(span / 10)) + "00")
+        major = nice_step(span / max(1.0, size / label))
+        mantissa = round(major / 10.0 ** math.floor(math.log10(major)))
+        return [(major, 0.0), (major / (4 if mantissa == 2 else 5), 0.0)]
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph's names)
         return log_ticks(minVal, maxVal, size, self.label_gap())
