@@ -10,7 +10,13 @@ from PySide6.QtGui import QFontMetricsF
 from nnstudio.core.presets import preset
 from nnstudio.gui import style
 from nnstudio.gui.file_actions import DISCARD
-from nnstudio.gui.plots.loss_axis import followed_range, log_tick_strings, log_ticks, plain_number
+from nnstudio.gui.plots.loss_axis import (
+    followed_range,
+    log_tick_strings,
+    log_ticks,
+    plain_number,
+    plain_numbers,
+)
 from nnstudio.gui.plots.loss_history import RAW_POINTS_MAX, Envelope, bucket_extremes, visible_indices
 from nnstudio.gui.plots.loss_plot import LossPlot
 from tests.gui.driving import trained, wait_idle
@@ -204,6 +210,9 @@ def test_tick_strings_are_plain_numbers_or_powers_of_ten():
     assert log_tick_strings([-8.0, -4.0, 0.0], 4.0) == ["10⁻⁸", "10⁻⁴", "10⁰"]
     assert log_tick_strings([math.log10(0.65), math.log10(0.7)], -0.05) == ["0.65", "0.70"]
     assert plain_number(0.00002, 0.00001) == "2·10⁻⁵" and plain_number(1500.0, 500.0) == "1,500"
+    # one power of ten for a whole axis, not "5,000,000" beside "1.0·10⁷"
+    assert plain_numbers([0.0, 5e6, 1e7, 1.5e7], 5e6) == ["0", "0.5·10⁷", "1.0·10⁷", "1.5·10⁷"]
+    assert plain_numbers([0.5, 0.65], 0.05) == ["0.50", "0.65"]
 
 
 # --- the window ----------------------------------------------------------------------------------

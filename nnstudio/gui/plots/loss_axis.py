@@ -44,6 +44,17 @@ def plain_number(value: float, step: float) -> str:
     return f"{value:,.{min(decimals, 12)}f}"
 
 
+def plain_numbers(values: list[float], step: float) -> list[str]:
+    """One axis's labels: plain numbers, or all with the same power of ten ("0.5·10⁷", "1.0·10⁷")."""
+    biggest = max((abs(v) for v in values), default=0.0)
+    exponent = math.floor(math.log10(biggest) + EPSILON) if biggest > 0 else 0
+    if exponent in PLAIN_EXPONENTS:
+        return [plain_number(v, step) for v in values]
+    unit = 10.0**exponent
+    digits = max(0, math.ceil(-math.log10(step / unit) - EPSILON)) if step > 0 else 0
+    return ["0" if v == 0 else f"{v / unit:.{min(digits, 6)}f}·{power_of_ten(exponent)}" for v in values]
+
+
 def _spaced(positions: list[float], min_gap: float) -> bool:
     return all(b - a >= min_gap for a, b in zip(positions, positions[1:], strict=False))
 
@@ -176,7 +187,7 @@ class LossAxis(GridAxis):
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         if self.logMode:
             return log_tick_strings(values, spacing)
-        return [plain_number(v * scale, spacing * scale) for v in values]
+        return plain_numbers([v * scale for v in values], spacing * scale)
 
 
 # --- the range a growing curve is shown in --------------------------------------------------------
