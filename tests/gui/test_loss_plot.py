@@ -140,6 +140,17 @@ def test_after_a_nan_or_an_overflow_the_view_shows_the_finite_losses(qtbot, loss
     assert 1.0 < bottom <= math.log10(60) and math.log10(5e3) <= top <= 4.1
 
 
+def test_losses_near_the_largest_float_are_left_out_of_the_view(qtbot, loss_plot):
+    losses = np.array([3.0, 2e154, 1.5e308, 1.7e308, np.inf])  # an explosion a step before the overflow
+    loss_plot.append(np.arange(1.0, 6.0), losses, no_test(5))
+    loss_plot.auto_range()
+    _, (bottom, top) = view_range(loss_plot)
+    assert math.isfinite(bottom) and math.isfinite(top) and 2e154 <= top < 1e300
+    loss_plot.set_log_scale(True)
+    _, (bottom, top) = view_range(loss_plot)
+    assert -20 < bottom <= math.log10(3.0) and 308 <= top <= 320  # every finite loss, on a log axis
+
+
 def test_fit_to_data_comes_back_after_the_user_moved_the_view(qtbot, loss_plot):
     epochs = np.arange(1.0, 501.0)
     loss_plot.append(epochs, 5 / epochs, no_test(500))

@@ -49,6 +49,7 @@ CLASSIFICATION_ROWS = (
     ("Points", "n_points", "How many points were measured"),
 )
 NO_VALUE = "–"
+SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and inf
 
 
 class LossPlot(QWidget):
@@ -238,7 +239,8 @@ class LossPlot(QWidget):
             x, y = self.drawn_points("train" if curve is self.train_curve else "test")
             with np.errstate(divide="ignore", invalid="ignore"):
                 y = np.log10(y) if self.is_log_scale() else y
-            finite = np.isfinite(y)
+                # a loss near the largest float is an overflow in all but name: a view around it cannot be padded
+                finite = np.isfinite(y) & (np.abs(y) < SHOWN_LOSS_MAX)
             xs.append(x[finite])
             ys.append(y[finite])
         x, y = np.concatenate(xs), np.concatenate(ys)
@@ -254,6 +256,8 @@ class LossPlot(QWidget):
         if extent is None:
             return
         wanted = followed_range(*extent, log_y=self.is_log_scale())
+        if not np.all(np.isfinite(wanted)):
+            wanted = extent  # round edges beyond the largest float: the data's own edges
         target = tuple(wanted[axis] if self._following[axis] else None for axis in (0, 1))
         if force or target != self._shown_range:
             self._shown_range = target
