@@ -56,6 +56,7 @@ def test_the_window_against_headless_and_the_event_loop(report):
         assert window["backend"] == backend
         assert window["headless"] > 0 and window["window"] > 0 and window["ratio"] > 0
         assert window["frames_per_second"] > 0 and window["fit_plot_paints"] > 0  # it really drew
+        assert window["loss_plot_paints_per_second"] > 0
     lateness = report["lateness"]
     assert lateness["samples"] > 0 and 0 <= lateness["p50_ms"] <= lateness["p99_ms"] <= lateness["max_ms"]
     assert lateness["steps_meanwhile"] > 0
@@ -75,6 +76,11 @@ def test_scaling_and_memory(report):
         assert row["epoch_ms"] > 0 and row["redraw_ms"] > 0 and row["show_data_ms"] > 0
         assert row["points_drawn"] == min(row["points"], 10_000)
     assert report["large_data"] is None
+    loss_rows = report["loss_plot"]
+    assert [row["epochs"] for row in loss_rows] == [1_000, 100_000]  # 10⁶ only in the full run
+    for row in loss_rows:
+        assert row["append_ms"] > 0 and row["redraw_ms"] > 0 and row["frame_ms"] > 0
+        assert 0 < row["points_drawn"] <= 10_000  # a long run is drawn as its envelope, a screenful of points
     memory = report["memory"]
     assert memory["steps"] == memory["loss_history_epochs"] == 10_000
     assert memory["peak_rss_mb"] is None or memory["peak_rss_mb"] > 0
@@ -89,6 +95,10 @@ def test_every_target_has_a_verdict_and_the_table_shows_them(report):
     assert len(targets) >= 10
     assert all(target["passed"] in (True, False, None) and target["name"] for target in targets)
     assert isinstance(report["passed"], bool)
+    names = [target["name"] for target in targets]
+    for backend in ("numpy", "torch"):
+        assert f"frames drawn at full speed (sine): {backend} backend" in names
+    assert "10⁶ epochs: loss plot append + redraw" in names
     table = format_report(report)
     assert "Training speed" in table and "Targets" in table
     verdicts = [line.split()[-1] for line in table.splitlines()[table.splitlines().index("Targets") + 1 :]]

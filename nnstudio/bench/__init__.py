@@ -4,7 +4,8 @@
     format_report(result) -> str  the same as a table a person reads
 
 The sections live beside this file: `loops` (training speed, bare loops against the trainer),
-`window` (the real window offscreen: its cost, event-loop lateness, large data sets),
+`window` (the real window offscreen: its cost, frames drawn, event-loop lateness, large data sets,
+the loss plot's cost per frame at up to a million epochs),
 `processes` (start-up time and memory, each in a fresh process) and `report` (targets, table).
 """
 
@@ -21,6 +22,7 @@ __all__ = ["run", "format_report", "machine"]
 
 SCALING_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 LARGE_DATA_POINTS = 1_000_000
+LOSS_PLOT_EPOCHS = (1_000, 100_000, 1_000_000)
 
 
 def machine() -> dict:
@@ -83,6 +85,9 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> d
     say("scaling with the number of points")
     sizes = SCALING_SIZES[:2] if quick else SCALING_SIZES
     result["scaling"] = window.fit_plot_scaling(loops.sine_net(), sizes)
+
+    say("the loss plot: one frame's append and redraw, short to long runs")
+    result["loss_plot"] = window.loss_plot_scaling(LOSS_PLOT_EPOCHS[:2] if quick else LOSS_PLOT_EPOCHS)
 
     if quick:
         result["large_data"] = None

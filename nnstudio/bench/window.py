@@ -180,6 +180,7 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     frames = []
     window.frame_ready.connect(lambda _: frames.append(1))
     paints = PaintCounter(window.fit_plot.plot_widget.viewport())
+    loss_paints = PaintCounter(window.loss_plot.plot_widget.viewport())
     headless = Trainer(experiment)
     goals = {"with_parameters": True}  # what the window asks for (AppContext.goals)
 
@@ -199,6 +200,8 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     rate = headless_turn(max(50, int(rate * seconds_per_turn / 4)))
     steps = max(20, int(rate * seconds_per_turn))
     window_turn(max(20, steps // 4))  # warm-up: first paint of every item, the worker pool's thread
+    frames.clear()  # frames are counted during the window's measured turns only
+    loss_paints.count = 0
     samples = {"headless": [], "window": []}
     for round_ in range(rounds):
         turns = (("headless", headless_turn), ("window", window_turn))
@@ -213,6 +216,7 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
         "steps_per_turn": steps,
         "samples": samples,
         "frames_per_second": len(frames) / seconds if seconds else 0.0,
+        "loss_plot_paints_per_second": loss_paints.count / seconds if seconds else 0.0,
         "fit_plot_paints": paints.count,
     }
     result["ratio"] = statistics.median(result["ratios"])
@@ -278,6 +282,51 @@ def fit_plot_scaling(experiment: Experiment, sizes: tuple[int, ...], frames: int
             }
         )
         del trainer
+    plot.close()
+    plot.deleteLater()
+    spin_for(0.02)
+    return rows
+
+
+def loss_plot_scaling(sizes: tuple[int, ...], frames: int = 15, new_epochs: int = 10) -> list[dict]:
+    """Per history length: the GUI thread's CPU time to append one frame's epochs to the loss plot
+    and to repaint it (CPU time, not wall time: other processes on the machine do not count)."""
+    application()
+    from nnstudio.gui.plots.loss_plot import LossPlot
+
+    plot = LossPlot()
+    plot.resize(900, 320)
+    plot.show()
+    spin_for(0.05)
+    viewport = plot.plot_widget.viewport()
+    noise = np.random.default_rng(0)
+    rows = []
+    for epochs in sizes:
+        plot.clear()
+        x = np.arange(1.0, epochs + 1.0)
+        plot.append(x, 100 * np.exp(-x / (epochs / 5)) + 0.5 + 0.1 * noise.random(epochs), np.full(epochs, np.nan))
+        viewport.repaint()
+        appends, paints = [], []
+        for frame in range(frames):
+            first = epochs + 1 + frame * new_epochs
+            new = np.arange(first, first + new_epochs, dtype=np.float64)
+            started = time.thread_time()
+            plot.append(new, 0.5 + 0.1 * noise.random(new_epochs), np.full(new_epochs, np.nan))
+            appended = time.thread_time()
+            viewport.repaint()
+            appends.append(appended - started)
+            paints.append(time.thread_time() - appended)
+        drawn, _ = plot.drawn_points()
+        append_ms, redraw_ms = 1000 * statistics.median(appends), 1000 * statistics.median(paints)
+        rows.append(
+            {
+                "epochs": epochs,
+                "append_ms": append_ms,
+                "redraw_ms": redraw_ms,
+                "frame_ms": append_ms + redraw_ms,
+                "points_drawn": len(drawn),
+            }
+        )
     plot.close()
     plot.deleteLater()
     spin_for(0.02)

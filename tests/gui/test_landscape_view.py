@@ -3,12 +3,13 @@
 import threading
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.landscape import least_squares_line, line_losses, line_path, recorded_states
-from nnstudio.gui.instruments.landscape_maps import LINE, SLICE
+from nnstudio.gui.instruments.landscape_maps import LINE, SLICE, squared
 from tests.gui.driving import registered, trained, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
@@ -236,3 +237,24 @@ def test_the_plane_is_drawn_while_training_runs(qtbot, make_window):
     wait_idle(qtbot, window)
     road = recorded_road(trainer_of(window))
     qtbot.waitUntil(lambda: np.array_equal(registered(window, "loss_landscape").view.road_points(), road), timeout=5000)
+
+
+def test_the_line_map_has_equal_scales_and_its_caption_names_its_colours(qtbot, make_window):
+    window = make_window(preset("linear"))
+    trained(qtbot, window, 20)
+    view = open_landscape(qtbot, window).view
+    picture = view.map
+    w_span, b_span = np.ptp(picture.x_values), np.ptp(picture.y_values)
+    assert w_span == pytest.approx(b_span, rel=1e-12)  # a square of (w, b): a round bowl looks round
+    assert view.plot_item.getViewBox().state["aspectLocked"] == 1.0
+    pixel_w, pixel_b = view.plot_item.getViewBox().viewPixelSize()
+    assert pixel_w == pytest.approx(pixel_b, rel=1e-6)
+    caption = view.caption.text()
+    for colour in ("white", "dark blue", "dark grey", "red-orange", "white square", "yellow star"):
+        assert colour in caption
+    assert pixels_near(rendered_pixels(view), "#D55E00", tolerance=30) > 50  # the red-orange road is there
+
+
+def test_squared_ranges_keep_their_centres_and_take_the_larger_span():
+    assert squared((0.0, 1.0), (10.0, 14.0)) == ((-1.5, 2.5), (10.0, 14.0))
+    assert squared((-3.0, 3.0), (0.0, 2.0)) == ((-3.0, 3.0), (-2.0, 4.0))

@@ -17,6 +17,7 @@ from pyqtgraph import functions as pg_functions
 
 from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.teaching.landscape import (
+    default_line_ranges,
     least_squares_line,
     line_loss_grid,
     loss_slice,
@@ -92,7 +93,9 @@ def line_map(
 ) -> LandscapeMap:
     """The loss over the whole (w, b) plane of a two-parameter model, around the road and the minimum."""
     finite = [p for p in include if np.all(np.isfinite(p)) and max(abs(p[0]), abs(p[1])) < 1e6]
-    w_grid, b_grid, losses = line_loss_grid(layers, loss_name, x, y, resolution=resolution, include=finite)
+    # A square box, drawn at equal scales: a round bowl looks round, and a long valley is really long.
+    w_range, b_range = squared(*default_line_ranges(layers[0], x, y, finite))
+    w_grid, b_grid, losses = line_loss_grid(layers, loss_name, x, y, w_range, b_range, resolution, finite)
     w_values, b_values = w_grid[0].copy(), b_grid[:, 0].copy()
     if layers[0].activation == "identity":
         minimum, name = least_squares_line(x, y), "least-squares minimum"
@@ -125,7 +128,7 @@ def slice_map(
             weight_direction(centre, name, index) for (name, _), index in zip(along, indices, strict=True)
         )
         values = [float(centre[name][index]) for (name, _), index in zip(along, indices, strict=True)]
-        spans = tuple(max(1.0, 2.0 * abs(v)) for v in values)
+        spans = (max(1.0, 2.0 * abs(values[0]), 2.0 * abs(values[1])),) * 2  # two weights: one scale
         labels = tuple(
             f"{name}[{', '.join(str(int(i)) for i in index)}]" for (name, _), index in zip(along, indices, strict=True)
         )
@@ -144,6 +147,12 @@ def slice_map(
     return LandscapeMap(
         **{**picture.__dict__, "centre": result.centre, "directions": directions, "offset": offset, "path": road}
     )
+
+
+def squared(x_range: tuple[float, float], y_range: tuple[float, float]) -> tuple[tuple[float, float], ...]:
+    """The two ranges widened about their centres to the larger one's span."""
+    half = max(x_range[1] - x_range[0], y_range[1] - y_range[0]) / 2
+    return tuple((sum(r) / 2 - half, sum(r) / 2 + half) for r in (x_range, y_range))
 
 
 def contour_lines(

@@ -97,6 +97,7 @@ class LandscapeView(QWidget):
         self.plot_item.setMenuEnabled(False)
         style.style_axes(self.plot_item, "w", "b")
         self.plot_item.showGrid(x=False, y=False)
+        self.plot_item.setAspectLocked(True)  # both axes are weights: one unit is as long on each
         for side in ("bottom", "left"):
             self.plot_item.getAxis(side).enableAutoSIPrefix(False)  # a weight is a weight: no "(x0.001)"
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -262,20 +263,27 @@ class LandscapeView(QWidget):
         if picture is None:
             return
         if picture.kind == LINE:
-            self.caption.setText(
-                "The training loss for every line ŷ = w·x + b: light is low, dark blue is high. "
-                "The red road is the optimiser's, one dot per recorded epoch, from the square to the big dot."
-            )
+            what = "The training loss for every line ŷ = w·x + b"
         elif picture.directions is not None and picture.offset != (0.0, 0.0) or "[" in picture.x_label:
-            self.caption.setText(
+            what = (
                 f"A slice of the loss: only {picture.x_label} and {picture.y_label} change, every other weight "
-                "stays as it was when computed (+). The road is where those two weights went."
+                "stays as it was when computed (black +)"
             )
         else:
-            self.caption.setText(
-                "A slice of the loss along two random directions through the weights when computed (+), each "
-                "scaled to the size of every unit's weights. The road is projected onto the slice."
+            what = (
+                "A slice of the loss along two random directions through the weights when computed (black +), "
+                "each scaled to the size of every unit's weights"
             )
+        road = (
+            "The red-orange road runs from the white square to the big dot, one dot per recorded epoch"
+            if picture.kind == LINE
+            else "The red-orange road is where the weights went"
+        )
+        self.caption.setText(
+            f"{what}: white is low, dark blue high (log scale); dark grey lines join equal losses. {road}; "
+            "dashed roads are earlier runs; the yellow star is the lowest point. "
+            "Equal scales: a round bowl looks round."
+        )
 
     def _show_status(self, point: tuple[float, float] | None = None) -> None:
         if self.map is None:

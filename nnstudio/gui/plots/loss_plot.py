@@ -1,8 +1,10 @@
 """The loss per epoch, train and test, with the exact values under the mouse and a table of fit metrics.
 
-The history lives in growable NumPy arrays (doubling, like a list but contiguous), and the two
-curves are created once: each append is one `setData` on views of those arrays. Peak
-downsampling and clipping to the view keep a million-epoch run as quick to draw as a short one.
+The history lives in growable NumPy arrays (`loss_history`), and the two curves are created once.
+Each append hands a curve only what one screen can show: every point of a short run, or the
+lowest and highest loss of each bucket of epochs of a long one (`Envelope`, kept up to date as
+points arrive), so a frame costs the same at a million epochs as at a thousand and a spike is
+never thinned away. Zoomed in, the curve is redrawn from the exact points in view.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
+from nnstudio.gui.plots.loss_axis import LossAxis, followed_range
+from nnstudio.gui.plots.loss_history import BUCKETS_MAX, RAW_POINTS_MAX, Envelope, LossHistory, visible_indices
+
+__all__ = ["LossHistory", "LossPlot"]
 
 TRAIN_NAME = "train loss"
 TEST_NAME = "test loss"
@@ -43,45 +49,7 @@ CLASSIFICATION_ROWS = (
     ("Points", "n_points", "How many points were measured"),
 )
 NO_VALUE = "–"
-
-
-class LossHistory:
-    """Epochs, train and test loss in one (3, capacity) array that doubles when full."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.empty((3, capacity), dtype=np.float64)
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    def extend(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
-        count = len(epochs)
-        if not len(train) == len(test) == count:
-            raise ValueError(f"epochs, train and test must have one value each: got {count}, {len(train)}, {len(test)}")
-        needed = self._size + count
-        if needed > self._data.shape[1]:
-            grown = np.empty((3, max(needed, 2 * self._data.shape[1])), dtype=np.float64)
-            grown[:, : self._size] = self._data[:, : self._size]
-            self._data = grown
-        self._data[:, self._size : needed] = (epochs, train, test)
-        self._size = needed
-
-    def clear(self) -> None:
-        self._size = 0
-
-    # Views, not copies: rows of a C-ordered array are contiguous, as pyqtgraph likes them.
-    @property
-    def epochs(self) -> np.ndarray:
-        return self._data[0, : self._size]
-
-    @property
-    def train(self) -> np.ndarray:
-        return self._data[1, : self._size]
-
-    @property
-    def test(self) -> np.ndarray:
-        return self._data[2, : self._size]
+SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and inf
 
 
 class LossPlot(QWidget):
@@ -109,19 +77,25 @@ class LossPlot(QWidget):
         epochs, train, test = (np.asarray(a, dtype=np.float64).ravel() for a in (epochs, train, test))
         if not len(epochs):
             return
+        newest = self._history.epochs[-1] if len(self._history) else -math.inf
         self._history.extend(epochs, train, test)
-        history = self._history
-        self._set_thin_pens(len(history) > style.THICK_LOSS_PEN_MAX_POINTS)
-        self.train_curve.setData(history.epochs, history.train)
+        self._set_thin_pens(len(self._history) > style.THICK_LOSS_PEN_MAX_POINTS)
         if not self._has_test and np.isfinite(test).any():
             self._has_test = True
             self.test_curve.setVisible(True)
             self.legend.addItem(self.test_curve, TEST_NAME)
-        if self._has_test:
-            self.test_curve.setData(history.epochs, history.test)
+        if self._zoomed_in():
+            (left, right), _ = self.plot_item.getViewBox().viewRange()
+            if epochs[-1] >= left and newest <= right:  # new points in view: redraw what is in view
+                self._draw_view(left, right)
+        else:
+            self._draw_all()
 
     def clear(self) -> None:
+        """No points, and a view that fits the next ones: a long run's range must not outlive it."""
         self._history.clear()
+        for envelope in self._envelopes:
+            envelope.clear()
         self._set_thin_pens(False)
         self.train_curve.setData([], [])
         self.test_curve.setData([], [])
@@ -130,6 +104,9 @@ class LossPlot(QWidget):
             self.test_curve.setVisible(False)
             self.legend.removeItem(self.test_curve)
         self._hide_hover()
+        self._following = [True, True]
+        self._shown_range = None
+        self.plot_item.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
     def set_log_scale(self, on: bool) -> None:
         """Show the loss on a log10 axis (also what the checkbox beside the plot does)."""
@@ -207,17 +184,113 @@ class LossPlot(QWidget):
         return self.hover_label.toPlainText() if self.hover_label.isVisible() else ""
 
     def auto_range(self) -> None:
-        self.plot_item.enableAutoRange()
+        """Fit the view to the finite losses there are (a NaN or an overflow is left out), and follow them."""
+        self._following = [True, True]
+        self._draw_all()
+        self._follow(force=True)
+
+    def drawn_points(self, curve: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        """The (epochs, losses) a curve ("train" or "test") draws now: all, or each bucket's extremes."""
+        x, y = (self.train_curve if curve == "train" else self.test_curve).getOriginalDataset()
+        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+    def is_following(self) -> tuple[bool, bool]:
+        """Does the view follow the data along x and y (until the user drags or zooms that axis)?"""
+        return self._following[0], self._following[1]
+
+    # --- what the curves draw, and where the view is ----------------------------------------------
+
+    def _zoomed_in(self) -> bool:
+        """Has the user chosen the epochs in view (wheel, drag) on a run too long to draw point by point?"""
+        return len(self._history) > RAW_POINTS_MAX and not self._following[0]
+
+    def _curves(self) -> list[tuple[pg.PlotDataItem, np.ndarray, Envelope]]:
+        history = self._history
+        curves = [(self.train_curve, history.train, self._envelopes[0])]
+        if self._has_test:
+            curves.append((self.test_curve, history.test, self._envelopes[1]))
+        return curves
+
+    def _draw_all(self) -> None:
+        """The whole run: every point, or each bucket's lowest and highest (cheap: kept as points arrive)."""
+        epochs = self._history.epochs
+        for curve, values, envelope in self._curves():
+            if len(values) <= RAW_POINTS_MAX:
+                curve.setData(epochs, values)  # views of the history: nothing is copied here
+            else:
+                shown = envelope.indices(values)
+                curve.setData(epochs[shown], values[shown])
+        self._follow()
+
+    def _draw_view(self, left: float, right: float) -> None:
+        """Only the epochs in view, exactly where they are few enough (one pass over them)."""
+        epochs = self._history.epochs
+        for curve, values, envelope in self._curves():
+            envelope.indices(values)  # keep the whole run's envelope up to date for the way back
+            shown = visible_indices(epochs, values, left, right, BUCKETS_MAX)
+            curve.setData(epochs[shown], values[shown])
+        self._follow()
+
+    def _drawn_extent(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Epochs and losses (log10 on a log axis) of the finite points drawn: the drawn points hold
+        every bucket's extremes, so this is the data's extent at the cost of a screenful of points."""
+        xs, ys = [], []
+        for curve, _, _ in self._curves():
+            x, y = self.drawn_points("train" if curve is self.train_curve else "test")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.log10(y) if self.is_log_scale() else y
+                # a loss near the largest float is an overflow in all but name: a view around it cannot be padded
+                finite = np.isfinite(y) & (np.abs(y) < SHOWN_LOSS_MAX)
+            xs.append(x[finite])
+            ys.append(y[finite])
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        if not len(y):
+            return None
+        return (float(x.min()), float(x.max())), (float(y.min()), float(y.max()))
+
+    def _follow(self, force: bool = False) -> None:
+        """Move the view to the data along the axes it follows, in round steps (see `followed_range`)."""
+        if not (self._following[0] or self._following[1]):
+            return
+        extent = self._drawn_extent()
+        if extent is None:
+            return
+        wanted = followed_range(*extent, log_y=self.is_log_scale())
+        if not np.all(np.isfinite(wanted)):
+            wanted = extent  # round edges beyond the largest float: the data's own edges
+        target = tuple(wanted[axis] if self._following[axis] else None for axis in (0, 1))
+        if force or target != self._shown_range:
+            self._shown_range = target
+            self.plot_item.getViewBox().setRange(xRange=target[0], yRange=target[1], padding=0.02)
+
+    def _on_range_changed_by_user(self, axes: list[bool]) -> None:
+        """A drag or a wheel turn on an axis: that axis stays where the user put it (Ctrl+0 follows again)."""
+        for axis, changed in enumerate(axes[:2]):
+            if changed:
+                self._following[axis] = False
+
+    def _on_x_range_changed(self, _view_box, x_range) -> None:
+        if self._zoomed_in():
+            self._draw_view(*x_range)
 
     # --- building ---------------------------------------------------------------------------------
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
+        axes = {side: LossAxis(side) for side in ("bottom", "left")}
+        self.plot_widget = pg.PlotWidget(background="w", axisItems=axes)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         style.style_axes(self.plot_item, "epoch", "loss")
         self.plot_item.setMenuEnabled(False)
-        self.plot_item.setDownsampling(auto=True, mode="peak")
-        self.plot_item.setClipToView(True)
+        # No pyqtgraph downsampling or clipping: the curves get only what fits a screen (`Envelope`),
+        # and pyqtgraph's auto-downsampling drew nothing when a short run followed a long one's range.
+        self._envelopes = (Envelope(), Envelope())
+        # The view follows the data itself, in round steps (`_follow`), not by pyqtgraph's auto-range.
+        self._following = [True, True]
+        self._shown_range: tuple | None = None
+        view_box = self.plot_item.getViewBox()
+        view_box.disableAutoRange()
+        view_box.sigRangeChangedManually.connect(self._on_range_changed_by_user)
+        view_box.sigXRangeChanged.connect(self._on_x_range_changed)
         self.legend = style.legend_strip(self.plot_item, columns=2)
         self.train_curve = self.plot_item.plot(pen=style.train_loss_pen())
         self.legend.addItem(self.train_curve, TRAIN_NAME)
@@ -291,6 +364,8 @@ class LossPlot(QWidget):
 
     def _on_log_scale_toggled(self, on: bool) -> None:
         self.plot_item.setLogMode(x=False, y=on)
+        self._following[1] = True  # the y range was in the other scale's units
+        self._follow(force=True)
         self._hide_hover()
         self.log_scale_changed.emit(on)
 
