@@ -55,8 +55,9 @@ def test_the_window_against_headless_and_the_event_loop(report):
         window = report["window"][backend]
         assert window["backend"] == backend
         assert window["headless"] > 0 and window["window"] > 0 and window["ratio"] > 0
-        assert window["frames_per_second"] > 0 and window["fit_plot_paints"] > 0  # it really drew
-        assert window["loss_plot_paints_per_second"] > 0
+        # it really drew (a --quick turn can be shorter than one frame: count the warm-up's frames too)
+        assert window["frames_drawn"] > 0 and window["fit_plot_paints"] > 0 and window["frames_per_second"] >= 0
+        assert window["loss_plot_paints"] > 0 and window["loss_plot_paints_per_second"] >= 0
     lateness = report["lateness"]
     assert lateness["samples"] > 0 and 0 <= lateness["p50_ms"] <= lateness["p99_ms"] <= lateness["max_ms"]
     assert lateness["steps_meanwhile"] > 0

@@ -177,8 +177,8 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     """Steps/s training in the window (live plots, 30 Hz redraw) and headless, taking turns."""
     application()
     window = open_window(experiment)
-    frames = []
-    window.frame_ready.connect(lambda _: frames.append(1))
+    frames, all_frames = [], []  # frames drawn in the measured turns; in every turn, the warm-up included
+    window.frame_ready.connect(lambda _: (frames.append(1), all_frames.append(1)))
     paints = PaintCounter(window.fit_plot.plot_widget.viewport())
     loss_paints = PaintCounter(window.loss_plot.plot_widget.viewport())
     headless = Trainer(experiment)
@@ -201,7 +201,7 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     steps = max(20, int(rate * seconds_per_turn))
     window_turn(max(20, steps // 4))  # warm-up: first paint of every item, the worker pool's thread
     frames.clear()  # frames are counted during the window's measured turns only
-    loss_paints.count = 0
+    loss_paints_in_warm_up, loss_paints.count = loss_paints.count, 0
     samples = {"headless": [], "window": []}
     for round_ in range(rounds):
         turns = (("headless", headless_turn), ("window", window_turn))
@@ -216,7 +216,9 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
         "steps_per_turn": steps,
         "samples": samples,
         "frames_per_second": len(frames) / seconds if seconds else 0.0,
+        "frames_drawn": len(all_frames),
         "loss_plot_paints_per_second": loss_paints.count / seconds if seconds else 0.0,
+        "loss_plot_paints": loss_paints_in_warm_up + loss_paints.count,
         "fit_plot_paints": paints.count,
     }
     result["ratio"] = statistics.median(result["ratios"])
