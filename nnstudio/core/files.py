@@ -16,6 +16,15 @@ from typing import Any
 from nnstudio.core.errors import NNStudioError
 
 
+def size_text(n_bytes: int) -> str:
+    """A size as people read it: "812 bytes", "16 kB", "3.5 MB" (1 kB = 1024 bytes)."""
+    if n_bytes < 1024:
+        return f"{n_bytes:,} bytes"
+    if n_bytes < 1024**2:
+        return f"{n_bytes / 1024:,.0f} kB"
+    return f"{n_bytes / 1024**2:,.1f} MB"
+
+
 def read_file(path: Path, max_bytes: int, kind: str) -> bytes:
     """The bytes of `path`, which must be a regular file of at most `max_bytes` (`kind` names it for messages)."""
     try:
@@ -31,7 +40,7 @@ def read_file(path: Path, max_bytes: int, kind: str) -> bytes:
     except OSError as error:
         raise NNStudioError(f"cannot read {path}: {error.strerror or error}") from None
     if len(raw) > max_bytes:
-        raise NNStudioError(f"{path.name} is larger than {max_bytes / 1e6:g} MB: too large for {kind}")
+        raise NNStudioError(f"{path.name} is larger than {size_text(max_bytes)}: too large for {kind}")
     return raw
 
 
@@ -60,7 +69,7 @@ def parse_toml(raw: bytes | str, what: str, max_bytes: int) -> dict[str, Any]:
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
     if len(raw) > max_bytes:
-        raise NNStudioError(f"{what} is {len(raw) / 1024:.0f} kB; at most {max_bytes / 1024:.0f} kB is read")
+        raise NNStudioError(f"{what} is {size_text(len(raw))}; at most {size_text(max_bytes)} is read")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

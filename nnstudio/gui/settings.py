@@ -25,6 +25,8 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
+from nnstudio.core.files import size_text
+
 ORGANISATION = APPLICATION = "nnstudio"
 MAX_RECENT = 10
 THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
@@ -60,7 +62,7 @@ def unusable_settings_file(path: Path) -> str | None:
     if not stat.S_ISREG(info.st_mode):
         return f"the settings file {path} is not a regular file (a device or a pipe?)"
     if info.st_size > MAX_SETTINGS_BYTES:
-        return f"the settings file {path} is {info.st_size / 1e6:.1f} MB, far larger than nnstudio writes"
+        return f"the settings file {path} is {size_text(info.st_size)}, far larger than nnstudio writes"
     return None
 
 

@@ -36,7 +36,7 @@ from nnstudio.core.engine.experiment import MAX_FILE_BYTES, DataSpec, Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
 from nnstudio.core.engine.trainer import Progress, Trainer
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.files import parse_toml, read_file
+from nnstudio.core.files import parse_toml, read_file, size_text
 from nnstudio.core.saving import write_atomically
 from nnstudio.core.storage.npz_files import check_packing, open_zip, read_npz
 from nnstudio.core.storage.run_checks import (
@@ -256,7 +256,9 @@ def _within_budget(recorded, stride: int):
 def read_experiment_file(path: str | os.PathLike) -> ExperimentFile:
     """Read and check an `.nnstudio` archive or a plain `.toml` experiment file."""
     path = Path(path)
-    raw = read_file(path, MAX_ARCHIVE_BYTES, "an experiment file")  # not /dev/zero, not a pipe, not a film
+    # not /dev/zero, not a pipe, not a film; a plain TOML file is refused at its own, smaller limit unread
+    limit = MAX_FILE_BYTES if path.suffix.lower() == ".toml" else MAX_ARCHIVE_BYTES
+    raw = read_file(path, limit, "an experiment file")
     if raw[:2] == b"PK" or path.suffix.lower() == SUFFIX:
         return replace(read_archive(raw, path.name), folder=path.parent)
     try:
@@ -313,8 +315,8 @@ def _check_member_size(info: zipfile.ZipInfo, name: str) -> None:
     limit = MAX_MEMBER_BYTES[info.filename]
     if info.file_size > limit:
         raise NNStudioError(
-            f"{name}: {info.filename} would unpack to {info.file_size / 1e6:,.1f} MB, "
-            f"more than the {limit / 1e6:,.1f} MB a saved run needs: not opened"
+            f"{name}: {info.filename} would unpack to {size_text(info.file_size)}, "
+            f"more than the {size_text(limit)} a saved run needs: not opened"
         )
     check_packing(info, f"{name}: {info.filename}")
 

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.lib import format as npy_format
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.files import size_text
 
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _ZIP64_LOCATOR, _ZIP64_END = b"PK\x06\x07", b"PK\x06\x06"
@@ -100,8 +101,8 @@ def read_npz(
             total = sum(m.data_bytes for m in wanted)
             if total > max_total_bytes:
                 raise NNStudioError(
-                    f"{what} would unpack to {total / 1e6:,.0f} MB of arrays, more than the "
-                    f"{max_total_bytes / 1e6:,.0f} MB an nnstudio file may hold: not opened"
+                    f"{what} would unpack to {size_text(total)} of arrays, more than the "
+                    f"{size_text(max_total_bytes)} an nnstudio file may hold: not opened"
                 )
             return {m.key: _read(npz, m, what) for m in wanted}
     except NNStudioError:
