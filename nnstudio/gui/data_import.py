@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PASTED = "pasted data"  # DataSpec.csv_path of points pasted from the clipboard
+# Up to this many characters (a few thousand rows) are parsed at once, which takes milliseconds; more go
+# through the preview dialog's worker, as a file does.
+PASTE_AT_ONCE_CHARS = 100_000
 
 
 class DataImport(QObject):
@@ -64,6 +67,12 @@ class DataImport(QObject):
         text = QApplication.clipboard().text()
         if not text.strip():
             self._warn("Nothing to paste", "The clipboard holds no text: copy two columns of numbers (x, y) first.")
+            return
+        if len(text) > PASTE_AT_ONCE_CHARS:  # a long column: parsed off the GUI thread, with progress and Cancel
+            dialog = CsvImportDialog(PASTED, self.window)
+            dialog.read_text(text)
+            if self._run_import_dialog(dialog) and dialog.points is not None:
+                self.use_points(dialog.points, PASTED, dialog.x_column, dialog.y_column, dialog.header)
             return
         try:
             points = parse_csv(pasted_table(text), 0, 1, None)

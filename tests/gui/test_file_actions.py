@@ -339,6 +339,27 @@ def test_pasted_numbers_become_the_data_and_travel_with_the_file(qtbot, app_wind
     assert reopened.dataset.n_test == 2
 
 
+def test_a_long_paste_is_read_off_the_gui_thread_in_the_preview(qtbot, app_window, monkeypatch):
+    window = app_window()
+    rows = 20_000  # ~250 kB of text: more than is parsed at once
+    QApplication.clipboard().setText("".join(f"{i} {0.5 * i}\n" for i in range(rows)))
+    shown = []
+
+    def accept_when_read(dialog):
+        shown.append(dialog)
+        assert dialog.is_reading  # paste_data returned to the event loop before the text was parsed
+        qtbot.waitUntil(lambda: dialog.points is not None, timeout=30000)
+        return True
+
+    monkeypatch.setattr(window.data_import, "_run_import_dialog", accept_when_read)
+    window.data_import.paste_data()
+    qtbot.waitUntil(lambda: window.experiment.data.csv_path == PASTED, timeout=30000)
+    wait_idle(qtbot, window)
+    assert len(shown) == 1 and shown[0].source == PASTED
+    np.testing.assert_array_equal(trainer_of(window).points[0][[0, -1]], [0, rows - 1])
+    np.testing.assert_array_equal(trainer_of(window).points[1][[0, -1]], [0, 0.5 * (rows - 1)])
+
+
 def test_pasting_something_that_is_not_two_columns_of_numbers_changes_nothing(qtbot, app_window):
     window = app_window()
     trainer = trainer_of(window)
