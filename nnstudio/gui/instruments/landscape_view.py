@@ -21,7 +21,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from nnstudio.core.engine.trainer import TRAINING, RunEnd
-from nnstudio.core.teaching.landscape import line_path, recorded_states
+from nnstudio.core.teaching.landscape import line_path, line_point, recorded_states
 from nnstudio.core.teaching.runs import format_number
 from nnstudio.gui import style
 from nnstudio.gui.instruments.instrument_support import (
@@ -408,7 +408,7 @@ class LandscapeInstrument:
             # busy training; the recorded road replaces the live one when the run ends).
             road = self.view.road
             if not len(road) and self.feed.parameters is not None:
-                road = np.array([LandscapeMap.line_point(self.feed.parameters)])
+                road = np.array([line_point(self.feed.parameters)])
             self._compute_line(request, (self.feed.step, road))
         elif self.kind == LINE:
             self.session.read(read_line_road, lambda result: self._compute_line(request, result))
