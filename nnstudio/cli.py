@@ -256,7 +256,7 @@ def _json_number(value: float | None) -> float | None:
 
 
 def command_train(options: argparse.Namespace) -> int:
-    from nnstudio.core.engine.trainer import DIVERGED, STOPPED, CancelToken
+    from nnstudio.core.engine.trainer import DIVERGED, STOPPED, CancelToken, format_log_line
 
     if options.save is not None:
         _check_save_path(options.save)  # now, not after a long run
@@ -273,7 +273,7 @@ def command_train(options: argparse.Namespace) -> int:
                 for epoch, loss in snapshot.log_entries:
                     if epoch > start_epoch:
                         entry = {"type": "epoch", "epoch": epoch, "loss": _json_number(loss)}
-                        _emit(options, entry, f"Epoch: {epoch} Loss: {loss:.7g}")
+                        _emit(options, entry, format_log_line(epoch, loss))
                 final = snapshot
     except KeyboardInterrupt:
         print("nnstudio train: interrupted", file=sys.stderr)
