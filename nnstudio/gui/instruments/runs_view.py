@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
 from nnstudio.core.teaching.runs import TABLE_COLUMNS, RunCollection, RunRecord, RunRow, format_number
 from nnstudio.gui import style
+from nnstudio.gui.actions import make_action
 from nnstudio.gui.app_context import TRAIN_MENU
 from nnstudio.gui.instruments.instrument_support import add_dock, on_shown, set_axis_label
 
@@ -171,10 +172,10 @@ class RunsView(QWidget):
         self.table.setWordWrap(False)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._refresh_buttons)
-        self.delete_action = QAction("Delete Run", self.table)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        tip = "Forget the selected runs"
+        self.delete_action = make_action(self.table, "Delete Run", self.delete_selected, "Del", tip)
+        # Delete forgets runs only while the table has the focus: elsewhere the key means what it always does.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(self.delete_selected)
         self.table.addAction(self.delete_action)
 
     def _build_plot(self) -> None:
