@@ -23,7 +23,7 @@ INSTRUMENT_MODULES: tuple[str, ...] = (
     "presentation",
     "hidden_units_instrument",
     "network_diagram",
-    "landscape_view",
+    "landscape_instrument",
     "runs_view",
 )
 
