@@ -24,7 +24,7 @@ INSTRUMENT_MODULES: tuple[str, ...] = (
     "hidden_units_instrument",
     "network_diagram",
     "landscape_instrument",
-    "runs_view",
+    "runs_instrument",
 )
 
 
