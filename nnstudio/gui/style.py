@@ -42,9 +42,10 @@ def configure_pyqtgraph() -> None:
     _configured = True
 
 
-def _pen(colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+def cosmetic_pen(colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen `width` screen pixels wide whatever the zoom: the one way the app makes a plot pen."""
     pen = pg.mkPen(color=colour, width=width, style=style)
-    pen.setCosmetic(True)  # width in screen pixels, whatever the zoom
+    pen.setCosmetic(True)
     return pen
 
 
@@ -73,12 +74,12 @@ def test_points_style() -> dict:
 
 def true_function_pen() -> QPen:
     """The function the points were drawn from: a black dashed line."""
-    return _pen(TRUE_FUNCTION_COLOUR, 2, Qt.PenStyle.DashLine)
+    return cosmetic_pen(TRUE_FUNCTION_COLOUR, 2, Qt.PenStyle.DashLine)
 
 
 def prediction_pen() -> QPen:
     """The network's current prediction: the thickest line, so it is the one the eye follows."""
-    return _pen(PREDICTION_COLOUR, 3.5)
+    return cosmetic_pen(PREDICTION_COLOUR, 3.5)
 
 
 # A 2-pixel antialiased line costs 5–15× a 1-pixel one to draw (with noisy losses, 110 ms against
@@ -88,11 +89,11 @@ THICK_LOSS_PEN_MAX_POINTS = 1000
 
 
 def train_loss_pen(thin: bool = False) -> QPen:
-    return _pen(TRAIN_COLOUR, 1 if thin else 2)
+    return cosmetic_pen(TRAIN_COLOUR, 1 if thin else 2)
 
 
 def test_loss_pen(thin: bool = False) -> QPen:
-    return _pen(TEST_COLOUR, 1 if thin else 2, Qt.PenStyle.DashLine)
+    return cosmetic_pen(TEST_COLOUR, 1 if thin else 2, Qt.PenStyle.DashLine)
 
 
 def hover_marker_style() -> dict:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.datasets.data import Dataset
@@ -57,12 +56,6 @@ OUTPUT_COLOURS = (style.BLUE, style.VERMILLION, style.BLUISH_GREEN, style.ORANGE
 PICK_PIXELS = 12  # how near the mouse a curve must be to be picked
 
 
-def _pen(colour: str, width: float, style_: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = pg.mkPen(color=colour, width=width, style=style_)
-    pen.setCosmetic(True)
-    return pen
-
-
 class HiddenUnitView(QWidget):
     """The plot of unit curves with a layer chooser; optionally mirrored on the fit plot."""
 
@@ -77,7 +70,8 @@ class HiddenUnitView(QWidget):
         self.parameters: dict[str, np.ndarray] | None = None
         self.shown: ShownCurves | None = None
         self.highlighted: tuple[int, int] | None = None
-        self._pens = {colour: _pen(colour, 1.5) for colour in (POSITIVE_LIGHT, NEGATIVE_LIGHT, *OUTPUT_COLOURS)}
+        colours = (POSITIVE_LIGHT, NEGATIVE_LIGHT, *OUTPUT_COLOURS)
+        self._pens = {colour: style.cosmetic_pen(colour, 1.5) for colour in colours}
         self._curves: list[pg.PlotCurveItem] = []
         self._overlay: list[pg.PlotCurveItem] = []
         self._build_controls()
@@ -138,12 +132,12 @@ class HiddenUnitView(QWidget):
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)": the numbers are y's own
         self.sum_curve = pg.PlotDataItem(pen=style.prediction_pen(), connect="finite")
         self.sum_curve.setZValue(20)
-        offset_pen = _pen("#555555", 2, Qt.PenStyle.DotLine)
+        offset_pen = style.cosmetic_pen("#555555", 2, Qt.PenStyle.DotLine)
         self.offset_line = pg.InfiniteLine(angle=0, pen=offset_pen)
         self.offset_line.setZValue(15)
         self.elbows = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1))
         self.elbows.setZValue(18)
-        self.highlight_curve = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 4), connect="finite")
+        self.highlight_curve = pg.PlotCurveItem(pen=style.cosmetic_pen(HIGHLIGHT_COLOUR, 4), connect="finite")
         self.highlight_curve.setZValue(30)
         for item in (self.sum_curve, self.elbows, self.highlight_curve):
             self.plot_item.addItem(item)
@@ -152,7 +146,7 @@ class HiddenUnitView(QWidget):
         self.plot_item.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def _build_overlay_items(self) -> None:
-        self.overlay_highlight = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 3.5), connect="finite")
+        self.overlay_highlight = pg.PlotCurveItem(pen=style.cosmetic_pen(HIGHLIGHT_COLOUR, 3.5), connect="finite")
         if self.fit_plot is not None:
             self.fit_plot.plot_item.addItem(self.overlay_highlight, ignoreBounds=True)
             self.overlay_highlight.setZValue(8)

@@ -32,12 +32,6 @@ CONTOUR_COLOUR = "#4A4A4A"
 FAR_AWAY = 20.0  # a road this many map-sizes away has left for good (diverged): the map does not chase it
 
 
-def _pen(colour: str, width: float, line_style: Qt.PenStyle = Qt.PenStyle.SolidLine):
-    pen = pg.mkPen(color=colour, width=width, style=line_style)
-    pen.setCosmetic(True)
-    return pen
-
-
 class LandscapeView(QWidget):
     """The map (heat map, contours, minimum), the roads on it, and the slice controls."""
 
@@ -86,14 +80,14 @@ class LandscapeView(QWidget):
             values=(0, 1), colorMap=pg.colormap.get(COLOUR_MAP), label="log₁₀ loss", interactive=False, width=18
         )
         self.colour_bar.setImageItem(self.image, insert_in=self.plot_item)
-        self.contours = pg.PlotCurveItem(pen=_pen(CONTOUR_COLOUR, 1.2), connect="finite")
+        self.contours = pg.PlotCurveItem(pen=style.cosmetic_pen(CONTOUR_COLOUR, 1.2), connect="finite")
         self.contours.setZValue(5)
         self.earlier = [
-            pg.PlotDataItem(pen=_pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
+            pg.PlotDataItem(pen=style.cosmetic_pen(colour, 2.5, Qt.PenStyle.DashLine), connect="finite")
             for colour in EARLIER_ROAD_COLOURS
         ]
         self.road_curve = pg.PlotDataItem(
-            pen=_pen(ROAD_COLOUR, 3),
+            pen=style.cosmetic_pen(ROAD_COLOUR, 3),
             symbol="o",
             symbolSize=6,
             symbolBrush=pg.mkBrush(ROAD_COLOUR),

@@ -33,6 +33,7 @@ from nnstudio.core.teaching.runs import TABLE_COLUMNS, RunCollection, RunRecord,
 from nnstudio.gui import style
 from nnstudio.gui.actions import make_action
 from nnstudio.gui.instruments.instrument_support import set_axis_label
+from nnstudio.gui.plots.legend_plot import legend_names
 
 RUN_COLOURS = (
     style.BLUE,
@@ -188,10 +189,10 @@ class RunsView(QWidget):
         colour, line_style = self.looks[kept.name]
         # Each later run a little thinner and on top: identical curves (numpy vs torch) show as a core in a halo.
         width = max(2.5, 5.0 - 1.0 * len(self.curves))
-        curve = pg.PlotDataItem(pen=_pen(colour, width, line_style), connect="finite")
+        curve = pg.PlotDataItem(pen=style.cosmetic_pen(colour, width, line_style), connect="finite")
         curve.setZValue(len(self.runs))
         curve.setData(np.asarray(kept.epochs, dtype=np.float64), np.asarray(kept.train_loss, dtype=np.float64))
-        test = pg.PlotDataItem(pen=_pen(colour, 1.5, Qt.PenStyle.DashLine), connect="finite")
+        test = pg.PlotDataItem(pen=style.cosmetic_pen(colour, 1.5, Qt.PenStyle.DashLine), connect="finite")
         if np.isfinite(kept.test_loss).any():
             test.setData(np.asarray(kept.epochs, dtype=np.float64), np.asarray(kept.test_loss, dtype=np.float64))
         self.plot_item.addItem(curve)
@@ -234,7 +235,7 @@ class RunsView(QWidget):
             self.remove_run(name)
 
     def legend_names(self) -> list[str]:
-        return [label.text for _, label in self.legend.items]
+        return legend_names(self.legend)
 
     # --- drawing ----------------------------------------------------------------------------------
 
@@ -328,9 +329,3 @@ class RunsView(QWidget):
                 self._fill_table()  # an empty name is not a name: put the old one back
                 return
             self.rename_run(name, new)
-
-
-def _pen(colour: str, width: float, line_style: Qt.PenStyle):
-    pen = pg.mkPen(color=colour, width=width, style=line_style)
-    pen.setCosmetic(True)
-    return pen

@@ -130,8 +130,7 @@ class Timeline(QWidget):
 
     def _build_plot_items(self) -> None:
         fit_item = self.plots.fit_plot.plot_item
-        pen = pg.mkPen(NOW_CURVE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
+        pen = style.cosmetic_pen(NOW_CURVE_COLOUR, 2, Qt.PenStyle.DashLine)
         self.now_curve = pg.PlotDataItem(pen=pen, connect="finite")
         fit_item.addItem(self.now_curve, ignoreBounds=True)
         self.now_curve.setZValue(5)
