@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,6 +130,14 @@ def check_points(x: np.ndarray, y: np.ndarray) -> None:
 def check_message(error: NNStudioError) -> None:
     message = str(error)
     assert message and "\n" not in message and "Traceback" not in message, repr(message)
+
+
+def train_ends_cleanly_on(path: Path, *options: str) -> None:
+    """`nnstudio train --experiment path`: one clean ending, and nothing in the file's folder changed."""
+    before = fingerprint(path.parent)
+    code, out, err = run_cli("train", "--experiment", str(path), *options)
+    assert_clean_ending(code, out, err)
+    assert fingerprint(path.parent) == before
 
 
 @scaled
@@ -415,10 +424,7 @@ def test_train_on_hostile_experiment_files_exits_cleanly(scale, tmp_path):
         points = data.get("n_points", 100)
         assume(not isinstance(points, int) or points <= 2000 or points > 5_000_000)  # keep an example quick
         path.write_text(text, encoding="utf-8")
-        before = fingerprint(tmp_path)
-        code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "2", "--json")
-        assert_clean_ending(code, out, err)
-        assert fingerprint(tmp_path) == before
+        train_ends_cleanly_on(path, "--epochs", "2", "--json")
 
     check()
 
@@ -431,10 +437,7 @@ def test_random_text_and_bytes_as_an_experiment_file(scale, tmp_path):
     @given(st.one_of(st.binary(max_size=200), st.text(max_size=200).map(lambda t: t.encode("utf-8"))))
     def check(raw):
         path.write_bytes(raw)
-        before = fingerprint(tmp_path)
-        code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "1")
-        assert_clean_ending(code, out, err)
-        assert fingerprint(tmp_path) == before
+        train_ends_cleanly_on(path, "--epochs", "1")
 
     check()
 
@@ -481,10 +484,7 @@ def test_a_damaged_saved_run_is_refused_in_one_line_and_left_alone(scale, tmp_pa
     @given(damaged(saved_run))
     def check(raw):
         path.write_bytes(raw)
-        before = fingerprint(tmp_path)
-        code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "22", "--json")
-        assert_clean_ending(code, out, err)
-        assert fingerprint(tmp_path) == before
+        train_ends_cleanly_on(path, "--epochs", "22", "--json")
 
     check()
 
@@ -499,10 +499,7 @@ def test_a_saved_run_with_any_member_mutated_ends_cleanly(scale, tmp_path, saved
     @given(archive_with_a_mutated_member(saved_run))
     def check(raw):
         path.write_bytes(raw)
-        before = fingerprint(tmp_path)
-        code, out, err = run_cli("train", "--experiment", str(path), "--epochs", "22", "--json")
-        assert_clean_ending(code, out, err)
-        assert fingerprint(tmp_path) == before
+        train_ends_cleanly_on(path, "--epochs", "22", "--json")
 
     check()
 

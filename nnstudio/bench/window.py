@@ -65,6 +65,14 @@ def close_window(window) -> None:
     spin_for(0.05)
 
 
+def shown_plot(plot, width: int, height: int):
+    """A plot widget shown offscreen at a fixed size and painted once; its viewport, to repaint and time."""
+    plot.resize(width, height)
+    plot.show()
+    spin_for(0.05)
+    return plot.plot_widget.viewport()
+
+
 def spin_until(condition: Callable[[], bool], timeout: float, poll_ms: int = 5) -> bool:
     """Run the Qt event loop (really: exec) until `condition()` holds or `timeout` seconds pass."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -253,10 +261,7 @@ def fit_plot_scaling(experiment: Experiment, sizes: tuple[int, ...], frames: int
     from nnstudio.gui.plots.fit_plot import FitPlot
 
     plot = FitPlot()
-    plot.resize(900, 560)
-    plot.show()
-    spin_for(0.05)
-    viewport = plot.plot_widget.viewport()
+    viewport = shown_plot(plot, 900, 560)
     rows = []
     for points in sizes:
         trainer = Trainer(experiment.with_data(n_points=points))
@@ -284,9 +289,7 @@ def fit_plot_scaling(experiment: Experiment, sizes: tuple[int, ...], frames: int
             }
         )
         del trainer
-    plot.close()
-    plot.deleteLater()
-    spin_for(0.02)
+    close_window(plot)
     return rows
 
 
@@ -297,10 +300,7 @@ def loss_plot_scaling(sizes: tuple[int, ...], frames: int = 15, new_epochs: int 
     from nnstudio.gui.plots.loss_plot import LossPlot
 
     plot = LossPlot()
-    plot.resize(900, 320)
-    plot.show()
-    spin_for(0.05)
-    viewport = plot.plot_widget.viewport()
+    viewport = shown_plot(plot, 900, 320)
     noise = np.random.default_rng(0)
     rows = []
     for epochs in sizes:
@@ -329,9 +329,7 @@ def loss_plot_scaling(sizes: tuple[int, ...], frames: int = 15, new_epochs: int 
                 "points_drawn": len(drawn),
             }
         )
-    plot.close()
-    plot.deleteLater()
-    spin_for(0.02)
+    close_window(plot)
     return rows
 
 

@@ -1,11 +1,11 @@
 """What panels, instruments and lessons get instead of the window: the application context.
 
 `AppContext` holds the training session (its commands and its `state_changed` / `run_replaced`
-/ `snapshot_ready` signals), the window's frames (`frame_ready`: the latest snapshot, weights
-included, at most ~30 times a second), status messages, the settings, and a registry of what
-the window is made of — docks, menus, actions, plots and instruments — by id. Nothing is found
-by its title, its text or an attribute of the window: an instrument registers what it offers
-under an id (`register`), and asks for what another offers with `when_available(id, use)`,
+/ `snapshot_ready` signals), the window's frames (`frame_ready`: the latest snapshot, at most ~30
+times a second, with the weights while training), status messages, the settings, and a registry
+of what the window is made of — docks, menus, actions, plots and instruments — by id. Nothing is
+found by its title, its text or an attribute of the window: an instrument registers what it
+offers under an id (`register`), and asks for what another offers with `when_available(id, use)`,
 which calls `use` at once or as soon as it is registered, so the order of installing does not
 matter.
 """
@@ -48,7 +48,7 @@ STEP_INSPECTOR = "step_inspector"
 class AppContext(QObject):
     """The session, the frames, status messages, settings, and the registry of docks, menus and actions."""
 
-    frame_ready = Signal(object)  # Snapshot, with parameters, once per redraw
+    frame_ready = Signal(object)  # Snapshot, once per redraw; a change's has no parameters (its RunState has)
 
     def __init__(self, host: QMainWindow, session: TrainingSession, settings: Settings) -> None:
         super().__init__(host)

@@ -1,8 +1,9 @@
-"""What the training session's worker does: the jobs, and the changes they make to the trainer.
+"""What the training session's jobs do: the work, and the changes they make to the trainer.
 
-Everything here runs in the worker thread, where the trainer lives, except the dataclasses that
-carry a job there and its end back. A job ends with one `JobEnd`: the trainer to use from now on
-and the `RunState` copied from it, so the GUI thread never has to read the trainer.
+The functions here run in a worker thread (one of Qt's pool, one job at a time: the only place
+the trainer is used); the dataclasses carry a job there and its end back. A job ends with one
+`JobEnd`: the trainer to use from now on and the `RunState` copied from it in the worker, so the
+GUI thread never has to read the trainer.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""The training session: the one owner of the trainer, and the one worker thread that touches it.
+"""The training session: the one owner of the trainer, which only its jobs touch, one at a time.
 
-The GUI never holds a `Trainer`. It sends commands (`play`, `step`, `run_to`, `change`,
-`reset`, `switch_backend`, `rewind`, `inspect_step`…) that the session queues as jobs and
-runs one after another in a superqt worker; after every job the session publishes one frozen
-`RunState` (`state_changed`), and while a run trains it forwards the trainer's throttled
-snapshots (`snapshot_ready`). Every command that changes the run goes through here, so the
-generation count (unsaved changes), undo and the log see all of them.
+The GUI never holds a `Trainer`. It sends commands (`play`, `run`, `step`, `change`, `reset`,
+`switch_backend`, `rewind`, `back`, `inspect_step`…) that the session queues as jobs and runs
+one after another, each in a superqt worker (a thread of Qt's pool; never two jobs at once);
+after every job the session publishes one frozen `RunState` (`state_changed`), and it forwards
+the trainer's throttled snapshots (`snapshot_ready`): while a run trains, one after a change or an inspected step.
+Every command that changes the run goes through here, so the generation count (unsaved changes),
+undo and the log see all of them.
 
 Each run gets its own `CancelToken`: Pause cancels the run it was meant for and nothing else.
 `read()` lends the trainer to a function in the worker between jobs, for copies only (Save,

@@ -42,43 +42,46 @@ def configure_pyqtgraph() -> None:
     _configured = True
 
 
-def _pen(colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+def cosmetic_pen(colour: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen `width` screen pixels wide whatever the zoom: the one way the app makes a plot pen."""
     pen = pg.mkPen(color=colour, width=width, style=style)
-    pen.setCosmetic(True)  # width in screen pixels, whatever the zoom
+    pen.setCosmetic(True)
     return pen
 
 
-def train_points_style() -> dict:
-    """Keyword arguments for a PlotDataItem of training points: blue filled circles."""
+def points_style(colour: str, training: bool, rim: str = "w") -> dict:
+    """Keyword arguments for a PlotDataItem of points: training points are circles, test points triangles.
+
+    A solid fill with a rim: vivid on a washed-out projector, and overlapping points stay apart.
+    """
+    symbol, size = ("o", 8) if training else ("t1", 10)
     return {
         "pen": None,
-        "symbol": "o",
-        "symbolSize": 8,
-        # Solid fill with a white rim: vivid on a washed-out projector, overlapping points stay apart.
-        "symbolBrush": pg.mkBrush(TRAIN_COLOUR),
-        "symbolPen": pg.mkPen("w", width=1),
+        "symbol": symbol,
+        "symbolSize": size,
+        "symbolBrush": pg.mkBrush(colour),
+        "symbolPen": pg.mkPen(rim, width=1),
     }
+
+
+def train_points_style() -> dict:
+    """Training points: blue filled circles."""
+    return points_style(TRAIN_COLOUR, training=True)
 
 
 def test_points_style() -> dict:
-    """Keyword arguments for a PlotDataItem of test points: vermillion triangles."""
-    return {
-        "pen": None,
-        "symbol": "t1",
-        "symbolSize": 10,
-        "symbolBrush": pg.mkBrush(TEST_COLOUR),
-        "symbolPen": pg.mkPen("w", width=1),
-    }
+    """Test points: vermillion triangles."""
+    return points_style(TEST_COLOUR, training=False)
 
 
 def true_function_pen() -> QPen:
     """The function the points were drawn from: a black dashed line."""
-    return _pen(TRUE_FUNCTION_COLOUR, 2, Qt.PenStyle.DashLine)
+    return cosmetic_pen(TRUE_FUNCTION_COLOUR, 2, Qt.PenStyle.DashLine)
 
 
 def prediction_pen() -> QPen:
     """The network's current prediction: the thickest line, so it is the one the eye follows."""
-    return _pen(PREDICTION_COLOUR, 3.5)
+    return cosmetic_pen(PREDICTION_COLOUR, 3.5)
 
 
 # A 2-pixel antialiased line costs 5–15× a 1-pixel one to draw (with noisy losses, 110 ms against
@@ -88,11 +91,11 @@ THICK_LOSS_PEN_MAX_POINTS = 1000
 
 
 def train_loss_pen(thin: bool = False) -> QPen:
-    return _pen(TRAIN_COLOUR, 1 if thin else 2)
+    return cosmetic_pen(TRAIN_COLOUR, 1 if thin else 2)
 
 
 def test_loss_pen(thin: bool = False) -> QPen:
-    return _pen(TEST_COLOUR, 1 if thin else 2, Qt.PenStyle.DashLine)
+    return cosmetic_pen(TEST_COLOUR, 1 if thin else 2, Qt.PenStyle.DashLine)
 
 
 def hover_marker_style() -> dict:
@@ -192,21 +195,9 @@ def class_colour(k: int) -> str:
 
 def class_train_points_style(k: int) -> dict:
     """Training points of class k: circles in the class colour with a white rim."""
-    return {
-        "pen": None,
-        "symbol": "o",
-        "symbolSize": 8,
-        "symbolBrush": pg.mkBrush(class_colour(k)),
-        "symbolPen": pg.mkPen("w", width=1),
-    }
+    return points_style(class_colour(k), training=True)
 
 
 def class_test_points_style(k: int) -> dict:
     """Test points of class k: triangles in the class colour with a black rim (never trained on)."""
-    return {
-        "pen": None,
-        "symbol": "t1",
-        "symbolSize": 10,
-        "symbolBrush": pg.mkBrush(class_colour(k)),
-        "symbolPen": pg.mkPen("#222222", width=1),
-    }
+    return points_style(class_colour(k), training=False, rim="#222222")

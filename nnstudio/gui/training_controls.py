@@ -29,6 +29,7 @@ class TrainingControls(QObject):
         self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
         self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
 
+        # One action per control, spelled out alike on purpose: a table of text, shortcut, tooltip, slot, icon.
         self.play_pause = self._action(
             parent,
             "&Play",

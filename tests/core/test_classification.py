@@ -26,6 +26,7 @@ from nnstudio.core.engine.classification import (
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.gradcheck import check_trainer
 from nnstudio.core.engine.losses import CLASSIFICATION_LOSSES, LOSSES, REGRESSION_LOSSES, softmax
+from nnstudio.core.engine.prediction import prediction_with_parameters
 from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.engine.trainer import Trainer, format_log_line
 from nnstudio.core.errors import NNStudioError
@@ -352,6 +353,24 @@ def test_prediction_on_grid_is_class_probabilities():
     binary = Trainer(BINARY)
     p = binary.backend.predict(binary.dataset.x_grid)[:, 0]
     np.testing.assert_array_equal(binary.prediction_on_grid()[:, 1], p)  # column 1: P(class 1) = the sigmoid output
+
+
+def test_a_recorded_moment_predicts_what_the_trainer_predicted_then():
+    """The timeline redraws a past epoch from its recorded weights: the same curve the trainer drew then."""
+    standardised = Experiment(
+        data=DataSpec(generator="sine", n_points=40, noise_sd=0.3, standardize=True, seed=2),
+        model=ModelSpec(hidden=(LayerSpec(6, "tanh"),)),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.05, seed=1),
+    )
+    for experiment in (standardised, BINARY, MULTICLASS):
+        trainer = Trainer(experiment)
+        train_epochs(trainer, 3)
+        parameters = {name: value.copy() for name, value in trainer.backend.parameters().items()}
+        then = trainer.prediction_on_grid()
+        train_epochs(trainer, 6)  # the model moves on; the recorded weights stay
+        recalled = prediction_with_parameters(trainer.layers, parameters, trainer.dataset, experiment.training.loss)
+        np.testing.assert_allclose(recalled, then, rtol=1e-12, atol=1e-14)
+        assert not np.allclose(trainer.prediction_on_grid(), then)
 
 
 def test_snapshots_carry_accuracy_and_confusion_for_train_and_test():

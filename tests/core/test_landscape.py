@@ -18,7 +18,7 @@ from nnstudio.core.teaching.landscape import (
     line_loss_grid,
     line_losses,
     line_path,
-    loss_grid,
+    line_point,
     loss_slice,
     losses_per_column,
     project_path,
@@ -36,6 +36,31 @@ def trained(name: str, epochs: int, **training) -> Trainer:
     for _ in trainer.run(until_epoch=epochs, snapshot_interval=1e9):
         pass
     return trainer
+
+
+def loss_grid(trainer: Trainer, w_range=None, b_range=None, resolution: int = 101):
+    """The (w, b) landscape of a trainer's line on its training set, around its weights and road (as the app asks)."""
+    data = trainer.dataset
+    include = [line_point(trainer.backend.parameters()), *map(tuple, line_path(trainer.state_history))]
+    return line_loss_grid(
+        trainer.layers, trainer.training.loss, data.x_train, data.y_train, w_range, b_range, resolution, include
+    )
+
+
+def random_slice(trainer: Trainer, seed: int = 0, span: float = 1.0, resolution: int = 41):
+    data = trainer.dataset
+    centre = trainer.backend.parameters()
+    return slice_along_random_directions(
+        trainer.layers, trainer.training.loss, data.x_train, data.y_train, centre, seed, span, resolution
+    )
+
+
+def weights_slice(trainer: Trainer, first, second, resolution: int = 41):
+    data = trainer.dataset
+    centre = trainer.backend.parameters()
+    return slice_along_weights(
+        trainer.layers, trainer.training.loss, data.x_train, data.y_train, centre, first, second, resolution
+    )
 
 
 def loss_at(trainer: Trainer, parameters: dict[str, np.ndarray]) -> float:
@@ -84,7 +109,7 @@ def test_grid_values_are_the_trainers_loss_at_those_weights():
 
 def test_a_squashed_line_has_a_landscape_around_its_current_weights():
     trainer = Trainer(PRESETS["linear"].with_model(output_activation="tanh").with_training(loss="mse"))
-    current = landscape.line_point(trainer.backend.parameters())
+    current = line_point(trainer.backend.parameters())
     W, B, L = loss_grid(trainer, resolution=31)
     assert W.min() < current[0] < W.max() and B.min() < current[1] < B.max()
     parameters = {"W1": np.array([[W[5, 9]]]), "b1": np.array([B[5, 9]])}
@@ -110,7 +135,7 @@ def test_the_path_is_the_recorded_weights():
     assert epochs == list(range(31)) and path.shape == (31, 2)
     for (w, b), state in zip(path, states, strict=True):
         assert (w, b) == (state.parameters["W1"][0, 0], state.parameters["b1"][0])
-    assert tuple(path[-1]) == landscape.line_point(trainer.backend.parameters())
+    assert tuple(path[-1]) == line_point(trainer.backend.parameters())
 
 
 def test_the_grid_is_filled_without_a_loop_per_point(monkeypatch):
@@ -132,11 +157,10 @@ def test_the_grid_is_filled_without_a_loop_per_point(monkeypatch):
 
 
 def test_only_two_parameter_models_have_a_whole_landscape():
-    with pytest.raises(NNStudioError, match="exactly two parameters"):
-        loss_grid(Trainer(PRESETS["sine"]))
-    no_bias = Trainer(PRESETS["linear"].with_model(output_bias=False))
-    with pytest.raises(NNStudioError, match="exactly two parameters"):
-        loss_grid(no_bias)
+    for trainer in (Trainer(PRESETS["sine"]), Trainer(PRESETS["linear"].with_model(output_bias=False))):
+        data = trainer.dataset
+        with pytest.raises(NNStudioError, match="exactly two parameters"):
+            line_loss_grid(trainer.layers, trainer.training.loss, data.x_train, data.y_train)
     with pytest.raises(NNStudioError, match="resolution"):
         line_loss_grid(Trainer(PRESETS["linear"]).layers, "sse", np.zeros((3, 1)), np.zeros((3, 1)), resolution=1)
 
@@ -164,11 +188,11 @@ def sine_trainer() -> Trainer:
 
 def test_random_slice_is_centred_on_the_trainers_loss_and_weights(sine_trainer):
     trainer = sine_trainer
-    piece = slice_along_random_directions(trainer, seed=3, resolution=21)
+    piece = random_slice(trainer, seed=3, resolution=21)
     assert piece.losses.shape == (21, 21) and piece.alphas[10] == 0.0 and piece.betas[10] == 0.0
     assert piece.centre_loss() == trainer.backend.loss(trainer.dataset.x_train, trainer.dataset.y_train)
     np.testing.assert_array_equal(project_path([trainer.backend.state()], piece.centre, piece.directions), [[0.0, 0.0]])
-    assert piece.labels == ("direction 1", "direction 2")
+    assert piece.labels == ("α · direction 1", "β · direction 2")
     # a grid point away from the centre is the loss of centre + α·d₁ + β·d₂
     alpha, beta = piece.alphas[3], piece.betas[15]
     moved = {
@@ -180,7 +204,7 @@ def test_random_slice_is_centred_on_the_trainers_loss_and_weights(sine_trainer):
 
 def test_recorded_path_projects_onto_the_slice_ending_at_its_centre(sine_trainer):
     trainer = sine_trainer
-    piece = slice_along_random_directions(trainer, seed=0, resolution=11)
+    piece = random_slice(trainer, seed=0, resolution=11)
     epochs, states = recorded_states(trainer.state_history)
     path = project_path(states, piece.centre, piece.directions)
     assert path.shape == (len(epochs), 2) and epochs[-1] == trainer.epoch
@@ -208,9 +232,8 @@ def test_random_directions_are_filter_normalised_and_seeded(sine_trainer):
 
 def test_slice_along_two_weights_moves_only_those_weights(sine_trainer):
     trainer = sine_trainer
-    piece = slice_along_weights(trainer, ("W1", (0, 3)), ("b2", 0), spans=(0.5, 2.0), resolution=9)
+    piece = weights_slice(trainer, ("W1", (0, 3)), ("b2", 0), resolution=9)
     assert piece.labels == ("W1[0, 3]", "b2[0]")
-    np.testing.assert_allclose(piece.alphas, np.linspace(-0.5, 0.5, 9), rtol=0, atol=1e-16)
     assert piece.centre_loss() == trainer.backend.loss(trainer.dataset.x_train, trainer.dataset.y_train)
     changed = {name: value.copy() for name, value in piece.centre.items()}
     changed["W1"][0, 3] += piece.alphas[1]
@@ -224,10 +247,12 @@ def test_slice_along_two_weights_moves_only_those_weights(sine_trainer):
         assert beta == pytest.approx(state.parameters["b2"][0] - piece.centre["b2"][0], abs=1e-12)
 
 
-def test_default_spans_along_weights_reach_past_zero(sine_trainer):
-    piece = slice_along_weights(sine_trainer, ("W2", (5, 0)), ("W1", (0, 0)), resolution=5)
-    for span, (name, index) in zip((piece.alphas[-1], piece.betas[-1]), (("W2", (5, 0)), ("W1", (0, 0))), strict=True):
-        assert span == max(1.0, 2.0 * abs(piece.centre[name][index]))
+def test_both_weights_share_one_span_that_reaches_past_zero(sine_trainer):
+    first, second = ("W2", (5, 0)), ("W1", (0, 0))
+    piece = weights_slice(sine_trainer, first, second, resolution=5)
+    span = max(1.0, *(2.0 * abs(piece.centre[name][index]) for name, index in (first, second)))
+    assert piece.alphas[-1] == piece.betas[-1] == span and piece.alphas[0] == -span
+    np.testing.assert_allclose(piece.alphas, np.linspace(-span, span, 5), rtol=0, atol=1e-15)
 
 
 def test_weight_directions_check_their_names_and_indices():
@@ -257,13 +282,13 @@ def test_torch_trainers_slice_agrees_with_its_loss():
 
 def test_a_deeper_sliced_network_still_needs_only_its_own_layers():
     trainer = Trainer(PRESETS["sine"].with_model(hidden=(LayerSpec(4, "relu"), LayerSpec(3, "sigmoid"))))
-    piece = slice_along_random_directions(trainer, resolution=5, span=0.5)
+    piece = random_slice(trainer, resolution=5, span=0.5)
     assert piece.losses.shape == (5, 5) and np.all(np.isfinite(piece.losses))
     assert piece.centre_loss() == trainer.backend.loss(trainer.dataset.x_train, trainer.dataset.y_train)
 
 
 def test_a_diverged_state_projects_to_nan_and_leaves_the_others_alone(sine_trainer):
-    piece = slice_along_random_directions(sine_trainer, resolution=3)
+    piece = random_slice(sine_trainer, resolution=3)
     broken = {name: np.full_like(value, np.nan) for name, value in piece.centre.items()}
     path = project_path([piece.centre, broken, sine_trainer.backend.parameters()], piece.centre, piece.directions)
     assert np.all(np.isnan(path[1]))

@@ -1,4 +1,4 @@
-"""GUI fixtures: a main window per test, and a check that no test leaves a worker thread running."""
+"""GUI fixtures: a main window per test, a data panel, and a check that no test leaves a worker thread running."""
 
 import pytest
 from PySide6.QtCore import QThreadPool
@@ -35,3 +35,14 @@ def make_window(qtbot):
     yield make
     for window in windows:
         window.session.shutdown()
+
+
+@pytest.fixture
+def data_panel(qtbot):
+    """A data panel on the default data spec, on its own (no window)."""
+    from nnstudio.core.engine.experiment import DataSpec
+    from nnstudio.gui.panels.data_panel import DataPanel
+
+    panel = DataPanel(DataSpec())
+    qtbot.addWidget(panel)
+    return panel

@@ -1,4 +1,4 @@
-"""Driving the real window from a test: wait for the worker, train a few epochs, look inside."""
+"""Driving the real window from a test: wait for the worker, train a few epochs, look inside, catch a signal."""
 
 
 def wait_idle(qtbot, window, timeout=30000):
@@ -23,3 +23,10 @@ def trainer_of(window):
 def registered(window, name):
     """An instrument (or the lessons) as the window's context registered it."""
     return window.context.get(name)
+
+
+def emitted(qtbot, signal, action):
+    """Run `action` and return the one value `signal` carried."""
+    with qtbot.waitSignal(signal, timeout=1000) as blocker:
+        action()
+    return blocker.args[0]

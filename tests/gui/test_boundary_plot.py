@@ -14,7 +14,7 @@ from nnstudio.core.engine.experiment import DataSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import RunStatus, Trainer
 from nnstudio.gui import style
-from nnstudio.gui.panels.data_panel import CLASSIFICATION_HEADER, DataPanel
+from nnstudio.gui.panels.data_panel import CLASSIFICATION_HEADER
 from nnstudio.gui.panels.training_panel import TrainingPanel
 from nnstudio.gui.plots.boundary_plot import (
     SHADES_PER_CLASS,
@@ -22,7 +22,7 @@ from nnstudio.gui.plots.boundary_plot import (
     boundary_image,
     class_lookup_table,
 )
-from tests.gui.driving import trainer_of, wait_idle
+from tests.gui.driving import emitted, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 PAUSED = RunStatus.PAUSED
@@ -225,19 +225,6 @@ def test_a_confident_map_is_painted_in_the_class_colours(qtbot):
 
 
 # --- the panels ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def data_panel(qtbot):
-    panel = DataPanel(DataSpec())
-    qtbot.addWidget(panel)
-    return panel
-
-
-def emitted(qtbot, signal, action):
-    with qtbot.waitSignal(signal, timeout=1000) as blocker:
-        action()
-    return blocker.args[0]
 
 
 def test_the_data_panel_lists_the_class_generators_after_the_regression_ones(data_panel):

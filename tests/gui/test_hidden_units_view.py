@@ -28,6 +28,20 @@ def trained(qtbot, window, epochs):
     qtbot.waitUntil(lambda: window.state.epoch == epochs, timeout=5000)
 
 
+def trained_and_shown(qtbot, window, view, epochs):
+    """Train to `epochs` and wait until the view draws the weights trained; those weights."""
+    trained(qtbot, window, epochs)
+    parameters = trainer_of(window).backend.parameters()
+
+    def shown():
+        return view.parameters is not None and all(
+            np.array_equal(view.parameters[name], value) for name, value in parameters.items()
+        )
+
+    qtbot.waitUntil(shown, timeout=5000)
+    return parameters
+
+
 def standardised_sine():
     experiment = preset("sine")
     return replace(experiment, data=replace(experiment.data, standardize=True))
@@ -36,10 +50,8 @@ def standardised_sine():
 def test_the_unit_curves_sum_to_the_prediction_shown(qtbot, make_window):
     window = make_window(standardised_sine())  # y_sd ≠ 1, y_mean ≠ 0: the curves are un-standardised
     view = open_view(qtbot, window)
-    trained(qtbot, window, 40)
+    parameters = trained_and_shown(qtbot, window, view, 40)
     trainer = trainer_of(window)
-    parameters = trainer.backend.parameters()
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
     scaler = trainer.dataset.scaler
     assert scaler.y_sd != 1.0 and scaler.y_mean != 0.0
     shown = view.shown
@@ -62,9 +74,7 @@ def test_the_unit_curves_sum_to_the_prediction_shown(qtbot, make_window):
 def test_unit_curves_are_coloured_by_the_sign_of_their_output_weight(qtbot, make_window):
     window = make_window(preset("sine"))
     view = open_view(qtbot, window)
-    trained(qtbot, window, 10)
-    w2 = trainer_of(window).backend.parameters()["W2"][:, 0]
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"][:, 0], w2), timeout=5000)
+    w2 = trained_and_shown(qtbot, window, view, 10)["W2"][:, 0]
     for curve in view._curves:
         unit = curve.property("unit")
         expected = POSITIVE_LIGHT if w2[unit] >= 0 else NEGATIVE_LIGHT
@@ -85,9 +95,7 @@ def test_the_overlay_draws_the_same_curves_on_the_fit_plot(qtbot, make_window):
     for curve in on_fit_plot:
         np.testing.assert_array_equal(curve.getData()[1], view.curve_data(curve.property("unit")))
     registered(window, "hidden_units").dock.hide()  # the overlay stays live without the dock
-    trained(qtbot, window, 8)
-    w2 = trainer_of(window).backend.parameters()["W2"]
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], w2), timeout=5000)
+    trained_and_shown(qtbot, window, view, 8)
     assert view.overlay_curve_count() == 64
     view.overlay_check.setChecked(False)
     assert view.overlay_curve_count() == 0
@@ -96,10 +104,8 @@ def test_the_overlay_draws_the_same_curves_on_the_fit_plot(qtbot, make_window):
 def test_a_deeper_network_shows_each_units_output_for_the_chosen_layer(qtbot, make_window):
     window = make_window(preset("sine-tanh-deep"))
     view = open_view(qtbot, window)
-    trained(qtbot, window, 3)
+    parameters = trained_and_shown(qtbot, window, view, 3)
     trainer = trainer_of(window)
-    parameters = trainer.backend.parameters()
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W3"], parameters["W3"]), timeout=5000)
     choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
     assert choices == [(OUTPUTS, 1), (OUTPUTS, 2)]
     for layer in (1, 2):
@@ -195,9 +201,7 @@ def _expected_maps(window, parameters, layer):
 def test_two_inputs_show_one_heat_map_per_unit(qtbot, make_window):
     window = make_window(preset("circle"))
     view = open_view(qtbot, window)
-    trained(qtbot, window, 5)
-    parameters = trainer_of(window).backend.parameters()
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
+    parameters = trained_and_shown(qtbot, window, view, 5)
     assert view.choice == (MAPS, 1) and view.maps.isVisible() and not view.plot_widget.isVisible()
     units = trainer_of(window).layers[0].n_out
     assert view.maps.count() == units == 8
@@ -210,18 +214,14 @@ def test_two_inputs_show_one_heat_map_per_unit(qtbot, make_window):
         np.testing.assert_allclose(image, expected[unit], atol=1e-6)
         assert tuple(view.maps._images[unit].getLevels()) == (low, high)
     assert "hidden layer 1" in view.caption.text()
-    trained(qtbot, window, 10)  # the maps follow the parameter feed
-    parameters = trainer_of(window).backend.parameters()
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W1"], parameters["W1"]), timeout=5000)
+    parameters = trained_and_shown(qtbot, window, view, 10)  # the maps follow the parameter feed
     np.testing.assert_allclose(view.maps.images()[3], _expected_maps(window, parameters, 1)[3], atol=1e-6)
 
 
 def test_the_layer_chooser_switches_the_maps_and_a_click_highlights_a_unit(qtbot, make_window):
     window = make_window(preset("xor"))
     view = open_view(qtbot, window)
-    trained(qtbot, window, 3)
-    parameters = trainer_of(window).backend.parameters()
-    qtbot.waitUntil(lambda: np.array_equal(view.parameters["W2"], parameters["W2"]), timeout=5000)
+    parameters = trained_and_shown(qtbot, window, view, 3)
     choices = [view.layer_combo.itemData(i) for i in range(view.layer_combo.count())]
     assert choices == [(MAPS, 1), (MAPS, 2)]
     for layer in (2, 1):

@@ -17,16 +17,10 @@ from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel
 from nnstudio.gui.panels.model_panel import ModelPanel
 from nnstudio.gui.panels.training_panel import TrainingPanel
+from tests.gui.driving import emitted
 from tests.gui.image_checks import distinct_colours, rendered_pixels
 
 SINE_64 = ModelSpec(hidden=(LayerSpec(64, "relu"),))
-
-
-@pytest.fixture
-def data_panel(qtbot):
-    panel = DataPanel(DataSpec())
-    qtbot.addWidget(panel)
-    return panel
 
 
 @pytest.fixture
@@ -41,13 +35,6 @@ def training_panel(qtbot):
     panel = TrainingPanel(TrainingSpec())
     qtbot.addWidget(panel)
     return panel
-
-
-def emitted(qtbot, signal, action):
-    """Run `action` and return the one value `signal` carried."""
-    with qtbot.waitSignal(signal, timeout=1000) as blocker:
-        action()
-    return blocker.args[0]
 
 
 def controls_without_tooltip(panel):

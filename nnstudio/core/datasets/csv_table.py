@@ -3,7 +3,7 @@
 What users' files really look like: commas, semicolons (every European spreadsheet export, with
 decimal commas), tabs or runs of spaces between the columns; LF, CRLF or CR-only line endings
 (old Mac Excel); UTF-8 with or without a byte-order mark, or UTF-16/32 with one. The format is
-detected from the first lines by fixed rules (`detect_format`) and said in words (`CsvFormat.describe`).
+detected from the first lines by fixed rules (`csv_format.detect_format`) and said in words.
 
 A file is hostile until read: the reader refuses it, with one sentence, past MAX_CSV_BYTES,
 MAX_LINE_CHARS on one line, MAX_COLUMNS columns, MAX_POINTS rows or MAX_CELLS cells. It works
@@ -11,19 +11,16 @@ through the bytes a chunk (about a megabyte) at a time and yields its progress b
 the window runs it in a worker thread with a progress bar and Cancel; no single step holds the
 interpreter long enough to freeze the GUI thread.
 
-A number is what `NUMBER` says (ASCII digits, one decimal mark, an exponent): Python's float()
-would also take "1_000", full-width digits and non-breaking spaces, which no spreadsheet means.
-The table is parsed once; choosing other columns or a header reads from the parsed table.
+A number is what `csv_format.NUMBER` says. The table is parsed once; choosing other columns or a
+header reads from the parsed table.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import math
 import operator
 import os
-import re
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +28,17 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.datasets.class_generators import MAX_CLASSES
+from nnstudio.core.datasets.csv_format import (
+    MAX_ABS_VALUE,
+    NOT_FINITE,
+    NUMBER,
+    CsvFormat,
+    cell_problem,
+    cell_splitter,
+    detect_format,
+    file_encoding,
+    line_ending_of,
+)
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.files import read_file
 
@@ -38,47 +46,9 @@ MAX_CSV_BYTES = 250_000_000  # ten million rows of two short numbers; beyond tha
 MAX_LINE_CHARS = 100_000  # a row of MAX_COLUMNS numbers fits easily; a 50 MB "line" is not a row
 MAX_COLUMNS = 1_000
 MAX_CELLS = 20_000_000  # rows × columns kept as float64: 160 MB at most
-MAX_ABS_VALUE = 1e150  # a value's square, the spread of millions of them, must stay a finite float
 CHUNK_BYTES = 1 << 16  # between two progress reports: a C-level loop over a chunk holds the GIL ~10 ms
 SAMPLE_LINES = 20  # the non-empty lines the format is detected from
 PREVIEW_ROWS = 13  # rows kept exactly as written, for the import dialog
-
-SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", " ": "spaces"}
-_DIGITS = r"(?:[0-9]+(?:{mark}[0-9]*)?|{mark}[0-9]+)(?:[eE][+-]?[0-9]+)?"
-NUMBER = {
-    ".": re.compile(r"[+-]?" + _DIGITS.format(mark=r"\.")),
-    ",": re.compile(r"[+-]?" + _DIGITS.format(mark=",")),
-}
-_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_COMMA_DECIMAL = re.compile(r"[+-]?[0-9]*,[0-9]+(?:[eE][+-]?[0-9]+)?")
-_POINT_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+(?:[eE][+-]?[0-9]+)?")
-_BOMS = (  # UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's
-    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
-    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 with BOM"),
-    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
-    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
-)
-
-
-@dataclass(frozen=True)
-class CsvFormat:
-    """How a file writes its table, as detected; `describe()` says it in the preview."""
-
-    separator: str = ","  # ",", ";", "\t" or " " (one or more spaces)
-    decimal_comma: bool = False
-    encoding: str = "UTF-8"
-    line_ending: str = "LF"  # "LF", "CRLF" or "CR"
-
-    def describe(self) -> str:
-        parts = [
-            f"separator {SEPARATOR_NAMES[self.separator]} {self.separator!r}",
-            "decimal comma" if self.decimal_comma else "decimal point",
-            self.encoding,
-        ]
-        if self.line_ending == "CR":
-            parts.append("CR-only line endings (old Mac Excel)")
-        return ", ".join(parts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +78,7 @@ class CsvTable:
         return bool(self.preview) and not all(self._is_number(cell) for cell in self.preview[0][1])
 
     def _is_number(self, cell: str) -> bool:
-        return NUMBER[self._mark].fullmatch(cell) is not None or _NOT_FINITE.fullmatch(cell) is not None
+        return NUMBER[self._mark].fullmatch(cell) is not None or NOT_FINITE.fullmatch(cell) is not None
 
     @property
     def _mark(self) -> str:
@@ -188,72 +158,6 @@ def _shown(value: float) -> str:
     return str(int(value)) if value == round(value) and abs(value) < 1e15 else repr(value)
 
 
-def cell_problem(text: str, decimal_comma: bool) -> str:
-    """Why a cell is not a usable number, in a few words."""
-    if NUMBER["," if decimal_comma else "."].fullmatch(text) or _NOT_FINITE.fullmatch(text):
-        value = float(text.replace(",", ".")) if not _NOT_FINITE.fullmatch(text) else math.nan
-        if not math.isfinite(value):
-            return f"{text!r} is not a finite number"
-        return f"{text!r} is too large: values must lie within ±{MAX_ABS_VALUE:g} (their squares must stay finite)"
-    if decimal_comma and _POINT_DECIMAL.fullmatch(text):
-        return f"{text!r} is not a number (this file writes decimals with a comma, as in 1,5)"
-    if not decimal_comma and _COMMA_DECIMAL.fullmatch(text):  # a quoted "1,5" in a comma-separated file
-        return f"{text!r} is not a number (with decimal commas, separate the columns with ';' or tabs)"
-    return f"{text!r} is not a number"
-
-
-# --- detection ------------------------------------------------------------------------------------
-
-
-def detect_format(lines: list[str], encoding: str = "UTF-8", line_ending: str = "LF") -> CsvFormat:
-    """The separator and decimal mark of the first non-empty `lines`, by fixed rules.
-
-    The separator is the first of tab, ';' and ',' that every line has the same number of (at least
-    one); else runs of spaces if every line splits into the same number (at least two) of cells; else
-    the first of them the first line has; else ',' (one column). The decimal mark is a comma when the
-    separator is not one and the cells hold numbers like 1,5 and none like 1.5.
-    """
-    separator = ","
-    for candidate in ("\t", ";", ","):
-        counts = {line.count(candidate) for line in lines}
-        if len(counts) == 1 and counts.pop() > 0:
-            separator = candidate
-            break
-    else:
-        counts = {len(line.split()) for line in lines}
-        if lines and len(counts) == 1 and counts.pop() > 1:
-            separator = " "
-        elif lines:
-            separator = next((c for c in ("\t", ";", ",") if c in lines[0]), " " if len(lines[0].split()) > 1 else ",")
-    decimal_comma = False
-    if separator != ",":
-        cells = [cell for line in lines for cell in _splitter(separator)(line)]
-        decimal_comma = any(map(_COMMA_DECIMAL.fullmatch, cells)) and not any(map(_POINT_DECIMAL.fullmatch, cells))
-    return CsvFormat(separator, decimal_comma, encoding, line_ending)
-
-
-def _splitter(separator: str):
-    """A function from a line to its cells, stripped of spaces and tabs (never of other white space).
-
-    A line with a quote goes through the csv module ("1,5" quoted may hold the separator); one line
-    at a time, so a quote left open ends with its line instead of swallowing the rest of the file.
-    """
-    spaces = separator == " "
-
-    def split(line: str) -> list[str]:
-        if '"' not in line:
-            return line.split() if spaces else [cell.strip(" \t") for cell in line.split(separator)]
-        try:
-            cells = next(
-                csv.reader([line.strip(" \t") if spaces else line], delimiter=separator, skipinitialspace=spaces)
-            )
-        except (csv.Error, StopIteration):
-            return [line]
-        return [cell.strip(" \t") for cell in cells]
-
-    return split
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 
@@ -265,8 +169,8 @@ def read_csv_steps(raw: bytes, max_rows: int | None = None) -> Generator[float, 
         max_rows = MAX_POINTS + 1  # a header and MAX_POINTS points
     if len(raw) > MAX_CSV_BYTES:
         raise NNStudioError(f"the file is larger than {MAX_CSV_BYTES / 1e6:g} MB: too large for a CSV file of points")
-    encoding, label = _encoding(raw)
-    line_ending = _line_ending(raw[:65536].decode(encoding, errors="replace"))
+    encoding, label = file_encoding(raw)
+    line_ending = line_ending_of(raw[:65536].decode(encoding, errors="replace"))
     builder = _TableBuilder(label, line_ending, max_rows)
     for done, first_line, lines in _decoded_lines(raw, encoding):
         builder.add(first_line, lines)
@@ -301,21 +205,6 @@ def read_csv_bytes(raw: bytes) -> CsvTable:
 def read_csv_text(text: str) -> CsvTable:
     """Parse CSV text (typed, pasted or already decoded)."""
     return read_csv_bytes(text.encode("utf-8", "surrogatepass"))
-
-
-def _encoding(raw: bytes) -> tuple[str, str]:
-    """The codec and the name of a file's encoding: a byte-order mark decides, else it must be UTF-8."""
-    for bom, codec, label in _BOMS:
-        if raw.startswith(bom):
-            return codec, label
-    if b"\x00" in raw:
-        sample = raw[:4096]
-        if sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4:
-            raise NNStudioError(
-                "line 1: this looks like UTF-16 text without a byte-order mark: save the file as UTF-8 CSV"
-            )
-        raise NNStudioError("line 1: this is a binary file, not CSV text")
-    return "utf-8", "UTF-8"
 
 
 def _decoded_lines(raw: bytes, encoding: str) -> Iterable[tuple[float, int, list[str]]]:
@@ -366,12 +255,6 @@ def _not_text(raw: bytes, begin: int, end: int, encoding: str) -> NNStudioError:
     return NNStudioError(f"line {line}: not UTF-8 text (save the file as UTF-8 CSV)")
 
 
-def _line_ending(lines_text: str) -> str:
-    if "\r\n" in lines_text:
-        return "CRLF"
-    return "CR" if "\r" in lines_text and "\n" not in lines_text else "LF"
-
-
 class _TableBuilder:
     """Rows in, a CsvTable out; the format is fixed once the first SAMPLE_LINES non-empty lines are in."""
 
@@ -405,7 +288,7 @@ class _TableBuilder:
     def _fix_format(self) -> None:
         sample = self.sample[:SAMPLE_LINES]
         self.format = detect_format(sample, self.encoding, self.line_ending)
-        self.split = _splitter(self.format.separator)
+        self.split = cell_splitter(self.format.separator)
         first_rows = [cells for cells in map(self.split, sample) if any(cells)][:2]
         self.width = min(max(map(len, first_rows), default=0), MAX_COLUMNS)  # a header may be wider or narrower
 

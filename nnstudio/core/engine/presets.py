@@ -9,6 +9,7 @@ _LINE = DataSpec(generator="line", n_points=100, x_min=-10.0, x_max=10.0, noise_
 _SINE = DataSpec(generator="sine", n_points=100, x_min=-5.0, x_max=5.0, noise_sd=1.0, seed=2)
 _LINEAR_MODEL = ModelSpec(hidden=())
 
+# A declarative table: the entries look alike because each spells out one whole experiment, as a file would.
 PRESETS: dict[str, Experiment] = {
     "linear": Experiment(
         name="linear",

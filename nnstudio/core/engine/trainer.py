@@ -34,6 +34,7 @@ from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import DenseLayer, check_memory, dense_layers, initial_parameters, parameter_count
+from nnstudio.core.engine.prediction import prediction_from_outputs
 from nnstudio.core.errors import NNStudioError
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
@@ -444,10 +445,7 @@ class Trainer:
 
     def prediction_on_grid(self) -> np.ndarray:
         """The prediction on the dataset's grid: (G, outputs) in original units; for classes (G, K) probabilities."""
-        if self.dataset.is_classification:
-            return self.class_probabilities(self.dataset.x_grid)
-        scaler = self.dataset.scaler
-        return scaler.y_from_model(self.backend.predict(self.dataset.x_grid))
+        return prediction_from_outputs(self.dataset, self.training.loss, self.backend.predict(self.dataset.x_grid))
 
     def class_probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(class k | x) for each row of x (model units): (n, K), rows summing to 1 (classification)."""

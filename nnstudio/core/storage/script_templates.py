@@ -137,6 +137,7 @@ class Optimizer:
 }
 
 
+# Twin of TORCH_LOOP on purpose: each exported script is read alone, so both write out the same batching and log.
 NUMPY_LOOP = """\
 # --- training ---------------------------------------------------------------------------------------
 
@@ -197,6 +198,7 @@ if __name__ == "__main__":
 """
 
 
+# Twin of NUMPY_LOOP on purpose: the same loop with autograd and torch.optim, for a side-by-side reading.
 TORCH_LOOP = """\
 # --- training ---------------------------------------------------------------------------------------
 

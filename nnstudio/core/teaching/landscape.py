@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,9 +25,6 @@ from nnstudio.core.engine.history import StateHistory
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
-
-if TYPE_CHECKING:
-    from nnstudio.core.engine.trainer import Trainer
 
 Parameters = dict[str, np.ndarray]
 GRID_CHUNK_ELEMENTS = 4_000_000  # predictions held at once while filling a grid (~32 MB of float64)
@@ -131,32 +127,6 @@ def line_loss_grid(
     W, B = np.meshgrid(w_values, b_values)  # W[i, j] = w_values[j], B[i, j] = b_values[i]
     L = line_losses(layer, loss_name, x, y, W, B).reshape(W.shape)
     return W, B, L
-
-
-def loss_grid(
-    trainer: Trainer,
-    w_range: tuple[float, float] | None = None,
-    b_range: tuple[float, float] | None = None,
-    resolution: int = 101,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The (w, b) landscape of a trainer's two-parameter model on its training data (model units).
-
-    The default box covers the least-squares line, the current weights and every recorded one.
-    """
-    layer = require_line(trainer.layers)
-    path = line_path(trainer.state_history)
-    current = line_point(trainer.backend.parameters(), layer)
-    data = trainer.dataset
-    return line_loss_grid(
-        trainer.layers,
-        trainer.training.loss,
-        data.x_train,
-        data.y_train,
-        w_range,
-        b_range,
-        resolution,
-        include=[current, *map(tuple, path)],
-    )
 
 
 def line_point(parameters: Parameters, layer: DenseLayer | None = None) -> tuple[float, float]:
@@ -275,37 +245,40 @@ def loss_slice(
 
 
 def slice_along_weights(
-    trainer: Trainer,
+    layers: list[DenseLayer],
+    loss_name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    centre: Parameters,
     first: tuple[str, tuple[int, ...] | int],
     second: tuple[str, tuple[int, ...] | int],
-    spans: tuple[float, float] | None = None,
     resolution: int = 41,
 ) -> LossSlice:
-    """The loss as two chosen weights change around their current values; the others stay put.
+    """The loss as two chosen weights change around their values in `centre`; the others stay put.
 
-    Default spans: ±max(1, 2·|weight|), so the weight's sign change is in view.
+    Both axes span ±max(1, 2·|weight|) of the larger weight, so each weight's sign change is in
+    view and the two axes share one scale (a round bowl looks round).
     """
-    centre = trainer.backend.parameters()
     directions = (weight_direction(centre, *first), weight_direction(centre, *second))
-    if spans is None:
-        spans = tuple(max(1.0, 2.0 * abs(float(centre[name][index]))) for name, index in (first, second))
+    span = max(1.0, *(2.0 * abs(float(centre[name][index])) for name, index in (first, second)))
     labels = tuple(f"{name}[{_index_text(index)}]" for name, index in (first, second))
-    data = trainer.dataset
-    return loss_slice(
-        trainer.layers, trainer.training.loss, data.x_train, data.y_train, centre, directions, spans, resolution, labels
-    )
+    return loss_slice(layers, loss_name, x, y, centre, directions, (span, span), resolution, labels)
 
 
 def slice_along_random_directions(
-    trainer: Trainer, seed: int = 0, span: float = 1.0, resolution: int = 41
+    layers: list[DenseLayer],
+    loss_name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    centre: Parameters,
+    seed: int = 0,
+    span: float = 1.0,
+    resolution: int = 41,
 ) -> LossSlice:
-    """The loss around the current weights along two filter-normalised random directions."""
-    centre = trainer.backend.parameters()
-    directions = random_directions(trainer.layers, centre, seed)
-    data = trainer.dataset
-    return loss_slice(
-        trainer.layers, trainer.training.loss, data.x_train, data.y_train, centre, directions, (span, span), resolution
-    )
+    """The loss around `centre` along two filter-normalised random directions, α and β in [−span, span]."""
+    directions = random_directions(layers, centre, seed)
+    labels = ("α · direction 1", "β · direction 2")
+    return loss_slice(layers, loss_name, x, y, centre, directions, (span, span), resolution, labels)
 
 
 def project_path(

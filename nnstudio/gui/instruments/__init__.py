@@ -21,10 +21,10 @@ INSTRUMENT_MODULES: tuple[str, ...] = (
     "timeline",
     "step_inspector",
     "presentation",
-    "hidden_units_view",
+    "hidden_units_instrument",
     "network_diagram",
-    "landscape_view",
-    "runs_view",
+    "landscape_instrument",
+    "runs_instrument",
 )
 
 

@@ -8,73 +8,52 @@ shows each unit's output a_j over x for a chosen hidden layer.
 
 The numbers come from `nnstudio.core.teaching.hidden_units`, in the data's original units (y_sd · c_j,
 offset y_sd · b2 + y_mean), as the fit curve is. One forward pass over the 256-point grid per
-frame is cheap enough for the GUI thread (well under a millisecond for 64 units).
+frame is cheap enough for the GUI thread (well under a millisecond for 64 units). What to draw is
+computed in `hidden_unit_curves`, the words in `hidden_unit_captions`; `hidden_units_instrument`
+puts the view in its dock and feeds it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QPen
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.core.engine.model import DenseLayer
-from nnstudio.core.teaching.hidden_units import (
-    contributions_in_original_units,
-    layer_outputs,
-    supports_unit_contributions,
-)
 from nnstudio.gui import style
-from nnstudio.gui.app_context import HIDDEN_UNITS, PLOTS
+from nnstudio.gui.instruments.hidden_unit_captions import KEEP, caption, describe_unit, legend_entries
+from nnstudio.gui.instruments.hidden_unit_curves import (
+    CONTRIBUTIONS,
+    HINGED,
+    MAPS,
+    OUTPUTS,
+    ShownCurves,
+    curve_choices,
+    elbows,
+    nearest_unit,
+    shown_curves,
+    shown_maps,
+)
 from nnstudio.gui.instruments.hidden_unit_maps import MAX_MAPS, UnitMaps
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_LIGHT,
     POSITIVE_LIGHT,
     READOUT_POINTS,
-    ParameterFeed,
-    add_dock,
-    legend_entry,
-    on_shown,
     set_axis_label,
     text_label,
 )
 
 if TYPE_CHECKING:
-    from nnstudio.gui.app_context import AppContext
     from nnstudio.gui.plots.fit_plot import FitPlot
 
-MAX_CURVES = 128  # more thin curves than this are a grey smear: the largest ones are drawn
-CONTRIBUTIONS, OUTPUTS, MAPS = "contributions", "outputs", "maps"  # MAPS: two inputs, one heat map a unit
 # Layer outputs cycle through the palette, minus the purple that marks the highlighted unit.
 OUTPUT_COLOURS = (style.BLUE, style.VERMILLION, style.BLUISH_GREEN, style.ORANGE, style.SKY_BLUE)
-HINGED = ("relu", "leaky_relu")  # activations with an elbow at z = 0
-DOCK_TOOLTIP = "Hidden units: each unit's curve, and how they add up to the prediction (Ctrl+2)"
 PICK_PIXELS = 12  # how near the mouse a curve must be to be picked
-
-
-def _pen(colour: str, width: float, style_: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = pg.mkPen(color=colour, width=width, style=style_)
-    pen.setCosmetic(True)
-    return pen
-
-
-@dataclass(frozen=True, eq=False)
-class ShownCurves:
-    """What the view draws now: the grid, every unit's curve (all units, not just the drawn ones)."""
-
-    mode: str  # CONTRIBUTIONS, OUTPUTS or MAPS
-    layer: int  # 1-based hidden layer
-    x: np.ndarray  # (G,) original units; MAPS: empty (the grid is the dataset's 2-D one)
-    values: np.ndarray  # (G, units)
-    drawn_units: np.ndarray  # the units that have a curve, largest first
-    offset: float = 0.0  # contributions only: y_sd · b2 + y_mean
-    total: np.ndarray | None = None  # contributions only: Σ values + offset, the prediction
 
 
 class HiddenUnitView(QWidget):
@@ -91,7 +70,8 @@ class HiddenUnitView(QWidget):
         self.parameters: dict[str, np.ndarray] | None = None
         self.shown: ShownCurves | None = None
         self.highlighted: tuple[int, int] | None = None
-        self._pens = {colour: _pen(colour, 1.5) for colour in (POSITIVE_LIGHT, NEGATIVE_LIGHT, *OUTPUT_COLOURS)}
+        colours = (POSITIVE_LIGHT, NEGATIVE_LIGHT, *OUTPUT_COLOURS)
+        self._pens = {colour: style.cosmetic_pen(colour, 1.5) for colour in colours}
         self._curves: list[pg.PlotCurveItem] = []
         self._overlay: list[pg.PlotCurveItem] = []
         self._build_controls()
@@ -152,12 +132,12 @@ class HiddenUnitView(QWidget):
         self.plot_item.getAxis("left").enableAutoSIPrefix(False)  # no "(x0.001)": the numbers are y's own
         self.sum_curve = pg.PlotDataItem(pen=style.prediction_pen(), connect="finite")
         self.sum_curve.setZValue(20)
-        offset_pen = _pen("#555555", 2, Qt.PenStyle.DotLine)
+        offset_pen = style.cosmetic_pen("#555555", 2, Qt.PenStyle.DotLine)
         self.offset_line = pg.InfiniteLine(angle=0, pen=offset_pen)
         self.offset_line.setZValue(15)
         self.elbows = pg.ScatterPlotItem(size=9, pen=pg.mkPen("w", width=1))
         self.elbows.setZValue(18)
-        self.highlight_curve = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 4), connect="finite")
+        self.highlight_curve = pg.PlotCurveItem(pen=style.cosmetic_pen(HIGHLIGHT_COLOUR, 4), connect="finite")
         self.highlight_curve.setZValue(30)
         for item in (self.sum_curve, self.elbows, self.highlight_curve):
             self.plot_item.addItem(item)
@@ -166,7 +146,7 @@ class HiddenUnitView(QWidget):
         self.plot_item.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def _build_overlay_items(self) -> None:
-        self.overlay_highlight = pg.PlotCurveItem(pen=_pen(HIGHLIGHT_COLOUR, 3.5), connect="finite")
+        self.overlay_highlight = pg.PlotCurveItem(pen=style.cosmetic_pen(HIGHLIGHT_COLOUR, 3.5), connect="finite")
         if self.fit_plot is not None:
             self.fit_plot.plot_item.addItem(self.overlay_highlight, ignoreBounds=True)
             self.overlay_highlight.setZValue(8)
@@ -181,22 +161,8 @@ class HiddenUnitView(QWidget):
         self.highlighted = None
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
-        if dataset.n_inputs != 1:  # curves over x need one x; two inputs on a 2-D grid get a map per unit
-            for layer in self.layers[:-1] if dataset.grid_shape is not None else ():
-                self.layer_combo.addItem(
-                    f"Unit maps of hidden layer {layer.index}  ({layer.n_out} {layer.activation} units)",
-                    (MAPS, layer.index),
-                )
-        elif supports_unit_contributions(self.layers):
-            hidden = self.layers[0]
-            self.layer_combo.addItem(
-                f"Each unit's share of ŷ  ({hidden.n_out} {hidden.activation} units)", (CONTRIBUTIONS, 1)
-            )
-        for layer in self.layers[:-1] if dataset.n_inputs == 1 else ():
-            self.layer_combo.addItem(
-                f"Outputs of hidden layer {layer.index}  ({layer.n_out} {layer.activation} units)",
-                (OUTPUTS, layer.index),
-            )
+        for text, choice in curve_choices(self.layers, dataset):
+            self.layer_combo.addItem(text, choice)
         index = self._choice_index(previous)
         self.layer_combo.setCurrentIndex(max(index, 0))
         self.layer_combo.setEnabled(self.layer_combo.count() > 0)
@@ -273,19 +239,7 @@ class HiddenUnitView(QWidget):
             self._draw_maps(choice[1])
             return
         mode, layer = choice
-        with np.errstate(all="ignore"):  # a diverged network draws as gaps
-            if mode == CONTRIBUTIONS:
-                parts = contributions_in_original_units(self.layers, self.parameters, self.dataset)
-                values, x = parts.contributions, parts.x
-                size = np.nanmax(np.abs(np.where(np.isfinite(values), values, np.nan)), axis=0, initial=0.0)
-                shown = ShownCurves(mode, layer, x, values, _largest(size), parts.offset, parts.prediction)
-            else:
-                values = layer_outputs(self.layers, self.parameters, self.dataset.x_grid, layer)
-                finite = np.where(np.isfinite(values), values, np.nan)
-                spread = np.nan_to_num(
-                    np.nanmax(finite, axis=0, initial=-np.inf) - np.nanmin(finite, axis=0, initial=np.inf)
-                )
-                shown = ShownCurves(mode, layer, self.dataset.x_grid_raw[:, 0], values, _largest(spread))
+        shown = shown_curves(self.layers, self.parameters, self.dataset, mode, layer)
         self.shown = shown
         self._draw_curves(shown)
         self._draw_sum_and_elbows(shown)
@@ -294,16 +248,13 @@ class HiddenUnitView(QWidget):
 
     def _draw_maps(self, layer: int) -> None:
         """Two inputs: each unit's output over the 2-D grid, one heat map a unit, one colour scale a layer."""
-        with np.errstate(all="ignore"):
-            values = layer_outputs(self.layers, self.parameters, self.dataset.x_grid, layer)
-        count = min(values.shape[1], MAX_MAPS)
-        shown = ShownCurves(MAPS, layer, np.empty(0), values, np.arange(count))
+        shown = shown_maps(self.layers, self.parameters, self.dataset, layer, MAX_MAPS)
         self.shown = shown
         for curve in (*self._curves, *self._overlay):
             curve.hide()
         self.highlight_curve.setData([], [])
         self.overlay_highlight.hide()
-        self.maps.set_maps(values, self.dataset, count)
+        self.maps.set_maps(shown.values, self.dataset, len(shown.drawn_units))
         unit = self._highlighted_unit(shown)
         self.maps.set_highlighted(unit)
         if unit is not None:
@@ -378,26 +329,13 @@ class HiddenUnitView(QWidget):
         self.offset_line.setVisible(bool(np.isfinite(shown.offset)))
         hidden = self.layers[0]
         if hidden.activation in HINGED:
-            x_at, units = self._elbows(shown)
+            x_at, units = elbows(self.layers, self.parameters, self.dataset.scaler, shown)
             w2 = self.parameters[self.layers[1].weight_name][units, 0]
             brushes = [pg.mkBrush(POSITIVE_LIGHT if w >= 0 else NEGATIVE_LIGHT) for w in w2]
             self.elbows.setData(x_at, np.zeros(len(x_at)), brush=brushes)
         else:
             self.elbows.setData([], [])
         self._update_legend(shown)
-
-    def _elbows(self, shown: ShownCurves) -> tuple[np.ndarray, np.ndarray]:
-        """Where each drawn unit's ReLU switches on (w1·x + b1 = 0), in original x units, inside the grid."""
-        first = self.layers[0]
-        w1 = self.parameters[first.weight_name][0]
-        b1 = self.parameters[first.bias_name] if first.bias else np.zeros_like(w1)
-        units = shown.drawn_units
-        with np.errstate(all="ignore"):
-            z_zero = -b1[units] / w1[units]  # model units of x
-            scaler = self.dataset.scaler
-            x_at = scaler.x_mean + scaler.x_sd * z_zero
-        inside = np.isfinite(x_at) & (x_at >= shown.x.min()) & (x_at <= shown.x.max())
-        return x_at[inside], units[inside]
 
     def _draw_highlight(self, shown: ShownCurves) -> None:
         unit = self._highlighted_unit(shown)
@@ -420,84 +358,23 @@ class HiddenUnitView(QWidget):
         return self.highlighted[1] if self.highlighted[1] < shown.values.shape[1] else None
 
     def _update_legend(self, shown: ShownCurves | None) -> None:
-        """A legend in words under the plot: it wraps, where a row of entries above the plot would not fit."""
-        entries = []
-        if shown is not None and shown.mode == CONTRIBUTIONS:
-            entries = [
-                legend_entry(POSITIVE_LIGHT, "━━", "unit with w₂ > 0"),
-                legend_entry(NEGATIVE_LIGHT, "━━", "unit with w₂ < 0"),
-            ]
-            if self.layers[0].activation in HINGED:
-                entries.append(legend_entry("#444444", "●", "elbow: where the unit switches on"))
-            entries += [
-                legend_entry("#555555", "┅┅", "b₂ (output bias)"),
-                legend_entry(style.PREDICTION_COLOUR, "━━", "sum + b₂ = prediction ŷ"),
-            ]
+        entries = legend_entries(self.layers, shown)
         text = " &nbsp;&nbsp; ".join(entries)
         if text != self.legend.text():
             self.legend.setText(text)
         self.legend.setVisible(bool(entries))
 
     def _show_caption(self) -> None:
-        shown = self.shown
-        if not self.layers:
-            self.caption.setText("")
+        overlay_on = self.overlay_check.isChecked()
+        words = caption(
+            self.layers, self.dataset, self.shown, self.choice is not None, overlay_on, self.maps.levels()[1]
+        )
+        if words is None:
             return
-        if shown is not None and shown.mode == MAPS:
-            layer = self.layers[shown.layer - 1]
-            units = shown.values.shape[1]
-            text = (
-                f"Each map is one unit's output  aⱼ = {layer.activation}(zⱼ)  in hidden layer {shown.layer}, "
-                "over the inputs (x₁ across, x₂ up); one colour scale for the layer: "
-                f"blue below 0, white at 0, red above, |a| up to {self.maps.levels()[1]:.3g}."
-            )
-            if len(shown.drawn_units) < units:
-                text += f"  The first {len(shown.drawn_units)} of {units} units are shown."
-            if _diverged(shown):
-                text = (
-                    f"<span style='color:{style.ERROR_TEXT_COLOUR}'><b>The network diverged:</b> its weights are huge "
-                    "(or not numbers), and so are these maps. Reset (R) and try a smaller learning rate.</span>"
-                )
-            self.caption.setText(text)
-            set_axis_label(self.plot_item, "left", "")
-            return
-        if self.dataset is not None and self.dataset.n_inputs != 1 and self.choice is None:
-            self.caption.setText(
-                f"Unit curves are drawn over one input x; this data has {self.dataset.n_inputs} inputs. "
-                "The network diagram shows every unit and weight."
-            )
-            set_axis_label(self.plot_item, "left", "")
-            return
-        if len(self.layers) == 1:
-            self.caption.setText("This network has no hidden layer: its prediction is a straight line (or one curve).")
-            set_axis_label(self.plot_item, "left", "")
-            return
-        if shown is None:
-            return
-        units = shown.values.shape[1]
-        if shown.mode == CONTRIBUTIONS:
-            g = self.layers[0].activation
-            text = (
-                f"Each thin curve is one hidden unit's share  w₂ⱼ · {g}(w₁ⱼ·x + b₁ⱼ).  "
-                f"Add all {units} and the output bias b₂: you get the thick green prediction."
-            )
-            set_axis_label(self.plot_item, "left", "contribution to ŷ")
-        else:
-            layer = self.layers[shown.layer - 1]
-            text = (
-                f"Each curve is one unit's output  aⱼ = {layer.activation}(zⱼ)  in hidden layer {shown.layer}, over x."
-            )
-            set_axis_label(self.plot_item, "left", f"output a of layer {shown.layer}")
-        if len(shown.drawn_units) < units:
-            text += f"  The {len(shown.drawn_units)} largest of {units} units are drawn."
-        if self.overlay_check.isChecked() and shown.mode != CONTRIBUTIONS:
-            text += "  (The fit plot shows unit shares only for one hidden layer.)"
-        if _diverged(shown):
-            text = (
-                f"<span style='color:{style.ERROR_TEXT_COLOUR}'><b>The network diverged:</b> its weights are huge "
-                "(or not numbers), and so are these curves. Reset (R) and try a smaller learning rate.</span>"
-            )
+        text, axis_label = words
         self.caption.setText(text)
+        if axis_label is not KEEP:
+            set_axis_label(self.plot_item, "left", axis_label)
 
     # --- the mouse --------------------------------------------------------------------------------
 
@@ -508,15 +385,7 @@ class HiddenUnitView(QWidget):
         if shown is None or not len(shown.drawn_units) or not view.sceneBoundingRect().contains(scene_position):
             return None
         point = view.mapSceneToView(scene_position)
-        column = int(np.clip(np.searchsorted(shown.x, point.x()), 0, len(shown.x) - 1))
-        values = shown.values[column, shown.drawn_units]
-        pixel_height = view.viewPixelSize()[1]
-        with np.errstate(invalid="ignore"):
-            distance = np.abs(values - point.y()) / max(pixel_height, 1e-300)
-        if not np.isfinite(distance).any():
-            return None
-        best = int(np.nanargmin(distance))
-        return int(shown.drawn_units[best]) if distance[best] <= PICK_PIXELS else None
+        return nearest_unit(shown, point.x(), point.y(), PICK_PIXELS * view.viewPixelSize()[1])
 
     def _on_mouse_moved(self, scene_position) -> None:
         unit = self.unit_near(scene_position)
@@ -530,82 +399,4 @@ class HiddenUnitView(QWidget):
         self.highlight_unit(self.shown.layer, unit)
 
     def _describe(self, shown: ShownCurves, unit: int, prefix: str) -> str:
-        layer = self.layers[shown.layer - 1]
-        weights = self.parameters[layer.weight_name][:, unit]
-        text = f"<b>{prefix} {unit}</b> of hidden layer {shown.layer}: "
-        if len(weights) == 1:
-            text += f"w{layer.index} = {weights[0]:.4g}"
-        else:
-            text += f"|incoming w| = {np.linalg.norm(weights):.4g}"
-        if layer.bias:
-            text += f", b{layer.index} = {self.parameters[layer.bias_name][unit]:.4g}"
-        if shown.mode == CONTRIBUTIONS:
-            text += f", w{layer.index + 1} = {self.parameters[self.layers[1].weight_name][unit, 0]:.4g}"
-            if layer.activation in HINGED and weights[0] != 0 and layer.bias:
-                scaler = self.dataset.scaler
-                x_at = scaler.x_mean + scaler.x_sd * (-self.parameters[layer.bias_name][unit] / weights[0])
-                text += f";  switches on at x = {x_at:.3g}"
-        return text
-
-
-def _diverged(shown: ShownCurves) -> bool:
-    """Curves that are not numbers or absurdly large (far beyond any data a class would plot)."""
-    with np.errstate(invalid="ignore"):
-        values = shown.values if shown.total is None else np.column_stack([shown.values, shown.total])
-        return not np.all(np.isfinite(values)) or float(np.max(np.abs(values), initial=0.0)) > 1e12
-
-
-def _largest(size: np.ndarray) -> np.ndarray:
-    """Unit indices, largest first, at most MAX_CURVES of them."""
-    order = np.argsort(-np.nan_to_num(size, nan=0.0), kind="stable")
-    return order[:MAX_CURVES]
-
-
-class HiddenUnitsInstrument(QObject):
-    """The dock, fed through the context: new runs, live weights, timeline moments.
-
-    The view is built the first time it is needed (its dock shown, or a unit highlighted), so a
-    window whose hidden-unit view is never opened does not pay for its plot.
-    """
-
-    unit_highlighted = Signal(int, int)  # the view's, once it exists: (layer, unit); (0, -1) cleared
-
-    def __init__(self, context: AppContext) -> None:
-        super().__init__(context.host)
-        self.context = context
-        self._view: HiddenUnitView | None = None
-        self.dock = add_dock(context, "dock.hidden_units", "Hidden units", QWidget(), "Ctrl+2", DOCK_TOOLTIP)
-        self.feed = ParameterFeed(context, self.dock, also_active=self._overlay_on)
-        self.feed.run_replaced.connect(self._on_run_replaced)
-        self.feed.parameters_changed.connect(lambda parameters: self.view.set_parameters(parameters))
-        on_shown(self.dock, lambda: self.view)  # built when first shown
-
-    @property
-    def view(self) -> HiddenUnitView:
-        if self._view is None:
-            view = HiddenUnitView(self.context.get(PLOTS).fit_plot)
-            self._view = view
-            self.dock.setWidget(view)
-            if self.feed.state is not None:
-                view.set_model(list(self.feed.state.layers), self.feed.state.dataset)
-            view.overlay_check.toggled.connect(self._on_overlay_toggled)
-            view.unit_highlighted.connect(self.unit_highlighted)
-        return self._view
-
-    def _overlay_on(self) -> bool:
-        return self._view is not None and self._view.overlay_check.isChecked()
-
-    def _on_run_replaced(self, state) -> None:
-        if self._view is not None:
-            self._view.set_model(list(state.layers), state.dataset)
-
-    def _on_overlay_toggled(self, on: bool) -> None:
-        if on:  # the overlay stays live even when the dock is closed
-            self.feed.refresh()
-
-    def highlight_unit(self, layer: int, unit: int | None) -> None:
-        self.view.highlight_unit(layer, unit)
-
-
-def install(context: AppContext) -> HiddenUnitsInstrument:
-    return context.register(HIDDEN_UNITS, HiddenUnitsInstrument(context))
+        return describe_unit(self.layers, self.parameters, self.dataset, shown, unit, prefix)

@@ -1,9 +1,11 @@
-"""What the hidden-unit view, the network diagram and the loss landscape share.
+"""What the instruments share: the weights to draw, their docks, words on screen, and the colours of weights.
 
-`ParameterFeed` decides which weights an instrument draws: the live ones from the window's
-frames (at most ~30 per second), a past moment picked on the timeline, or, right after a change
-(new data, model, reset), the weights in the session's new `RunState`. It does the work only
-while its dock is on screen: a hidden instrument costs one reference per frame.
+`ParameterFeed` decides which weights an instrument draws (the hidden units, the network diagram,
+the loss landscape): the live ones from the window's frames (at most ~30 per second), a past
+moment picked on the timeline, or, right after a change (new data, model, reset, Back), the
+weights in the session's new `RunState`. It publishes only while its dock is on screen (or while
+`also_active` says it must, as for the hidden units drawn on the fit plot): a hidden instrument
+costs one reference per frame.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ParameterFeed(QObject):
             self._live, self.step = state.parameters, state.step
 
     def _on_frame(self, snapshot: Snapshot) -> None:
-        if not snapshot.parameters:  # a change's frame: the read after the change brings them
+        if not snapshot.parameters:  # a change's frame carries no weights: its RunState brought them
             return
         self._live, self.step = snapshot.parameters, snapshot.step
         if self.active and self._past is None:

@@ -20,10 +20,10 @@ from nnstudio.core.teaching.landscape import (
     default_line_ranges,
     least_squares_line,
     line_loss_grid,
-    loss_slice,
+    line_point,
     project_path,
-    random_directions,
-    weight_direction,
+    slice_along_random_directions,
+    slice_along_weights,
 )
 
 Parameters = dict[str, np.ndarray]
@@ -69,15 +69,10 @@ class LandscapeMap:
                 & (points[:, 1] <= y1 + dy)
             )
 
-    @staticmethod
-    def line_point(parameters: Parameters) -> tuple[float, float]:
-        """(w, b) of a two-parameter model's weights."""
-        return float(np.ravel(parameters["W1"])[0]), float(np.ravel(parameters["b1"])[0])
-
     def place(self, parameters: Parameters) -> tuple[float, float]:
         """Where a set of weights lands on this map: (w, b) on a line map, its projection on a slice."""
         if self.kind == LINE:
-            return self.line_point(parameters)
+            return line_point(parameters)
         alpha, beta = project_path([parameters], self.centre, self.directions)[0]
         return float(alpha + self.offset[0]), float(beta + self.offset[1])
 
@@ -123,26 +118,29 @@ def slice_map(
     projection onto the plane (exact along weights; the nearest point for random directions).
     """
     if along is not None:
-        indices = [np.unravel_index(flat, np.shape(centre[name])) for name, flat in along]
-        directions = tuple(
-            weight_direction(centre, name, index) for (name, _), index in zip(along, indices, strict=True)
+        (first, first_flat), (second, second_flat) = along
+        result = slice_along_weights(
+            layers,
+            loss_name,
+            x,
+            y,
+            centre,
+            (first, np.unravel_index(first_flat, np.shape(centre[first]))),
+            (second, np.unravel_index(second_flat, np.shape(centre[second]))),
+            resolution,
         )
-        values = [float(centre[name][index]) for (name, _), index in zip(along, indices, strict=True)]
-        spans = (max(1.0, 2.0 * abs(values[0]), 2.0 * abs(values[1])),) * 2  # two weights: one scale
-        labels = tuple(
-            f"{name}[{', '.join(str(int(i)) for i in index)}]" for (name, _), index in zip(along, indices, strict=True)
-        )
-        offset = (values[0], values[1])
+        # the axes show the two weights' own values, not their offsets from now
+        offset = (float(np.ravel(centre[first])[first_flat]), float(np.ravel(centre[second])[second_flat]))
     else:
-        directions = random_directions(layers, centre, seed)
-        spans, labels, offset = (span, span), ("α · direction 1", "β · direction 2"), (0.0, 0.0)
-    result = loss_slice(layers, loss_name, x, y, centre, directions, spans, resolution, labels)
+        result = slice_along_random_directions(layers, loss_name, x, y, centre, seed, span, resolution)
+        offset = (0.0, 0.0)
     xs, ys = result.alphas + offset[0], result.betas + offset[1]
+    directions = result.directions
     road = (
         project_path(list(states), result.centre, directions) + np.asarray(offset) if len(states) else np.zeros((0, 2))
     )
     picture = _finish(
-        SLICE, xs, ys, result.losses, _lowest(xs, ys, result.losses), "lowest point on this slice", *labels
+        SLICE, xs, ys, result.losses, _lowest(xs, ys, result.losses), "lowest point on this slice", *result.labels
     )
     return LandscapeMap(
         **{**picture.__dict__, "centre": result.centre, "directions": directions, "offset": offset, "path": road}

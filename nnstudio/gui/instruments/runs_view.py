@@ -1,26 +1,19 @@
-"""Compare runs: keep a run (K), then another, and see their settings and loss curves side by side.
+"""Compare runs: the kept runs' settings and loss curves side by side.
 
-"Keep this run" copies the trainer's loss history and settings into a `RunRecord`, read in the
-worker between runs (a run in progress is paused first, so what is kept is what is shown).
-The table lists each kept run's configuration, final losses and training time; the plot
+"Keep this run" (`runs_instrument`) copies the trainer's loss history and settings into a
+`RunRecord`; this view lists each kept run's configuration, final losses and training time, and
 overlays their training-loss curves, each run in its own colour for as long as it is kept.
 A name can be edited in place; a run can be hidden (its check box) or deleted (Delete key).
-
-Training time: the wall-clock seconds the session spent training this run since its weights
-were last drawn or reset, summed over every Play, Step and Run-to (so it includes a slow-down
-set with the speed slider; compare backends at full speed).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -36,14 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
 from nnstudio.core.teaching.runs import TABLE_COLUMNS, RunCollection, RunRecord, RunRow, format_number
 from nnstudio.gui import style
-from nnstudio.gui.app_context import TRAIN_MENU
-from nnstudio.gui.instruments.instrument_support import add_dock, on_shown, set_axis_label
-
-if TYPE_CHECKING:
-    from nnstudio.gui.app_context import AppContext
+from nnstudio.gui.actions import make_action
+from nnstudio.gui.instruments.instrument_support import set_axis_label
+from nnstudio.gui.plots.legend_plot import legend_names
 
 RUN_COLOURS = (
     style.BLUE,
@@ -63,8 +53,6 @@ SHOW, NAME = 0, 1
 RESULT_FIELDS = ("final_train_loss", "final_test_loss", "epochs", "training_seconds")
 COLUMN_FIELDS = [name for name, _ in TABLE_COLUMNS]
 NO_VALUE = "–"
-DOCK_TOOLTIP = "Compare runs: kept runs' settings, final losses and loss curves side by side (Ctrl+5)"
-KEEP_TOOLTIP = "Keep this run (its settings and loss curve) to compare it with others. Shortcut: K"
 
 
 def cell_text(row: RunRow, field: str) -> str:
@@ -171,10 +159,10 @@ class RunsView(QWidget):
         self.table.setWordWrap(False)
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._refresh_buttons)
-        self.delete_action = QAction("Delete Run", self.table)
-        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        tip = "Forget the selected runs"
+        self.delete_action = make_action(self.table, "Delete Run", self.delete_selected, "Del", tip)
+        # Delete forgets runs only while the table has the focus: elsewhere the key means what it always does.
         self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.delete_action.triggered.connect(self.delete_selected)
         self.table.addAction(self.delete_action)
 
     def _build_plot(self) -> None:
@@ -201,10 +189,10 @@ class RunsView(QWidget):
         colour, line_style = self.looks[kept.name]
         # Each later run a little thinner and on top: identical curves (numpy vs torch) show as a core in a halo.
         width = max(2.5, 5.0 - 1.0 * len(self.curves))
-        curve = pg.PlotDataItem(pen=_pen(colour, width, line_style), connect="finite")
+        curve = pg.PlotDataItem(pen=style.cosmetic_pen(colour, width, line_style), connect="finite")
         curve.setZValue(len(self.runs))
         curve.setData(np.asarray(kept.epochs, dtype=np.float64), np.asarray(kept.train_loss, dtype=np.float64))
-        test = pg.PlotDataItem(pen=_pen(colour, 1.5, Qt.PenStyle.DashLine), connect="finite")
+        test = pg.PlotDataItem(pen=style.cosmetic_pen(colour, 1.5, Qt.PenStyle.DashLine), connect="finite")
         if np.isfinite(kept.test_loss).any():
             test.setData(np.asarray(kept.epochs, dtype=np.float64), np.asarray(kept.test_loss, dtype=np.float64))
         self.plot_item.addItem(curve)
@@ -247,7 +235,7 @@ class RunsView(QWidget):
             self.remove_run(name)
 
     def legend_names(self) -> list[str]:
-        return [label.text for _, label in self.legend.items]
+        return legend_names(self.legend)
 
     # --- drawing ----------------------------------------------------------------------------------
 
@@ -341,87 +329,3 @@ class RunsView(QWidget):
                 self._fill_table()  # an empty name is not a name: put the old one back
                 return
             self.rename_run(name, new)
-
-
-def _pen(colour: str, width: float, line_style: Qt.PenStyle):
-    pen = pg.mkPen(color=colour, width=width, style=line_style)
-    pen.setCosmetic(True)
-    return pen
-
-
-class TrainingClock(QObject):
-    """Seconds the session has spent training the current run (see the module's docstring)."""
-
-    def __init__(self, context: AppContext) -> None:
-        super().__init__(context.host)
-        self._total = 0.0
-        self._since: float | None = None
-        context.session.state_changed.connect(self._on_state_changed)
-        context.session.run_replaced.connect(self._on_run_replaced)
-
-    def seconds(self) -> float:
-        running = time.perf_counter() - self._since if self._since is not None else 0.0
-        return self._total + running
-
-    def _on_state_changed(self, state: RunState) -> None:
-        now = time.perf_counter()
-        training = state.status == RunStatus.TRAINING
-        if training and self._since is None:
-            self._since = now
-        elif not training and self._since is not None:
-            self._total += now - self._since
-            self._since = None
-
-    def _on_run_replaced(self, state: RunState) -> None:
-        if state.step == 0:  # new weights, new data, Reset: a new run starts
-            self._total, self._since = 0.0, None
-
-
-def keep_record(trainer: Trainer, seconds: float) -> RunRecord | None:
-    """In the worker: the run as it is now, named after its configuration (None before any epoch)."""
-    if not len(trainer.loss_history):
-        return None
-    return RunRecord.from_trainer(None, trainer, seconds)
-
-
-class RunsInstrument:
-    """The Keep action, the training clock, and the dock (its view built when first needed)."""
-
-    def __init__(self, context: AppContext) -> None:
-        self.context = context
-        self.session = context.session
-        self._view: RunsView | None = None
-        self.dock = add_dock(context, "dock.runs", "Compare runs", QWidget(), "Ctrl+5", DOCK_TOOLTIP)
-        self.clock = TrainingClock(context)
-        self.keep_action = context.action("action.keep_run", "&Keep This Run", self.keep, "K", KEEP_TOOLTIP)
-        on_shown(self.dock, lambda: self.view)
-        train_menu = context.menu(TRAIN_MENU)
-        train_menu.addSeparator()
-        train_menu.addAction(self.keep_action)
-
-    @property
-    def view(self) -> RunsView:
-        if self._view is None:
-            self._view = RunsView()
-            self._view.keep_button.setDefaultAction(self.keep_action)
-            self.dock.setWidget(self._view)
-        return self._view
-
-    def keep(self) -> None:
-        if self.context.state is None:
-            return
-        self.session.pause()  # keep what is on screen now, not wherever the run ends
-        seconds = self.clock.seconds()
-        self.session.read(lambda trainer: keep_record(trainer, seconds), self._on_kept)
-
-    def _on_kept(self, run: RunRecord | None) -> None:
-        if run is None:
-            self.context.show_message("Nothing to keep yet: train at least one epoch first.", 6000)
-            return
-        kept = self.view.add_run(run)
-        where = "" if self.dock.isVisible() else " (Ctrl+5 shows Compare runs)"
-        self.context.show_message(f"Kept the run “{kept.name}”{where}.", 8000)
-
-
-def install(context: AppContext) -> RunsInstrument:
-    return context.register("compare_runs", RunsInstrument(context))

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.prediction import prediction_with_parameters
 from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot
 from nnstudio.gui import style
 from nnstudio.gui.app_context import (
@@ -49,21 +49,6 @@ if TYPE_CHECKING:
 LIVE, PENDING, PAST = "live", "pending", "past"
 NOW_CURVE_COLOUR = "#8A8A8A"
 MARKER_COLOUR = style.HOVER_COLOUR
-
-
-def recorded_prediction(state: RunState, parameters: dict[str, np.ndarray]) -> np.ndarray:
-    """What the trainer's `prediction_on_grid()` gave when the weights were `parameters`: the curve in
-    the data's original units (class probabilities for classification)."""
-    data = state.dataset
-    dtype = next(iter(parameters.values())).dtype  # as the backend predicts: in the training dtype
-    with np.errstate(all="ignore"):  # a diverged moment draws as a gap, not a warning
-        outputs = forward(list(state.layers), parameters, data.x_grid.astype(dtype, copy=False))[-1].outputs
-        outputs = outputs.astype(np.float64)
-        if getattr(data, "is_classification", False):
-            from nnstudio.core.engine.classification import class_probabilities
-
-            return class_probabilities(outputs, state.experiment.training.loss)
-        return data.scaler.y_from_model(outputs)
 
 
 class Timeline(QWidget):
@@ -145,8 +130,7 @@ class Timeline(QWidget):
 
     def _build_plot_items(self) -> None:
         fit_item = self.plots.fit_plot.plot_item
-        pen = pg.mkPen(NOW_CURVE_COLOUR, width=2, style=Qt.PenStyle.DashLine)
-        pen.setCosmetic(True)
+        pen = style.cosmetic_pen(NOW_CURVE_COLOUR, 2, Qt.PenStyle.DashLine)
         self.now_curve = pg.PlotDataItem(pen=pen, connect="finite")
         fit_item.addItem(self.now_curve, ignoreBounds=True)
         self.now_curve.setZValue(5)
@@ -255,7 +239,8 @@ class Timeline(QWidget):
         if state is None or not state.recorded_epochs:
             return
         recorded, parameters = state.recorded_at_or_before(epoch)
-        self._past_prediction = recorded_prediction(state, parameters)
+        loss = state.experiment.training.loss
+        self._past_prediction = prediction_with_parameters(state.layers, parameters, state.dataset, loss)
         self.mode, self.selected_epoch, self._pending_epoch = PAST, recorded, None
         self._past_step = self._now_step
         self._apply_past()

@@ -35,14 +35,8 @@ from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
 from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
-from nnstudio.gui.panels.widgets import (
-    ExactFloats,
-    error_label,
-    float_spin_box,
-    int_spin_box,
-    seed_spin_box,
-    show_error,
-)
+from nnstudio.gui.panels.spec_editor import SpecEditor
+from nnstudio.gui.panels.widgets import error_label, float_spin_box, int_spin_box, seed_spin_box
 
 CSV = "csv"
 COORDINATE_LIMIT = 1e6  # DataSpec accepts x_min and x_max in [−10⁶, 10⁶]
@@ -56,56 +50,42 @@ CLASSIFICATION_LABELS = {
 }
 
 
-class DataPanel(QWidget):
+class DataPanel(SpecEditor):
     """Generator and its parameters, subsample, standardise, test split, CSV import, summary."""
 
-    spec_changed = Signal(object)  # DataSpec, validated
     import_requested = Signal()  # Import CSV… was pressed: the window shows the file's preview
 
     def __init__(self, spec: DataSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._spec = spec
         self._csv_rows: int | None = None  # known after an import; a CSV spec from a file has none
         self._listed_csv_path: str | None = None  # the file behind the combo's "CSV: …" item
-        self._updating = False
-        self._exact = ExactFloats()
+        super().__init__(spec, parent)
         self._reading = BackgroundRead(self)  # a labelled CSV being read
         self._reading.progressed.connect(self._on_read_progress)
         self._reading.returned.connect(self._on_labelled_read)
         self._reading.failed.connect(self._on_read_failed)
         self._reading_path = ""
         self._progress: QProgressDialog | None = None
-        self._build()
-        self._connect()
-        self.set_spec(spec)
 
     # --- public -----------------------------------------------------------------------------------
-
-    def spec(self) -> DataSpec:
-        return self._spec
 
     def set_spec(self, spec: DataSpec) -> None:
         """Show `spec` without emitting anything; clears any error shown."""
         if spec.csv_path != self._spec.csv_path:
             self._csv_rows = None  # another file: its size is not known here
-        self._spec = spec
-        self._updating = True
-        try:
-            self._fill_generator_combo(spec)
-            self.n_points.setValue(spec.n_points)
-            self._exact.show(self.noise_sd, spec.noise_sd)
-            self._exact.show(self.x_min, spec.x_min)
-            self._exact.show(self.x_max, spec.x_max)
-            self.seed.setValue(spec.seed)
-            self.subsample_check.setChecked(spec.subsample is not None)
-            default_subsample = max(2, (self._csv_rows or spec.n_points) // 2)
-            self.subsample.setValue(spec.subsample if spec.subsample is not None else default_subsample)
-            self.standardize.setChecked(spec.standardize)
-            self._exact.show(self.test_fraction, spec.test_fraction)
-        finally:
-            self._updating = False
-        self._update_enabled()
-        show_error(self.error_label, "")
+        super().set_spec(spec)
+
+    def _show_spec(self, spec: DataSpec) -> None:
+        self._fill_generator_combo(spec)
+        self.n_points.setValue(spec.n_points)
+        self._exact.show(self.noise_sd, spec.noise_sd)
+        self._exact.show(self.x_min, spec.x_min)
+        self._exact.show(self.x_max, spec.x_max)
+        self.seed.setValue(spec.seed)
+        self.subsample_check.setChecked(spec.subsample is not None)
+        default_subsample = max(2, (self._csv_rows or spec.n_points) // 2)
+        self.subsample.setValue(spec.subsample if spec.subsample is not None else default_subsample)
+        self.standardize.setChecked(spec.standardize)
+        self._exact.show(self.test_fraction, spec.test_fraction)
 
     def set_imported_rows(self, rows: int | None) -> None:
         """How many points were imported (None: none, or not known here), to check the subsample against."""
@@ -349,20 +329,6 @@ class DataPanel(QWidget):
         self.subsample.setEnabled(self.subsample_check.isChecked())
 
     # --- editing ----------------------------------------------------------------------------------
-
-    def _on_edited(self, *_) -> None:
-        if self._updating:
-            return
-        self._update_enabled()
-        try:
-            spec = self._spec_from_widgets()
-        except NNStudioError as error:
-            show_error(self.error_label, str(error))
-            return
-        show_error(self.error_label, "")
-        if spec != self._spec:
-            self._spec = spec
-            self.spec_changed.emit(spec)
 
     def _spec_from_widgets(self) -> DataSpec:
         generator = self.generator.currentData()

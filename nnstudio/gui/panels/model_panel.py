@@ -28,62 +28,29 @@ from PySide6.QtWidgets import (
 from nnstudio.core.engine.experiment import MAX_LAYERS, MAX_UNITS, LayerSpec, ModelSpec
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS, dense_layers, parameter_count
 from nnstudio.core.engine.presets import PRESETS
-from nnstudio.core.errors import NNStudioError
-from nnstudio.gui.panels.widgets import (
-    ExactFloats,
-    choice_combo,
-    error_label,
-    float_spin_box,
-    int_spin_box,
-    select_text,
-    show_error,
-)
+from nnstudio.gui.panels.spec_editor import SpecEditor
+from nnstudio.gui.panels.widgets import choice_combo, error_label, float_spin_box, int_spin_box, select_text
 
 UNITS, ACTIVATION, BIAS = range(3)  # table columns
 NEW_LAYER = LayerSpec(units=16, activation="relu")
 
 
-class ModelPanel(QWidget):
+class ModelPanel(SpecEditor):
     """Hidden layers in a table, output activation, initialisation, parameter count, presets."""
 
-    spec_changed = Signal(object)  # ModelSpec
     preset_chosen = Signal(str)  # a key of PRESETS
 
     def __init__(self, spec: ModelSpec, n_inputs: int = 1, n_outputs: int = 1, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._spec = spec
         self._n_inputs = n_inputs
         self._n_outputs = n_outputs
-        self._updating = False
-        self._exact = ExactFloats()
-        self._build()
-        self._connect()
-        self.set_spec(spec)
+        super().__init__(spec, parent)
 
     # --- public -----------------------------------------------------------------------------------
-
-    def spec(self) -> ModelSpec:
-        return self._spec
-
-    def set_spec(self, spec: ModelSpec) -> None:
-        """Show `spec` without emitting anything."""
-        self._spec = spec
-        self._updating = True
-        try:
-            self._fill_table(spec.hidden)
-            select_text(self.output_activation, spec.output_activation)
-            self.output_bias.setChecked(spec.output_bias)
-            select_text(self.init, spec.init)
-            self._exact.show(self.init_constant, spec.init_constant)
-        finally:
-            self._updating = False
-        show_error(self.error_label, "")
-        self._update_derived()
 
     def set_io(self, n_inputs: int, n_outputs: int) -> None:
         """The widths the data fixes: the network's first and last layer."""
         self._n_inputs, self._n_outputs = n_inputs, n_outputs
-        self._update_derived()
+        self._spec_shown()
 
     def hidden_layers(self) -> tuple[LayerSpec, ...]:
         """The layers as the table shows them now."""
@@ -277,30 +244,28 @@ class ModelPanel(QWidget):
         self.preset.setCurrentIndex(0)  # the combo is a menu: it always offers the list again
         self.preset_chosen.emit(name)
 
-    def _on_edited(self, *_) -> None:
-        if self._updating:
-            return
-        try:
-            spec = replace(
-                self._spec,
-                hidden=self.hidden_layers(),
-                output_activation=self.output_activation.currentText(),
-                output_bias=self.output_bias.isChecked(),
-                init=self.init.currentText(),
-                init_constant=self._exact.read(self.init_constant),
-            )
-        except NNStudioError as error:
-            show_error(self.error_label, str(error))
-            return
-        show_error(self.error_label, "")
-        if spec != self._spec:
-            self._spec = spec
-            self._update_derived()
-            self.spec_changed.emit(spec)
+    def _show_spec(self, spec: ModelSpec) -> None:
+        self._fill_table(spec.hidden)
+        select_text(self.output_activation, spec.output_activation)
+        self.output_bias.setChecked(spec.output_bias)
+        select_text(self.init, spec.init)
+        self._exact.show(self.init_constant, spec.init_constant)
 
-    def _update_derived(self) -> None:
-        """Sizes, parameter count and which controls apply."""
+    def _spec_from_widgets(self) -> ModelSpec:
+        return replace(
+            self._spec,
+            hidden=self.hidden_layers(),
+            output_activation=self.output_activation.currentText(),
+            output_bias=self.output_bias.isChecked(),
+            init=self.init.currentText(),
+            init_constant=self._exact.read(self.init_constant),
+        )
+
+    def _update_enabled(self) -> None:
         self.init_constant.setEnabled(self.init.currentText() == "constant")
+
+    def _spec_shown(self) -> None:
+        """The input and output sizes and the parameter count of the spec in use."""
         plural = "s" if self._n_inputs != 1 else ""
         self.input_label.setText(f"Input: <b>{self._n_inputs}</b> unit{plural} (x, fixed by the data)")
         plural = "s" if self._n_outputs != 1 else ""

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QSlider,
     QVBoxLayout,
-    QWidget,
 )
 
 from nnstudio.core.datasets.data import Dataset
@@ -29,9 +28,8 @@ from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import suitable_losses
 from nnstudio.core.engine.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.losses import LOSSES
-from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import (
-    ExactFloats,
     ScientificSpinBox,
     choice_combo,
     error_label,
@@ -39,7 +37,6 @@ from nnstudio.gui.panels.widgets import (
     int_spin_box,
     seed_spin_box,
     select_text,
-    show_error,
 )
 
 LEARNING_RATE_MIN = 1e-6
@@ -54,47 +51,13 @@ BACKEND_NOTES = {
 }
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(SpecEditor):
     """Edits a TrainingSpec, plus the run options speed and stop-below."""
 
-    spec_changed = Signal(object)  # TrainingSpec
     speed_changed = Signal(object)  # float steps per second, or None for full speed
     stop_below_changed = Signal(object)  # float loss threshold, or None
 
-    def __init__(self, spec: TrainingSpec, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._spec = spec
-        self._updating = False
-        self._exact = ExactFloats()
-        self._build()
-        self._connect()
-        self.set_spec(spec)
-
     # --- public -----------------------------------------------------------------------------------
-
-    def spec(self) -> TrainingSpec:
-        return self._spec
-
-    def set_spec(self, spec: TrainingSpec) -> None:
-        """Show `spec` without emitting anything."""
-        self._spec = spec
-        self._updating = True
-        try:
-            select_text(self.backend, spec.backend)
-            select_text(self.loss, spec.loss)
-            select_text(self.optimizer, spec.optimizer)
-            self._exact.show(self.learning_rate, spec.learning_rate)
-            self._sync_slider()
-            self._exact.show(self.momentum, spec.momentum)
-            self.full_batch.setChecked(spec.batch_size is None)
-            if spec.batch_size is not None:
-                self.batch_size.setValue(spec.batch_size)
-            self.epochs.setValue(spec.epochs)
-            self.seed.setValue(spec.seed)
-        finally:
-            self._updating = False
-        self._update_enabled()
-        show_error(self.error_label, "")
 
     def set_dataset(self, dataset: Dataset) -> None:
         """Offer only the losses that fit the data: sse/mse for numbers, bce for 2 classes, cross_entropy for 3+."""
@@ -255,29 +218,31 @@ class TrainingPanel(QWidget):
         self.speed_value.setEnabled(self.slow_motion.isChecked())
         self.stop_below_value.setEnabled(self.stop_below_check.isChecked())
 
-    def _on_edited(self, *_) -> None:
-        if self._updating:
-            return
-        self._update_enabled()
-        try:
-            spec = replace(
-                self._spec,
-                backend=self.backend.currentText(),
-                loss=self.loss.currentText(),
-                optimizer=self.optimizer.currentText(),
-                learning_rate=self._exact.read(self.learning_rate),
-                momentum=self._exact.read(self.momentum),
-                batch_size=None if self.full_batch.isChecked() else self.batch_size.value(),
-                epochs=self.epochs.value(),
-                seed=int(self.seed.value()),
-            )
-        except NNStudioError as error:
-            show_error(self.error_label, str(error))
-            return
-        show_error(self.error_label, "")
-        if spec != self._spec:
-            self._spec = spec
-            self.spec_changed.emit(spec)
+    def _show_spec(self, spec: TrainingSpec) -> None:
+        select_text(self.backend, spec.backend)
+        select_text(self.loss, spec.loss)
+        select_text(self.optimizer, spec.optimizer)
+        self._exact.show(self.learning_rate, spec.learning_rate)
+        self._sync_slider()
+        self._exact.show(self.momentum, spec.momentum)
+        self.full_batch.setChecked(spec.batch_size is None)
+        if spec.batch_size is not None:
+            self.batch_size.setValue(spec.batch_size)
+        self.epochs.setValue(spec.epochs)
+        self.seed.setValue(spec.seed)
+
+    def _spec_from_widgets(self) -> TrainingSpec:
+        return replace(
+            self._spec,
+            backend=self.backend.currentText(),
+            loss=self.loss.currentText(),
+            optimizer=self.optimizer.currentText(),
+            learning_rate=self._exact.read(self.learning_rate),
+            momentum=self._exact.read(self.momentum),
+            batch_size=None if self.full_batch.isChecked() else self.batch_size.value(),
+            epochs=self.epochs.value(),
+            seed=int(self.seed.value()),
+        )
 
     def _on_speed_edited(self, *_) -> None:
         self._update_run_enabled()

@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.datasets.class_generators import MAX_CLASSES
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
+from nnstudio.gui.plots.legend_plot import LegendPlot, drawn_data
 
 SHADES_PER_CLASS = 64  # entries of the lookup table's ramp for each class
 TEST_NAME = "test points"
@@ -54,18 +55,17 @@ def boundary_image(probabilities: np.ndarray, grid_shape: tuple[int, int]) -> np
     return np.ascontiguousarray(values.reshape(grid_shape))
 
 
-class DecisionBoundaryPlot(QWidget):
+class DecisionBoundaryPlot(LegendPlot):
     """Class map and points in the data's original units; the same `set_dataset`/`set_prediction` as FitPlot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        style.configure_pyqtgraph()
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        style.style_axes(self.plot_item, "x₁", "x₂")
-        self.plot_item.setMenuEnabled(False)
+        tooltip = (
+            "Each point's colour is its class: circles are training points, black-rimmed triangles test points.\n"
+            "Beneath them, the class the network predicts at each place: the deeper the colour, the surer it is;\n"
+            "white is where classes are equally likely, i.e. the decision boundary."
+        )
+        super().__init__("x₁", "x₂", MAX_CLASSES + 1, tooltip, parent)
         self.plot_item.setAspectLocked(True)  # a circle stays round
-        self.legend = style.legend_strip(self.plot_item, columns=MAX_CLASSES + 1)
 
         self.map = pg.ImageItem(axisOrder="row-major")
         self.map.setZValue(MAP_Z)
@@ -87,15 +87,6 @@ class DecisionBoundaryPlot(QWidget):
         self._grid_shape: tuple[int, int] | None = None
         self._classes = 0
         self._has_test = False
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
-        self.setToolTip(
-            "Each point's colour is its class: circles are training points, black-rimmed triangles test points.\n"
-            "Beneath them, the class the network predicts at each place: the deeper the colour, the surer it is;\n"
-            "white is where classes are equally likely, i.e. the decision boundary."
-        )
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -149,15 +140,7 @@ class DecisionBoundaryPlot(QWidget):
 
     def points(self, role: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The (x₁, x₂) of class k's "train" or "test" points as drawn."""
-        item = (self.train_points if role == "train" else self.test_points)[k]
-        x, y = item.getData()
-        return (x, y) if x is not None else (np.empty(0), np.empty(0))
-
-    def auto_range(self) -> None:
-        self.plot_item.enableAutoRange()
-
-    def legend_names(self) -> list[str]:
-        return [label.text for _, label in self.legend.items]
+        return drawn_data((self.train_points if role == "train" else self.test_points)[k])
 
     # --- legend -----------------------------------------------------------------------------------
 

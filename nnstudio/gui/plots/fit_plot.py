@@ -10,10 +10,11 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
+from nnstudio.gui.plots.legend_plot import LegendPlot, drawn_data
 
 TRAIN_NAME = "training points"
 TEST_NAME = "test points"
@@ -24,17 +25,15 @@ PREDICTION_NAME = "prediction"
 MAX_DRAWN_POINTS = 10_000
 
 
-class FitPlot(QWidget):
+class FitPlot(LegendPlot):
     """Points, true function and prediction in the data's original units."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        style.configure_pyqtgraph()
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
-        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
-        style.style_axes(self.plot_item, "x", "y")
-        self.plot_item.setMenuEnabled(False)  # pyqtgraph's own menu offers settings that fight ours
-        self.legend = style.legend_strip(self.plot_item, columns=4)
+        tooltip = (
+            "Blue circles: training points. Vermillion triangles: test points (never trained on).\n"
+            "Dashed black: the function the points came from. Green: what the network predicts now."
+        )
+        super().__init__("x", "y", 4, tooltip, parent)
 
         self.train_points = pg.PlotDataItem(**style.train_points_style())
         self.test_points = pg.PlotDataItem(**style.test_points_style())
@@ -61,14 +60,6 @@ class FitPlot(QWidget):
         self._in_legend: dict[pg.PlotDataItem, str] = {}
         self._grid_x: np.ndarray | None = None
         self._update_legend()
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget)
-        self.setToolTip(
-            "Blue circles: training points. Vermillion triangles: test points (never trained on).\n"
-            "Dashed black: the function the points came from. Green: what the network predicts now."
-        )
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -109,15 +100,7 @@ class FitPlot(QWidget):
 
     def prediction(self) -> tuple[np.ndarray, np.ndarray]:
         """The (x, y) the prediction curve holds now (empty arrays when there is none)."""
-        x, y = self.prediction_curve.getData()
-        return (x, y) if x is not None else (np.empty(0), np.empty(0))
-
-    def auto_range(self) -> None:
-        """Fit the view to the points and the true function (not to a wild prediction)."""
-        self.plot_item.enableAutoRange()
-
-    def legend_names(self) -> list[str]:
-        return [label.text for _, label in self.legend.items]
+        return drawn_data(self.prediction_curve)
 
     # --- legend -----------------------------------------------------------------------------------
 

@@ -1,0 +1,37 @@
+"""The prediction the plots draw: the network's outputs on the dataset's grid, in the data's own units.
+
+One rule for the live model (`Trainer.prediction_on_grid`) and for a recorded moment (the timeline
+shows the weights of a past epoch), so the two curves can never disagree about units or classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.classification import class_probabilities
+
+if TYPE_CHECKING:
+    from nnstudio.core.datasets.data import Dataset
+    from nnstudio.core.engine.model import DenseLayer
+
+
+def prediction_from_outputs(dataset: Dataset, loss_name: str, outputs: np.ndarray) -> np.ndarray:
+    """The network's outputs (model units) as the plots show them: (n, outputs) in the data's original
+    units, or for classes (n, K) probabilities."""
+    if dataset.is_classification:
+        return class_probabilities(outputs, loss_name)
+    return dataset.scaler.y_from_model(outputs)
+
+
+def prediction_with_parameters(
+    layers: Sequence[DenseLayer], parameters: dict[str, np.ndarray], dataset: Dataset, loss_name: str
+) -> np.ndarray:
+    """What `Trainer.prediction_on_grid()` gives when the weights are `parameters` (e.g. a recorded epoch)."""
+    dtype = next(iter(parameters.values())).dtype  # as the backend predicts: in the training dtype
+    with np.errstate(all="ignore"):  # a diverged moment draws as a gap, not a warning
+        outputs = forward(list(layers), parameters, dataset.x_grid.astype(dtype, copy=False))[-1].outputs
+        return prediction_from_outputs(dataset, loss_name, outputs.astype(np.float64))

@@ -1,0 +1,46 @@
+"""What the fit plot and the decision map share: one pyqtgraph plot in the app's style, a legend strip above it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from nnstudio.gui import style
+
+
+class LegendPlot(QWidget):
+    """A plot filling the widget, axes styled and labelled, pyqtgraph's own menu off, a legend in columns."""
+
+    def __init__(
+        self, x_label: str, y_label: str, legend_columns: int, tooltip: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        style.configure_pyqtgraph()
+        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
+        self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
+        style.style_axes(self.plot_item, x_label, y_label)
+        self.plot_item.setMenuEnabled(False)  # pyqtgraph's own menu offers settings that fight ours
+        self.legend = style.legend_strip(self.plot_item, columns=legend_columns)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+        self.setToolTip(tooltip)
+
+    def auto_range(self) -> None:
+        """Fit the view to the items that count for its bounds (not to a wild prediction)."""
+        self.plot_item.enableAutoRange()
+
+    def legend_names(self) -> list[str]:
+        return legend_names(self.legend)
+
+
+def legend_names(legend: pg.LegendItem) -> list[str]:
+    """The names a legend shows, in its order."""
+    return [label.text for _, label in legend.items]
+
+
+def drawn_data(item: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) an item holds now (empty arrays when it holds none)."""
+    x, y = item.getData()
+    return (x, y) if x is not None else (np.empty(0), np.empty(0))
