@@ -20,6 +20,7 @@ from nnstudio.core.datasets.data import Dataset
 from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
+from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, SettingsChange
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
 from nnstudio.gui import app_context as ids
 from nnstudio.gui.actions import make_action
@@ -235,6 +236,7 @@ class MainWindow(QMainWindow):
         self.session.snapshot_ready.connect(self._on_snapshot)
         self.session.run_replaced.connect(self._on_run_replaced)
         self.session.state_changed.connect(self._on_state_changed)
+        self.session.settings_changed.connect(self._on_settings_changed)
         self.session.failed.connect(self._on_failed)
         self.controls.play_pause_requested.connect(self.play_pause)
         self.controls.step_requested.connect(self.step)
@@ -277,7 +279,8 @@ class MainWindow(QMainWindow):
         self.session.new_weights()
 
     def switch_backend(self, name: str) -> None:
-        self.session.switch_backend(name)
+        if not self._offered_branch({"backend": name}):
+            self.session.switch_backend(name)
 
     def _set_speed(self, steps_per_second) -> None:
         self.context.speed = steps_per_second
@@ -298,11 +301,30 @@ class MainWindow(QMainWindow):
         old = self.experiment.training
         changes = {f.name: getattr(spec, f.name) for f in fields(spec) if getattr(spec, f.name) != getattr(old, f.name)}
         self.experiment = self.experiment.with_training(**{k: v for k, v in changes.items()})
+        if not changes or self._offered_branch(changes):
+            return
         backend = changes.pop("backend", None)
         if changes:
             self.session.update_training(**changes)
         if backend is not None:
-            self.switch_backend(backend)
+            self.session.switch_backend(backend)
+
+    def _offered_branch(self, changes: dict) -> bool:
+        """Looking at the past, settings that keep the weights offer to branch from there (the timeline asks)."""
+        timeline = self.context.find(ids.TIMELINE)
+        if timeline is None or RESTARTING_SETTINGS & changes.keys():
+            return False
+        return timeline.offer_branch(changes, declined=self._show_run_settings)
+
+    def _show_run_settings(self) -> None:
+        """Put the panels and the backend menu back to the settings the run really has."""
+        state = self.session.state
+        if state is None:
+            return
+        self.experiment = state.experiment
+        self.training_panel.set_spec(state.experiment.training)
+        for action in self.backend_actions.actions():
+            action.setChecked(action.text() == state.backend)
 
     def load_preset(self, name: str) -> None:
         self.file_actions.open_preset(name)  # asks first when there are unsaved changes
@@ -370,6 +392,17 @@ class MainWindow(QMainWindow):
         self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
         self._pending_log.extend(f"   not restored: {problem}" for problem in problems)
         self.status.showMessage(message, 20000 if problems else 8000)
+
+    def _on_settings_changed(self, change: SettingsChange) -> None:
+        """A run took on new settings and trains on: say when, and show the backend it uses now."""
+        self._pending_log.append(f"— {change.text}")
+        self.status.showMessage(change.text, 8000)
+        backend = change.after.backend
+        for action in self.backend_actions.actions():
+            action.setChecked(action.text() == backend)
+        if self.training_panel.spec().backend != backend:  # switched from the menu: the Training tab follows
+            self.experiment = self.experiment.with_training(backend=backend)
+            self.training_panel.set_spec(self.experiment.training)
 
     def _on_state_changed(self, state: RunState) -> None:
         self.controls.show_state(state.status)
