@@ -257,6 +257,7 @@ def _json_number(value: float | None) -> float | None:
 
 def command_train(options: argparse.Namespace) -> int:
     from nnstudio.core.engine.trainer import DIVERGED, STOPPED, CancelToken
+    from nnstudio.core.teaching.overfitting import find_overfitting
 
     if options.save is not None:
         _check_save_path(options.save)  # now, not after a long run
@@ -300,8 +301,11 @@ def command_train(options: argparse.Namespace) -> int:
         "diverged": final.status == DIVERGED,
         "message": final.message,
     }
+    overfitting = None
     if test_metrics is not None:
         summary.update(test_mse=_json_number(test_metrics.mse), test_r2=_json_number(test_metrics.r2))
+        overfitting = find_overfitting(history.epochs, history.train, history.test)
+        summary["overfitting"] = None if overfitting is None else overfitting.to_dict()
     text = (
         f"{trainer.epoch} epochs on {trainer.backend.name} in {seconds:.3f} s "
         f"({final.steps_per_second:,.0f} steps/s); train MSE {train_metrics.mse:.6g}"
@@ -328,6 +332,8 @@ def command_train(options: argparse.Namespace) -> int:
             print(f"nnstudio train: {final.message}", file=sys.stderr)
         return EXIT_DIVERGED
     _emit(options, summary, text)
+    if overfitting is not None and not options.json:
+        print(overfitting.message, flush=True)
     return EXIT_OK
 
 

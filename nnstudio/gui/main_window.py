@@ -22,6 +22,7 @@ from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
 from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, SettingsChange
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
+from nnstudio.core.teaching.overfitting import OverfittingWatch
 from nnstudio.gui import app_context as ids
 from nnstudio.gui.actions import make_action
 from nnstudio.gui.app_context import AppContext
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         self._pending_log: list[str] = []
         self._clear_loss = False
         self._latest: Snapshot | None = None
+        self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
+        self._overfitting_note, self._overfitting_shown = "", False  # for the status bar, until the run ends
         self._pacer = RedrawPacer(fastest_hz=REDRAW_HZ)  # fewer frames where drawing would slow training
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(1000 // REDRAW_HZ)
@@ -336,9 +339,14 @@ class MainWindow(QMainWindow):
         if snapshot.full_history:
             self._pending_loss.clear()
             self._clear_loss = True
+            self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
         if len(snapshot.new_epochs):
             self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss))
         self._pending_log.extend(snapshot.log_lines)
+        overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
+        if overfitting is not None:
+            self._pending_log.append(f"— {overfitting.message} {overfitting.advice}")
+            self._overfitting_note = overfitting.message
         self._latest = snapshot
 
     def redraw(self) -> None:
@@ -364,8 +372,22 @@ class MainWindow(QMainWindow):
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
         elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
+        self._show_overfitting(snapshot)
         full_speed = snapshot.status == TRAINING and self.speed is None  # slow motion leaves the GIL free
         self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
+
+    def _show_overfitting(self, snapshot: Snapshot) -> None:
+        """Say it when it is found, and again beside the run's last message, so that it is read."""
+        note = self._overfitting_note
+        if not note or (snapshot.status == TRAINING and self._overfitting_shown):
+            return
+        if snapshot.status == TRAINING:
+            self.status.showMessage(note, 15000)
+            self._overfitting_shown = True
+            return
+        ended = snapshot.message if snapshot.status not in (DIVERGED, RunEnd.CHANGED) else ""
+        self.status.showMessage(f"{ended} {note}".strip(), 15000)
+        self._overfitting_note, self._overfitting_shown = "", False
 
     def _on_run_replaced(self, state: RunState) -> None:
         shown, new = self._shown_dataset, state.dataset
