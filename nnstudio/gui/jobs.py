@@ -178,8 +178,8 @@ def branched(trainer: Trainer, epoch: int, changes: dict, note: str = "") -> Cha
     """Back to the recorded moment at or before `epoch`, with new training settings from there on."""
     recorded = trainer.rewind(epoch)
     change = trainer.change_settings(**changes)
-    what = f" with {describe_changes(change.before, change.after)}" if change is not None else ""
-    message = f"Continued from epoch {recorded}{what}: a new branch"
+    what = f": {describe_changes(change.before, change.after)}" if change is not None else ""
+    message = f"Branched at epoch {recorded}{what}"
     return Changed(trainer, f"{message}; {note}" if note else f"{message}.")
 
 

@@ -183,9 +183,8 @@ def test_a_change_while_looking_at_the_past_offers_to_branch_and_keeps_the_later
     assert trainer.training.learning_rate == 0.01 and timeline.mode == LIVE
     branch = replay(experiment, [(12, {"learning_rate": 0.01})], 100)
     np.testing.assert_array_equal(trainer.loss_history.train, branch.loss_history.train)
-    assert any(
-        line.startswith("— Continued from epoch 12 with learning rate 0.1 → 0.01") for line in window.log_panel.lines()
-    )
+    branched = "— Branched at epoch 12: learning rate 0.1 → 0.01; the old one is kept in Compare runs (Ctrl+5)."
+    assert branched in window.log_panel.lines()
 
 
 def test_cancelling_the_branch_changes_nothing(qtbot, make_window):
@@ -222,5 +221,5 @@ def test_resume_from_here_keeps_the_abandoned_branch_as_a_run(qtbot, make_window
     assert kept.name.endswith("(left at epoch 12)") and list(kept.epochs) == list(range(1, 31))
     np.testing.assert_array_equal(kept.train_loss, original)
     window.redraw()
-    message = "— Resumed from epoch 12: a new branch; the later epochs are kept as a run in Compare runs (Ctrl+5)."
+    message = "— Resumed from epoch 12: a new branch; the old one is kept in Compare runs (Ctrl+5)."
     assert message in window.log_panel.lines()

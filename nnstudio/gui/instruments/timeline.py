@@ -283,9 +283,9 @@ class Timeline(QWidget):
         """Keep the run as it is before going back to `epoch`; says where its later epochs went."""
         runs = self.context.find(COMPARE_RUNS)
         if runs is None:
-            return "the later history was forgotten"
+            return "the later history is forgotten"
         runs.keep_before_going_back(epoch)
-        return "the later epochs are kept as a run in Compare runs (Ctrl+5)"
+        return "the old one is kept in Compare runs (Ctrl+5)"
 
     def prediction_plot(self):
         """The plot the window draws the prediction on (the fit plot, or the decision map for classes)."""
