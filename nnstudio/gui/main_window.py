@@ -342,11 +342,13 @@ class MainWindow(QMainWindow):
             self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
         if len(snapshot.new_epochs):
             self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss))
-        self._pending_log.extend(snapshot.log_lines)
+        lines = list(snapshot.log_lines)
         overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
-        if overfitting is not None:
-            self._pending_log.append(f"— {overfitting.message} {overfitting.advice}")
-            self._overfitting_note = overfitting.message
+        if overfitting is not None:  # in the log where it happened, among the epochs' lines
+            at = sum(1 for epoch, _ in snapshot.log_entries if epoch <= overfitting.epoch)
+            lines.insert(at, f"— {overfitting.message} {overfitting.advice}")
+            self._overfitting_note = overfitting.headline
+        self._pending_log.extend(lines)
         self._latest = snapshot
 
     def redraw(self) -> None:
@@ -377,7 +379,7 @@ class MainWindow(QMainWindow):
         self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
 
     def _show_overfitting(self, snapshot: Snapshot) -> None:
-        """Say it when it is found, and again beside the run's last message, so that it is read."""
+        """Say it when it is found, and again before the run's last message, so that it is read."""
         note = self._overfitting_note
         if not note or (snapshot.status == TRAINING and self._overfitting_shown):
             return
@@ -386,7 +388,7 @@ class MainWindow(QMainWindow):
             self._overfitting_shown = True
             return
         ended = snapshot.message if snapshot.status not in (DIVERGED, RunEnd.CHANGED) else ""
-        self.status.showMessage(f"{ended} {note}".strip(), 15000)
+        self.status.showMessage(f"{note} {ended}".strip(), 15000)
         self._overfitting_note, self._overfitting_shown = "", False
 
     def _on_run_replaced(self, state: RunState) -> None:

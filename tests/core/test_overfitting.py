@@ -35,6 +35,10 @@ def test_a_test_loss_that_turns_up_while_the_training_loss_falls_is_overfitting(
         "(0.954 → 0.388) — the network is overfitting."
     )
     assert "lowest at epoch 100" in found.advice
+    assert (
+        found.headline
+        == "Overfitting: the test loss has risen since epoch 100 (1.94 → 2.15) while the training loss fell."
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,12 @@ def test_the_overfitting_preset_shows_a_test_column_and_the_turn_is_pointed_out_
     window.run_to(300)
     wait_idle(qtbot, window)
     (line,) = told(window)
+    lines = window.log_panel.lines()
+    assert lines[lines.index(line) - 1].startswith("Epoch: 130 Loss:")  # where it happened, not at the end
     assert "the network is overfitting. It is learning the noise" in line and "lowest at epoch 54" in line
-    assert window.status.currentMessage().endswith("— the network is overfitting.")
+    assert window.status.currentMessage().startswith(
+        "Overfitting: the test loss has risen since epoch 54 (0.78 → 1.15) while the training loss fell."
+    )
     window.run_to(400)  # training on: it was said already
     wait_idle(qtbot, window)
     window.training_panel.learning_rate.setValue(0.001)  # a change redraws the whole history: still once

@@ -50,6 +50,14 @@ class Overfitting:
         )
 
     @property
+    def headline(self) -> str:
+        """The same, with the word that matters first (a status bar may cut the end off)."""
+        return (
+            f"Overfitting: the test loss has risen since epoch {self.best_epoch} "
+            f"({self.best_test_loss:.3g} → {self.test_loss:.3g}) while the training loss fell."
+        )
+
+    @property
     def advice(self) -> str:
         return (
             f"It is learning the noise of its training points, not the curve behind them. The test loss was "
