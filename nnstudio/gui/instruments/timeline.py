@@ -47,6 +47,7 @@ from nnstudio.gui.app_context import (
     TRAINING_CONTROLS,
     TRAINING_TOOLBAR,
 )
+from nnstudio.gui.instruments.branch_question import branch_question
 from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
@@ -249,18 +250,7 @@ class Timeline(QWidget):
         if not what:
             return False
         epoch = self.selected_epoch
-        box = QMessageBox(self.context.host)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Branch from the past?")
-        box.setText(f"Continue from epoch {epoch} with {what}?")
-        box.setInformativeText(
-            f"The later epochs ({epoch + 1}–{self.now_epoch}) are kept as a run in Compare runs (Ctrl+5)."
-        )
-        go = box.addButton(f"Continue from epoch {epoch}", QMessageBox.ButtonRole.AcceptRole)
-        go.setToolTip("Go back to this epoch and train on from it with the new setting: a new branch")
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(go)
-        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box, go = branch_question(self.context.host, epoch, self.now_epoch, what)
 
         def answered() -> None:
             self.branch_box = None
