@@ -342,13 +342,12 @@ class MainWindow(QMainWindow):
             self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
         if len(snapshot.new_epochs):
             self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss))
-        lines = list(snapshot.log_lines)
+        notes = [(change.epoch, f"— {change.text}") for change in snapshot.settings_changes]
         overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
-        if overfitting is not None:  # in the log where it happened, among the epochs' lines
-            at = sum(1 for epoch, _ in snapshot.log_entries if epoch <= overfitting.epoch)
-            lines.insert(at, f"— {overfitting.message} {overfitting.advice}")
+        if overfitting is not None:
+            notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
             self._overfitting_note = overfitting.headline
-        self._pending_log.extend(lines)
+        self._pending_log.extend(with_notes(snapshot, notes))
         self._latest = snapshot
 
     def redraw(self) -> None:
@@ -418,8 +417,7 @@ class MainWindow(QMainWindow):
         self.status.showMessage(message, 20000 if problems else 8000)
 
     def _on_settings_changed(self, change: SettingsChange) -> None:
-        """A run took on new settings and trains on: say when, and show the backend it uses now."""
-        self._pending_log.append(f"— {change.text}")
+        """A run took on new settings and trains on: say so (the log says when), show the backend it uses now."""
         self.status.showMessage(change.text, 8000)
         backend = change.after.backend
         for action in self.backend_actions.actions():
@@ -498,6 +496,16 @@ class MainWindow(QMainWindow):
         else:
             self.session.shutdown()
         event.accept()
+
+
+def with_notes(snapshot: Snapshot, notes: list[tuple[int, str]]) -> list[str]:
+    """The snapshot's log lines with (epoch, line) notes put in where they happened (after that epoch's line)."""
+    lines, waiting = [], sorted(notes, key=lambda note: note[0])
+    for (epoch, _), line in zip(snapshot.log_entries, snapshot.log_lines, strict=True):
+        while waiting and waiting[0][0] < epoch:
+            lines.append(waiting.pop(0)[1])
+        lines.append(line)
+    return lines + [line for _, line in waiting]
 
 
 def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> str:
