@@ -143,16 +143,34 @@ def test_a_setting_changed_while_a_run_waits_for_its_turn_is_used_from_its_first
     np.testing.assert_array_equal(trainer.loss_history.train, same.loss_history.train)
 
 
-def test_a_model_change_while_training_restarts_and_says_so(qtbot, make_window):
+RESTARTS = {  # what the class changes while training, what the run has then, and what the window says
+    "model": (
+        lambda window: window.model_panel.table.cellWidget(0, 0).setValue(32),  # 64 → 32 hidden units
+        lambda state: state.experiment.model.hidden[0].units == 32,
+        "Model changed: weights re-initialised.",
+    ),
+    "data": (
+        lambda window: window.data_panel.noise_sd.setValue(0.5),
+        lambda state: state.experiment.data.noise_sd == 0.5,
+        "Data changed: the model was re-initialised.",
+    ),
+    "seed": (
+        lambda window: window.training_panel.seed.setValue(5),
+        lambda state: state.experiment.training.seed == 5,
+        "New seed: new initial weights were drawn.",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(RESTARTS))
+def test_a_model_data_or_seed_change_while_training_restarts_and_says_so(qtbot, make_window, what):
+    change, changed, said = RESTARTS[what]
     window = make_window(preset("sine"))
     start_endless_run(qtbot, window)
-    spec = window.model_panel.spec()
-    window.model_panel.table.cellWidget(0, 0).setValue(32)  # 64 → 32 hidden units, in the Model tab
-    assert window.model_panel.spec() != spec
+    change(window)
     wait_idle(qtbot, window)
-    assert window.state.step == 0 and window.state.status == RunStatus.IDLE
-    assert window.state.experiment.model.hidden[0].units == 32
-    message = "Model changed: weights re-initialised. Training stopped: press Space to train."
+    assert window.state.step == 0 and window.state.status == RunStatus.IDLE and changed(window.state)
+    message = f"{said} Training stopped: press Space to train."
     assert window.status.currentMessage() == message
     assert f"— {message}" in window.log_panel.lines()
 
