@@ -99,6 +99,8 @@ class OverfittingWatch:
         """New epochs' (training, test) losses in order; the Overfitting the first time the rule holds."""
         if self.found is not None:
             return None
+        if not np.isfinite(test_loss).any():  # no test set (or nothing new): nothing to watch
+            epochs = train_loss = test_loss = ()
         for epoch, train, test in zip(epochs, train_loss, test_loss, strict=True):
             found = self._see(int(epoch), float(train), float(test))
             if found is not None:
