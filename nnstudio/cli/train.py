@@ -34,6 +34,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def command_train(options: argparse.Namespace) -> int:
     from nnstudio.core.engine.trainer import DIVERGED, STOPPED, CancelToken, format_log_line
+    from nnstudio.core.teaching.overfitting import find_overfitting
 
     if options.save is not None:
         _check_save_path(options.save)  # now, not after a long run
@@ -77,8 +78,11 @@ def command_train(options: argparse.Namespace) -> int:
         "diverged": final.status == DIVERGED,
         "message": final.message,
     }
+    overfitting = None
     if test_metrics is not None:
         summary.update(test_mse=json_number(test_metrics.mse), test_r2=json_number(test_metrics.r2))
+        overfitting = find_overfitting(history.epochs, history.train, history.test)
+        summary["overfitting"] = None if overfitting is None else overfitting.to_dict()
     text = (
         f"{trainer.epoch} epochs on {trainer.backend.name} in {seconds:.3f} s "
         f"({final.steps_per_second:,.0f} steps/s); train MSE {train_metrics.mse:.6g}"
@@ -105,6 +109,8 @@ def command_train(options: argparse.Namespace) -> int:
             print(f"nnstudio train: {final.message}", file=sys.stderr)
         return EXIT_DIVERGED
     emit(options, summary, text)
+    if overfitting is not None and not options.json:
+        print(overfitting.message, flush=True)
     return EXIT_OK
 
 

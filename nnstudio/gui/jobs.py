@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from nnstudio.core.datasets.data import prepare
 from nnstudio.core.engine.classification import fit_to_data
 from nnstudio.core.engine.experiment import DataSpec
-from nnstudio.core.engine.trainer import CancelToken, RunEnd, RunState, RunStatus, Snapshot, Trainer
+from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, LiveChanges, describe_changes
+from nnstudio.core.engine.trainer import TRAINING, CancelToken, RunEnd, RunState, RunStatus, Snapshot, Trainer
 from nnstudio.core.storage.archive import points_to_keep
 
 Apply = Callable[[Trainer | None], "Trainer | None"]
@@ -50,6 +51,7 @@ class Run(Job):
     goals: dict = field(default_factory=dict)
     checkpoint: bool = False  # remember the moment before the run, so Back can return to it
     to_target: bool = False  # until the experiment's epochs, if not yet reached (decided in the worker)
+    live: LiveChanges = field(default_factory=LiveChanges)  # settings changed while it trains
 
 
 @dataclass
@@ -121,16 +123,27 @@ def _changed(trainer: Trainer | None, job: Change) -> JobEnd:
 
 
 def _train(trainer: Trainer, job: Run) -> Generator[object, None, None]:
-    steps = trainer.step_count
+    steps, settings = trainer.step_count, trainer.training
     goals = dict(job.goals)
     if job.to_target:
         target = trainer.training.epochs
         goals["until_epoch"] = target if trainer.epoch < target else None
     if job.checkpoint and not trainer.diverged_message:
         trainer.push_checkpoint()
+    last = None
     if not trainer.diverged_message:
-        yield from trainer.run(cancel=job.cancel, **goals)
-    yield _end(trainer, job, trainer.step_count != steps)
+        for snapshot in trainer.run(cancel=job.cancel, live=job.live, **goals):
+            if snapshot.status == TRAINING:
+                yield snapshot
+            else:
+                last = snapshot
+    late = trainer.change_settings(**job.live.close())  # posted as the run ended: still this run's
+    if late is not None:
+        last = last or trainer.report(RunEnd.CHANGED)
+        last = replace(last, settings_changes=(*last.settings_changes, late))
+    if last is not None:
+        yield last
+    yield _end(trainer, job, trainer.step_count != steps or trainer.training != settings)
 
 
 def reset_run(trainer: Trainer) -> Trainer:
@@ -150,12 +163,25 @@ def switched(trainer: Trainer, name: str) -> Trainer | Unchanged:
     return trainer
 
 
-def updated(trainer: Trainer, changes: dict) -> Trainer | Unchanged:
-    changes = {name: value for name, value in changes.items() if getattr(trainer.training, name) != value}
-    if not changes:
-        return UNCHANGED
-    trainer.update_training(**changes)
-    return trainer
+def updated(trainer: Trainer, changes: dict) -> Trainer | Changed | Unchanged:
+    """New training settings between runs: the weights are kept, unless the seed is new (new weights)."""
+    if RESTARTING_SETTINGS & changes.keys():
+        changes = {name: value for name, value in changes.items() if getattr(trainer.training, name) != value}
+        if not changes:
+            return UNCHANGED
+        trainer.update_training(**changes)
+        return trainer
+    change = trainer.change_settings(**changes)
+    return UNCHANGED if change is None else Changed(trainer, change.text)
+
+
+def branched(trainer: Trainer, epoch: int, changes: dict, note: str = "") -> Changed:
+    """Back to the recorded moment at or before `epoch`, with new training settings from there on."""
+    recorded = trainer.rewind(epoch)
+    change = trainer.change_settings(**changes)
+    what = f": {describe_changes(change.before, change.after)}" if change is not None else ""
+    message = f"Branched at epoch {recorded}{what}"
+    return Changed(trainer, f"{message}; {note}" if note else f"{message}.")
 
 
 def trainer_for_data(trainer: Trainer, spec: DataSpec, points) -> Trainer:

@@ -20,7 +20,9 @@ from nnstudio.core.datasets.data import Dataset
 from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
+from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, SettingsChange
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
+from nnstudio.core.teaching.overfitting import OverfittingWatch
 from nnstudio.gui import app_context as ids
 from nnstudio.gui.actions import make_action
 from nnstudio.gui.app_context import AppContext
@@ -92,6 +94,8 @@ class MainWindow(QMainWindow):
         self._pending_log: list[str] = []
         self._clear_loss = False
         self._latest: Snapshot | None = None
+        self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
+        self._overfitting_note, self._overfitting_shown = "", False  # for the status bar, until the run ends
         self._pacer = RedrawPacer(fastest_hz=REDRAW_HZ)  # fewer frames where drawing would slow training
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(1000 // REDRAW_HZ)
@@ -235,6 +239,7 @@ class MainWindow(QMainWindow):
         self.session.snapshot_ready.connect(self._on_snapshot)
         self.session.run_replaced.connect(self._on_run_replaced)
         self.session.state_changed.connect(self._on_state_changed)
+        self.session.settings_changed.connect(self._on_settings_changed)
         self.session.failed.connect(self._on_failed)
         self.controls.play_pause_requested.connect(self.play_pause)
         self.controls.step_requested.connect(self.step)
@@ -277,7 +282,8 @@ class MainWindow(QMainWindow):
         self.session.new_weights()
 
     def switch_backend(self, name: str) -> None:
-        self.session.switch_backend(name)
+        if not self._offered_branch({"backend": name}):
+            self.session.switch_backend(name)
 
     def _set_speed(self, steps_per_second) -> None:
         self.context.speed = steps_per_second
@@ -298,11 +304,30 @@ class MainWindow(QMainWindow):
         old = self.experiment.training
         changes = {f.name: getattr(spec, f.name) for f in fields(spec) if getattr(spec, f.name) != getattr(old, f.name)}
         self.experiment = self.experiment.with_training(**{k: v for k, v in changes.items()})
+        if not changes or self._offered_branch(changes):
+            return
         backend = changes.pop("backend", None)
         if changes:
             self.session.update_training(**changes)
         if backend is not None:
-            self.switch_backend(backend)
+            self.session.switch_backend(backend)
+
+    def _offered_branch(self, changes: dict) -> bool:
+        """Looking at the past, settings that keep the weights offer to branch from there (the timeline asks)."""
+        timeline = self.context.find(ids.TIMELINE)
+        if timeline is None or RESTARTING_SETTINGS & changes.keys():
+            return False
+        return timeline.offer_branch(changes, declined=self._show_run_settings)
+
+    def _show_run_settings(self) -> None:
+        """Put the panels and the backend menu back to the settings the run really has."""
+        state = self.session.state
+        if state is None:
+            return
+        self.experiment = state.experiment
+        self.training_panel.set_spec(state.experiment.training)
+        for action in self.backend_actions.actions():
+            action.setChecked(action.text() == state.backend)
 
     def load_preset(self, name: str) -> None:
         self.file_actions.open_preset(name)  # asks first when there are unsaved changes
@@ -314,9 +339,15 @@ class MainWindow(QMainWindow):
         if snapshot.full_history:
             self._pending_loss.clear()
             self._clear_loss = True
+            self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
         if len(snapshot.new_epochs):
             self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss))
-        self._pending_log.extend(snapshot.log_lines)
+        notes = [(change.epoch, f"— {change.text}") for change in snapshot.settings_changes]
+        overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
+        if overfitting is not None:
+            notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
+            self._overfitting_note = overfitting.headline
+        self._pending_log.extend(with_notes(snapshot, notes))
         self._latest = snapshot
 
     def redraw(self) -> None:
@@ -342,8 +373,22 @@ class MainWindow(QMainWindow):
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
         elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
+        self._show_overfitting(snapshot)
         full_speed = snapshot.status == TRAINING and self.speed is None  # slow motion leaves the GIL free
         self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
+
+    def _show_overfitting(self, snapshot: Snapshot) -> None:
+        """Say it when it is found, and again before the run's last message, so that it is read."""
+        note = self._overfitting_note
+        if not note or (snapshot.status == TRAINING and self._overfitting_shown):
+            return
+        if snapshot.status == TRAINING:
+            self.status.showMessage(note, 15000)
+            self._overfitting_shown = True
+            return
+        ended = snapshot.message if snapshot.status not in (DIVERGED, RunEnd.CHANGED) else ""
+        self.status.showMessage(f"{note} {ended}".strip(), 15000)
+        self._overfitting_note, self._overfitting_shown = "", False
 
     def _on_run_replaced(self, state: RunState) -> None:
         shown, new = self._shown_dataset, state.dataset
@@ -370,6 +415,16 @@ class MainWindow(QMainWindow):
         self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
         self._pending_log.extend(f"   not restored: {problem}" for problem in problems)
         self.status.showMessage(message, 20000 if problems else 8000)
+
+    def _on_settings_changed(self, change: SettingsChange) -> None:
+        """A run took on new settings and trains on: say so (the log says when), show the backend it uses now."""
+        self.status.showMessage(change.text, 8000)
+        backend = change.after.backend
+        for action in self.backend_actions.actions():
+            action.setChecked(action.text() == backend)
+        if self.training_panel.spec().backend != backend:  # switched from the menu: the Training tab follows
+            self.experiment = self.experiment.with_training(backend=backend)
+            self.training_panel.set_spec(self.experiment.training)
 
     def _on_state_changed(self, state: RunState) -> None:
         self.controls.show_state(state.status)
@@ -441,6 +496,16 @@ class MainWindow(QMainWindow):
         else:
             self.session.shutdown()
         event.accept()
+
+
+def with_notes(snapshot: Snapshot, notes: list[tuple[int, str]]) -> list[str]:
+    """The snapshot's log lines with (epoch, line) notes put in where they happened (after that epoch's line)."""
+    lines, waiting = [], sorted(notes, key=lambda note: note[0])
+    for (epoch, _), line in zip(snapshot.log_entries, snapshot.log_lines, strict=True):
+        while waiting and waiting[0][0] < epoch:
+            lines.append(waiting.pop(0)[1])
+        lines.append(line)
+    return lines + [line for _, line in waiting]
 
 
 def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> str:

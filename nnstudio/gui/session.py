@@ -9,6 +9,10 @@ Every command that changes the run goes through here, so the generation count (u
 undo and the log see all of them.
 
 Each run gets its own `CancelToken`: Pause cancels the run it was meant for and nothing else.
+Training settings changed while a run trains (learning rate, optimiser, batch size, backend…)
+go to that run's `LiveChanges`: it takes them before its next step and trains on, and
+`settings_changed` says what changed when. A new seed, new data or a new model restart the run
+instead: training stops, and the message says so.
 `read()` lends the trainer to a function in the worker between jobs, for copies only (Save,
 Export, the landscape's inputs); `compute()` runs a pure function on copied data.
 """
@@ -23,8 +27,10 @@ from dataclasses import replace
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThreadPool, QTimer, Signal
 from superqt.utils import create_worker
 
+from nnstudio.core.engine.classification import check_task
 from nnstudio.core.engine.experiment import DataSpec, ModelSpec
-from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
+from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS
+from nnstudio.core.engine.trainer import RunState, RunStatus, Snapshot, Trainer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.jobs import (
     Apply,
@@ -34,6 +40,7 @@ from nnstudio.gui.jobs import (
     JobEnd,
     Read,
     Run,
+    branched,
     draw_new_weights,
     go_back,
     reset_run,
@@ -45,6 +52,8 @@ from nnstudio.gui.jobs import (
 )
 
 RESTING = (RunStatus.IDLE, RunStatus.PAUSED, RunStatus.DIVERGED)  # no job is running
+STOPPED_NOTE = " Training stopped: press Space to train."
+DATA_CHANGED = "Data changed: the model was re-initialised."
 
 
 class TrainingSession(QObject):
@@ -54,6 +63,7 @@ class TrainingSession(QObject):
     state_changed = Signal(object)  # RunState: after every job, and when one starts (status TRAINING or BUSY)
     run_replaced = Signal(object)  # RunState after a change (data, model, weights, backend, Back): redraw all
     failed = Signal(str)  # a job could not be done; the run is as it was
+    settings_changed = Signal(object)  # SettingsChange: settings a run took on while training (it goes on)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,30 +134,46 @@ class TrainingSession(QObject):
         self.change(draw_new_weights, "New initial weights drawn from the next seed.")
 
     def switch_backend(self, name: str) -> None:
-        """Continue on backend `name` (compared in the worker, with whatever backend the queue leaves)."""
-        self.change(
+        """Continue on backend `name` (compared in the worker, with whatever backend the queue leaves).
+
+        A run in progress goes on, on the new backend, from its next step."""
+        if self._post_live({"backend": name}):
+            return
+        self._queue_before_runs(
             lambda trainer: switched(trainer, name),
             f"Switched to the {name} backend: same weights and optimiser state, so the loss continues.",
         )
 
     def update_training(self, **changes) -> None:
-        """Change training settings (learning rate, optimiser...) keeping the weights; a new seed: new weights."""
-        names = ", ".join(name.replace("_", " ") for name in changes)
-        kept = "new initial weights" if "seed" in changes else "weights kept"
-        self.change(lambda trainer: updated(trainer, changes), f"Changed {names} ({kept}).")
+        """Change training settings (learning rate, optimiser...) keeping the weights; a new seed: new weights.
 
-    def use_data(self, spec: DataSpec, points=None, message: str = "New data: the model was re-initialised.") -> None:
+        A run in progress goes on with the new settings from its next step; a new seed stops it."""
+        if RESTARTING_SETTINGS & changes.keys():
+            message = "New seed: new initial weights were drawn."
+            self.change(lambda trainer: updated(trainer, changes), self._stopping(message))
+            return
+        if self._post_live(changes):
+            return
+        self._queue_before_runs(lambda trainer: updated(trainer, changes), "")
+
+    def use_data(self, spec: DataSpec, points=None, message: str = DATA_CHANGED) -> None:
         """Train on new data; imported points are given, or kept while the spec names the same source.
 
         The loss and output follow the data (bce for two classes, mse for numbers...)."""
-        self.change(lambda trainer: trainer_for_data(trainer, spec, points), message)
+        self.change(lambda trainer: trainer_for_data(trainer, spec, points), self._stopping(message))
 
     def use_model(self, spec: ModelSpec) -> None:
         """A new network on the same data; its weights are drawn afresh."""
         self.change(
             lambda trainer: Trainer(replace(trainer.experiment, model=spec), trainer.points, trainer.dataset),
-            "New model: its weights were re-initialised.",
+            self._stopping("Model changed: weights re-initialised."),
         )
+
+    def branch(self, epoch: int, changes: dict, note: str = "") -> None:
+        """Go back to the recorded moment at or before `epoch` and take on the training `changes` there.
+
+        The trainer forgets the later history: keep it first (Compare runs). `note` ends the message."""
+        self.change(lambda trainer: branched(trainer, epoch, changes, note), "")
 
     def rewind(self, epoch: int, message: str) -> None:
         """Go back to the latest recorded moment at or before `epoch` (later history is forgotten)."""
@@ -180,6 +206,34 @@ class TrainingSession(QObject):
         worker.returned.connect(lambda result: None if self._shutting_down else deliver(result))
         worker.errored.connect(self._on_errored)
         self._launch(worker)
+
+    def _stopping(self, message: str) -> str:
+        """`message`, saying that training stops if it is training (a restart pauses it)."""
+        return message + STOPPED_NOTE if self.is_training else message
+
+    def _post_live(self, changes: dict) -> bool:
+        """Hand training settings to the run in progress, which takes them before its next step.
+
+        False when no run is in progress (or it has just ended): change them by a job instead."""
+        job, state = self._current, self.state
+        if not isinstance(job, Run) or state is None:
+            return False
+        try:  # refuse here what the worker would refuse mid-run (e.g. a loss that does not fit the data)
+            check_task(state.experiment.with_training(**changes), state.dataset)
+        except NNStudioError as error:
+            self.failed.emit(str(error))
+            return True
+        return job.live.post(**changes)
+
+    def _queue_before_runs(self, apply: Apply, message: str) -> None:
+        """A change of settings that keeps the weights: made before any run still waiting, which it does not stop."""
+        job = Change(RunStatus.BUSY, apply=apply, message=message)
+        first_run = next((index for index, waiting in enumerate(self._jobs) if isinstance(waiting, Run)), None)
+        if first_run is None or self._shutting_down:
+            self._queue(job)
+            return
+        self._jobs.insert(first_run, job)
+        self._start_next()
 
     def pause(self) -> None:
         """Stop the current run after its current step, and drop the runs waiting."""
@@ -244,8 +298,21 @@ class TrainingSession(QObject):
             return
         if isinstance(item, JobEnd):
             self._end = item
-        else:
-            self.snapshot_ready.emit(item)
+            return
+        if isinstance(item, Snapshot) and item.settings_changes:
+            self._changed_live(item)
+        self.snapshot_ready.emit(item)
+
+    def _changed_live(self, snapshot: Snapshot) -> None:
+        """The run took on new settings and trains on: the state and the generation say so at once."""
+        latest = snapshot.settings_changes[-1].after
+        self._generation = self._current.generation + 1 if self._current is not None else self._generation + 1
+        if self.state is not None:
+            experiment = replace(self.state.experiment, training=latest)
+            state = replace(self.state, experiment=experiment, backend=latest.backend, generation=self._generation)
+            self._publish(state)
+        for change in snapshot.settings_changes:
+            self.settings_changed.emit(change)
 
     def _on_errored(self, error: Exception) -> None:
         if self._shutting_down:

@@ -15,6 +15,7 @@ from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.teaching.inspector import inspect_step
 from nnstudio.core.teaching.lesson_check import check_lesson, judge
 from nnstudio.core.teaching.lessons import LessonPage, load_lesson, shipped_lessons
+from tests.core.lesson_overfitting_pages import OVERFITTING_PAGES
 
 TUTORIAL, STANDARDISE = "01-neural-networks-in-r", "02-why-standardise"
 
@@ -169,6 +170,7 @@ CLASS_DOES = {
     (STANDARDISE, 1): standardise_1,
     (STANDARDISE, 2): standardise_2,
     (STANDARDISE, 3): standardise_3,
+    **OVERFITTING_PAGES,
 }
 PAGES = [
     pytest.param(path, number, id=f"{path.stem}-page{number}")

@@ -66,6 +66,17 @@ PRESETS: dict[str, Experiment] = {
         model=ModelSpec(hidden=(LayerSpec(16, "tanh"),)),
         training=TrainingSpec(loss="mse", optimizer="momentum", learning_rate=0.05, epochs=500),
     ),
+    "sine-overfit": Experiment(
+        name="sine-overfit",
+        description=(
+            "Overfitting: 20 noisy points of the sine to learn from and 20 held out to test, with a "
+            "1-64-64-1 tanh network (Adam, lr 0.003). The training loss falls towards 0 while the test "
+            "loss, lowest near epoch 50, turns up: the network learns the noise."
+        ),
+        data=DataSpec(**{**_SINE.__dict__, "n_points": 40, "test_fraction": 0.5}),
+        model=ModelSpec(hidden=(LayerSpec(64, "tanh"), LayerSpec(64, "tanh"))),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.003, epochs=1000),
+    ),
     "cubic-overfit": Experiment(
         name="cubic-overfit",
         description="Few noisy points of a cubic and a wide network: watch the test loss turn up.",

@@ -32,6 +32,7 @@ from nnstudio.core.engine.classification import (
 from nnstudio.core.engine.divergence import divergence
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
+from nnstudio.core.engine.live_changes import LiveChanges, SettingsChange, consequences
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import DenseLayer, check_memory, dense_layers, initial_parameters, parameter_count
 from nnstudio.core.engine.prediction import prediction_from_outputs
@@ -145,6 +146,7 @@ class Snapshot:
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     backend: str = ""
     full_history: bool = False  # new_* hold the whole history: the window replaces, not appends
+    settings_changes: tuple[SettingsChange, ...] = ()  # settings changed live since the previous snapshot
 
     @property
     def log_lines(self) -> tuple[str, ...]:
@@ -305,6 +307,23 @@ class Trainer:
         self.backend = self._create_backend(self.training.backend, state)
         if self.training.batch_size != old.batch_size and self.batch_in_epoch:
             self._restart_epoch()  # its mini-batches so far were cut for another size
+
+    def change_settings(self, **changes) -> SettingsChange | None:
+        """Change training settings between two steps of a run (see core/engine/live_changes.py).
+
+        Like `update_training`, but only what differs counts, and the change is described: None
+        when nothing differs. A new seed is not a live change (it means new weights): refused.
+        """
+        changes = {name: value for name, value in changes.items() if getattr(self.training, name) != value}
+        if not changes:
+            return None
+        if "seed" in changes:
+            raise NNStudioError("a new seed means new initial weights: it cannot change while training")
+        before, mid_epoch = self.training, self.batch_in_epoch > 0
+        self.update_training(**changes)
+        restarted = mid_epoch and self.batch_in_epoch == 0
+        notes = consequences(before, self.training, started=self.step_count > 0, epoch_restarted=restarted)
+        return SettingsChange(self.epoch, self.step_count, before, self.training, notes)
 
     def _restart_epoch(self) -> None:
         """Begin the current epoch again from its first mini-batch (the weights stay as they are)."""
@@ -540,11 +559,13 @@ class Trainer:
         snapshot_interval: float = 1 / 30,
         with_parameters: bool = False,
         cancel: CancelToken | None = None,
+        live: LiveChanges | None = None,
     ) -> Generator[Snapshot, None, Snapshot]:
         """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
 
         Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
         `stop_below`; cancelling `cancel` ends it early. `steps_per_second` slows it for demos.
+        Settings posted to `live` take effect before the next step; the next snapshot lists them.
         The last snapshot yielded says why it ended, and is also the return value.
         """
         cancel = cancel or CancelToken()
@@ -554,7 +575,12 @@ class Trainer:
         next_step_at = started
         interval = snapshot_interval
         status, message = TRAINING, ""
+        changed: list[SettingsChange] = []  # since the last snapshot
         while True:
+            if live is not None and live.pending:
+                change = self.change_settings(**live.take())
+                if change is not None:
+                    changed.append(change)
             if self.diverged_message:
                 status, message = DIVERGED, self.diverged_message
             elif cancel.cancelled:
@@ -579,6 +605,8 @@ class Trainer:
             if now - last_yield >= interval:
                 rate = (self.step_count - last_steps) / (now - last_yield)
                 snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
+                if changed:
+                    snapshot, changed = replace(snapshot, settings_changes=tuple(changed)), []
                 # Keep drawing-side work under ~10 % of the time, however big the data is.
                 interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
                 last_yield, last_steps = time.perf_counter(), self.step_count
@@ -586,5 +614,7 @@ class Trainer:
         elapsed = time.perf_counter() - started
         rate = (self.step_count - start_steps) / elapsed if elapsed > 0 else 0.0
         final = self.report(status, message, steps_per_second=rate, with_parameters=with_parameters)
+        if changed:
+            final = replace(final, settings_changes=tuple(changed))
         yield final
         return final

@@ -11,6 +11,7 @@ set with the speed slider; compare backends at full speed).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -93,6 +94,19 @@ class RunsInstrument:
         self.session.pause()  # keep what is on screen now, not wherever the run ends
         seconds = self.clock.seconds()
         self.session.read(lambda trainer: keep_record(trainer, seconds), self._on_kept)
+
+    def keep_before_going_back(self, epoch: int) -> None:
+        """Keep the run as it is now, before the timeline goes back to `epoch` and branches from there.
+
+        The trainer forgets the epochs after it; the kept run remembers them (named "… (left at epoch N)")."""
+        if self.context.state is None:
+            return
+        seconds = self.clock.seconds()
+
+        def named(run: RunRecord | None) -> RunRecord | None:
+            return None if run is None else replace(run, name=f"{run.name} (left at epoch {epoch})")
+
+        self.session.read(lambda trainer: keep_record(trainer, seconds), lambda run: self._on_kept(named(run)))
 
     def _on_kept(self, run: RunRecord | None) -> None:
         if run is None:

@@ -6,6 +6,8 @@ was at the latest recorded epoch (the run state's recorded weights, thinned on l
 loss plot marks that epoch with a line that can be dragged too, and `moment_selected(epoch,
 parameters)` tells other instruments. "Resume from here" asks the session to rewind to that epoch
 and trains on: a new branch. Back (B) undoes the last step, or goes back one recorded epoch.
+A training setting changed while looking at the past offers the same branch, with the new setting
+(`offer_branch`). Either way the abandoned later epochs are kept as a run in Compare runs first.
 
 The recorded weights come with each `RunState` (the records themselves, never changed), so a
 past moment is shown from the last state once the session rests; its prediction is one forward
@@ -14,6 +16,7 @@ pass over the 256-point grid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +25,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QSizePolicy,
     QSlider,
     QStyle,
@@ -29,8 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.engine.live_changes import describe_changes
 from nnstudio.core.engine.prediction import prediction_with_parameters
 from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot
+from nnstudio.core.errors import NNStudioError
 from nnstudio.gui import style
 from nnstudio.gui.app_context import (
     LOSS_PLOT,
@@ -41,12 +47,14 @@ from nnstudio.gui.app_context import (
     TRAINING_CONTROLS,
     TRAINING_TOOLBAR,
 )
+from nnstudio.gui.instruments.branch_question import branch_question
 from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext
 
 LIVE, PENDING, PAST = "live", "pending", "past"
+COMPARE_RUNS = "compare_runs"  # where the abandoned later epochs are kept (gui/instruments/runs_view.py)
 NOW_CURVE_COLOUR = "#8A8A8A"
 MARKER_COLOUR = style.HOVER_COLOUR
 
@@ -71,7 +79,9 @@ class Timeline(QWidget):
         self._pending_epoch: int | None = None
         self._live_prediction: np.ndarray | None = None
         self._past_prediction: np.ndarray | None = None
-        self._resume_after_change = False
+        self._resume_after_change = False  # train on once the run has gone back (a new branch)...
+        self._resume_after_rewind = False  # ...asked for: the rewind itself has not happened yet
+        self.branch_box: QMessageBox | None = None  # the open "Continue from epoch …?" question, if any
         self._build_actions()
         self._build_bar()
         self._build_plot_items()
@@ -109,7 +119,7 @@ class Timeline(QWidget):
         self.resume_button.setText("▶ Resume from here")
         self.resume_button.setToolTip(
             "Go back to the epoch shown and train on from it: a new branch.\n"
-            "The history after it is forgotten (the loss plot is redrawn)."
+            "The epochs after it are kept as a run in Compare runs (Ctrl+5)."
         )
         self.resume_button.clicked.connect(self.resume_from_here)
         # Small explicit minimums: the bar never makes the window wider than the plots need. At
@@ -200,12 +210,56 @@ class Timeline(QWidget):
         self.session.back()  # the worker decides what Back means once the jobs before it are done
 
     def resume_from_here(self) -> None:
-        """Rewind to the epoch shown and train on from there: a new branch."""
+        """Rewind to the epoch shown and train on from there: a new branch (the old one is kept)."""
         if self.mode != PAST or self.selected_epoch is None:
             return
         epoch = self.selected_epoch
-        self._resume_after_change = True
-        self.session.rewind(epoch, f"Resumed from epoch {epoch}: a new branch (the later history was forgotten).")
+        kept = self._keep_later_epochs(epoch)
+        self._resume_after_rewind = True
+        self.session.rewind(epoch, f"Resumed from epoch {epoch}: a new branch; {kept}.")
+
+    def offer_branch(self, changes: dict, declined: Callable[[], None]) -> bool:
+        """Looking at the past, ask whether to continue from the epoch shown with the training `changes`.
+
+        Continue: the later epochs are kept as a run, the run goes back there, takes on the changes
+        and trains on. Cancel: nothing changes and `declined()` is called (to put the panels back).
+        False, asking nothing, when the plots are live: the change is the caller's to make."""
+        state = self.context.state
+        if self.mode != PAST or self.selected_epoch is None or state is None:
+            return False
+        try:
+            what = describe_changes(state.experiment.training, state.experiment.with_training(**changes).training)
+        except NNStudioError:
+            return False  # the session refuses it, with its own message
+        if not what:
+            return False
+        epoch = self.selected_epoch
+        box, go = branch_question(self.context.host, epoch, self.now_epoch, what)
+
+        def answered() -> None:
+            self.branch_box = None
+            if box.clickedButton() is go:
+                self._branch(epoch, changes)
+            else:
+                declined()
+
+        box.finished.connect(answered)
+        self.branch_box = box
+        box.open()
+        return True
+
+    def _branch(self, epoch: int, changes: dict) -> None:
+        kept = self._keep_later_epochs(epoch)
+        self._resume_after_rewind = True
+        self.session.branch(epoch, changes, note=f"{kept}.")
+
+    def _keep_later_epochs(self, epoch: int) -> str:
+        """Keep the run as it is before going back to `epoch`; says where its later epochs went."""
+        runs = self.context.find(COMPARE_RUNS)
+        if runs is None:
+            return "the later history is forgotten"
+        runs.keep_before_going_back(epoch)
+        return "the old one is kept in Compare runs (Ctrl+5)"
 
     def prediction_plot(self):
         """The plot the window draws the prediction on (the fit plot, or the decision map for classes)."""
@@ -282,6 +336,8 @@ class Timeline(QWidget):
         self._show_range()
 
     def _on_run_replaced(self, state: RunState) -> None:
+        # Keeping the later epochs is a job of its own before the rewind: train on after the rewind, not it.
+        self._resume_after_change, self._resume_after_rewind = self._resume_after_rewind, False
         self.now_epoch, self._now_step = state.epoch, state.step
         self._live_prediction = None  # it belonged to the old model; the change's own frame follows
         self.go_live()
