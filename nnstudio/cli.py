@@ -24,9 +24,10 @@ from pathlib import Path
 
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
+from nnstudio.record_command import add_record_options, command_record
 
 EXIT_OK, EXIT_DIVERGED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("train", "gradcheck", "presets", "snapshot", "export", "bench", "lessons")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "record", "export", "bench", "lessons")
 EXPORT_KINDS = ("script", "weights", "state-dict", "loss-csv")
 # DataSpec takes columns 0 … 10 000; the command line counts them from 1.
 MAX_COLUMN_NUMBER = 10_001
@@ -525,6 +526,9 @@ def _command_parser() -> OneLineParser:
     _add_experiment_options(snapshot)
     snapshot.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH")
     snapshot.add_argument("-o", "--output", required=True, metavar="FILE.png")
+    record = commands.add_parser("record", help="train headless and write the run as a film (GIF, WebP, MP4)")
+    _add_experiment_options(record)
+    add_record_options(record)
     exports = commands.add_parser("export", help="write the window's exports from a saved experiment file")
     exports.add_argument(
         "kind",
@@ -582,6 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "gradcheck": command_gradcheck,
                 "presets": command_presets,
                 "snapshot": command_snapshot,
+                "record": lambda options: command_record(options, build_trainer),
                 "export": command_export,
                 "bench": command_bench,
                 "lessons": command_lessons,
