@@ -1,10 +1,12 @@
-"""One frame of a film: the window's own plots, laid out at the film's size, painted offscreen into a picture.
+"""One frame of a film: the window's own plots, painted offscreen into a picture of the film's size.
 
 The stage is a widget that is never shown: the fit plot (or the decision map), the loss plot and the network
 diagram are the same classes the window uses, given the recording's data once and each frame's prediction
-or weights, and `QWidget.render` paints them into a QImage. A line above the plots names the run and says
-the frame's epoch and loss. On the loss plot the whole run is drawn faint and the part up to the frame's
-epoch in full, with a dot at the frame's epoch.
+or weights, and `QWidget.render` paints them into a QImage. A film narrower than 960 pixels is laid out 960
+wide and painted smaller, a faithful thumbnail (no legend cut off); a wider one is laid out at its own size,
+as the window would be (enlarging the drawing would blur the points, which pyqtgraph draws as pixmaps).
+A line above the plots names the run and says the frame's epoch and loss. On the loss plot the whole run is
+drawn faint and the part up to the frame's epoch in full, with a dot at the frame's epoch.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPalette
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.teaching.film_plan import FilmSettings, prediction_view
@@ -28,6 +30,14 @@ from nnstudio.gui.plots.loss_plot import LossPlot
 
 FAINT = 0.3  # the opacity of the whole run's loss curve behind the part already played
 MARKER_SIZE = 11
+LAYOUT_MIN_WIDTH = 960  # the fit plot's legend needs half of this beside the loss plot
+
+
+def layout_size(width: int, height: int) -> tuple[int, int]:
+    """The size the stage is laid out at for frames of width × height (the same shape, never narrower than
+    LAYOUT_MIN_WIDTH)."""
+    laid_out = max(width, LAYOUT_MIN_WIDTH)
+    return laid_out, max(1, round(height * laid_out / width))
 
 
 class FilmStage(QWidget):
@@ -37,6 +47,7 @@ class FilmStage(QWidget):
         super().__init__()
         style.configure_pyqtgraph()
         self.recording, self.settings = recording, settings
+        self._layout_height = layout_size(*settings.size)[1]
         self.setAutoFillBackground(True)
         palette = self.palette()
         palette.setColor(QPalette.ColorRole.Window, QColor("white"))
@@ -48,7 +59,7 @@ class FilmStage(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.moment, 1)
         layout = QVBoxLayout(self)
-        margin = max(4, settings.height // 60)
+        margin = max(4, self._layout_height // 60)
         layout.setContentsMargins(margin, margin, margin, margin)
         layout.setSpacing(margin)
         layout.addLayout(header)
@@ -63,14 +74,14 @@ class FilmStage(QWidget):
         self.prediction_plot = self._prediction_plot(views)
         self.loss_plot = self._loss_plot(views) if settings.view in ("both", "loss") else None
         self.diagram = self._diagram(views) if settings.view == "diagram" else None
-        self.resize(settings.width, settings.height)
+        self.resize(*layout_size(*settings.size))
 
     # --- building ---------------------------------------------------------------------------------
 
     def _header_label(self, alignment, bold: bool, colour: str = style.BLACK) -> QLabel:
         label = QLabel()
         font = QFont(label.font())
-        font.setPixelSize(max(11, round(self.settings.height / 32)))
+        font.setPixelSize(round(self._layout_height / 32))
         font.setBold(bold)
         label.setFont(font)
         label.setAlignment(alignment | Qt.AlignmentFlag.AlignVCenter)
@@ -167,7 +178,10 @@ class FilmStage(QWidget):
         width, height = self.settings.size
         image = QImage(width, height, QImage.Format.Format_RGB888)
         image.fill(QColor("white"))
-        self.render(image)
+        painter = QPainter(image)
+        painter.scale(width / self.width(), height / self.height())  # < 1: a thumbnail of the laid-out stage
+        self.render(painter, QPoint(0, 0))
+        painter.end()
         rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(height, image.bytesPerLine())
         return rows[:, : width * 3].reshape(height, width, 3).copy()
 
