@@ -117,7 +117,8 @@ class FilmWriter:
         colours that only appear late in the run (a confident decision map) are in it too."""
         from PIL import Image
 
-        samples = Image.fromarray(np.concatenate([_rgb(picture) for picture in pictures], axis=0))
+        # every other pixel each way: the same colours, a quarter of the work (it runs on the window's GUI thread)
+        samples = Image.fromarray(np.concatenate([_rgb(picture)[::2, ::2] for picture in pictures], axis=0))
         self._palette = samples.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
 
     def add(self, picture: np.ndarray) -> None:

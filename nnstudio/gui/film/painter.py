@@ -1,9 +1,9 @@
 """Painting a recording's frames, one at a time, into a film file.
 
-`FilmPainter.paint_next()` paints one frame on the stage and hands its picture to the `FilmWriter`; the
-command line calls it in a loop (`write_film`), the window from a timer, a few frames per tick (Qt paints
-on the GUI thread only). Before the first frame, the last one is painted too: the film's palette is made
-from both, so colours that only appear late in the run are in it.
+`FilmPainter.paint_next()` paints one picture on the stage and hands it to the `FilmWriter`; the command
+line calls it in a loop (`write_film`), the window from a timer, a few pictures per tick (Qt paints on the
+GUI thread only). The first call paints the last frame: the film's palette is made from it and the first
+frame, so that colours which only appear late in the run are in it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class FilmPainter:
     def __init__(self, recording: FilmRecording, settings: FilmSettings, writer: FilmWriter) -> None:
         self.stage = FilmStage(recording, settings)
         self.writer = writer
-        self.painted = 0
+        self.painted = 0  # frames handed to the writer
+        self._last_frame = None  # the last frame's picture, painted first for the palette
 
     @property
     def total(self) -> int:
@@ -34,14 +35,15 @@ class FilmPainter:
         return self.painted >= self.total
 
     def paint_next(self) -> None:
-        """Paint the next frame into the writer."""
+        """Paint one picture: the last frame (for the palette) first, then the frames in order into the writer."""
+        if self.painted == 0 and self._last_frame is None:
+            self._last_frame = self._picture(self.total - 1)
+            return
+        picture = self._picture(self.painted)
         if self.painted == 0:
-            last = self._picture(self.total - 1)
-            first = self._picture(0)
-            self.writer.set_palette([first, last])
-            self.writer.add(first)
-        else:
-            self.writer.add(self._picture(self.painted))
+            self.writer.set_palette([picture, self._last_frame])
+            self._last_frame = None
+        self.writer.add(picture)
         self.painted += 1
 
     def _picture(self, index: int):
