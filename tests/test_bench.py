@@ -104,3 +104,12 @@ def test_every_target_has_a_verdict_and_the_table_shows_them(report):
     assert "Training speed" in table and "Targets" in table
     verdicts = [line.split()[-1] for line in table.splitlines()[table.splitlines().index("Targets") + 1 :]]
     assert len(verdicts) == len(targets) and set(verdicts) <= {"PASS", "FAIL", "—"}
+
+
+def test_a_film_is_timed_in_a_fresh_process(report):
+    film = report["film"]
+    assert film["quick"] is True and film["frames"] == 10  # 2 s at 5 frames a second
+    assert film["seconds_taken"] > 0 and film["file_mb"] > 0
+    target = next(target for target in report["targets"] if target["name"].startswith("nnstudio record"))
+    assert target["passed"] is None  # the 10 s film at 960×600 is timed by the full bench only
+    assert "A film: nnstudio record" in format_report(report)

@@ -124,9 +124,9 @@ def json_lines(capsys, *args) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_the_json_table_names_every_key_printed(capsys):
+def test_the_json_table_names_every_key_printed(capsys, tmp_path):
     rows = {cells[0].strip('`"'): backticked(cells[2]) for cells in table_rows(section("JSON for tools"))}
-    assert set(rows) == {"epoch", "summary", "gradcheck", "presets", "bench"}
+    assert set(rows) == {"epoch", "summary", "gradcheck", "presets", "bench", "record"}
     regression = json_lines(capsys, "train", "--preset", "sine", "--epochs", "10", "--test-fraction", "0.2", "--json")
     classification = json_lines(capsys, "train", "--preset", "circle", "--epochs", "10", "--json")
     assert rows["epoch"] == set(regression[0]) - {"type"}
@@ -137,7 +137,10 @@ def test_the_json_table_names_every_key_printed(capsys):
     assert rows["gradcheck"] - {"W1", "b1", "float64"} == (set(gradcheck) | per_tensor) - {"type"}
     (presets,) = json_lines(capsys, "presets", "--json")
     assert rows["presets"] == {"presets"} | set(presets["presets"][0])
-    for line in (*regression, *classification, gradcheck, presets):
+    film = ["--epochs", "4", "--seconds", "1", "--fps", "2", "--size", "160x100", "-o", str(tmp_path / "f.gif")]
+    (record,) = json_lines(capsys, "record", "--preset", "sine", *film, "--json")
+    assert rows["record"] - {"GIF", "WebP", "MP4"} == set(record) - {"type"}
+    for line in (*regression, *classification, gradcheck, presets, record):
         assert list(line)[0] == "type"
 
 

@@ -6,7 +6,8 @@
 The sections live beside this file: `loops` (training speed, bare loops against the trainer),
 `window` (the real window offscreen: its cost, frames drawn, event-loop lateness, large data sets,
 the loss plot's cost per frame at up to a million epochs),
-`processes` (start-up time and memory, each in a fresh process) and `report` (targets, table).
+`processes` (start-up time and memory, each in a fresh process), `film` (`nnstudio record` writing a GIF,
+in a fresh process) and `report` (targets, table).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def machine() -> dict:
 
 def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> dict:
     """Every measurement; `quick` is a short version (a smoke test), with smaller counts throughout."""
-    from nnstudio.bench import loops, processes, window
+    from nnstudio.bench import film, loops, processes, window
 
     say = progress or (lambda _: None)
     started = time.perf_counter()
@@ -98,6 +99,9 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> d
     steps = 10_000 if quick else 1_000_000
     say(f"memory over {steps:,} steps (fresh process)")
     result["memory"] = processes.memory(steps)
+
+    say("a film: nnstudio record writes a GIF of the sine run (fresh process)")
+    result["film"] = film.record_gif(quick)
 
     result["seconds"] = time.perf_counter() - started
     result["targets"] = evaluate_targets(result)

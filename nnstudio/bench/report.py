@@ -11,6 +11,7 @@ MEMORY_SLACK_MB = 16.0  # growth allowed beyond the exact loss record over a lon
 FRAMES_PER_SECOND = 30.0
 # One loss-plot frame at a million epochs: a tenth of a 30 Hz frame, the redraw pacer's share of the time.
 LOSS_FRAME_MS = 10.0
+FILM_SECONDS = 20.0  # `nnstudio record`: a 10 s, 30 frames-a-second GIF at 960×600 of the sine run
 
 
 def _target(name: str, value, passed: bool | None, goal: str, shown: str) -> dict:
@@ -72,6 +73,10 @@ def evaluate_targets(result: dict) -> list[dict]:
             "10⁶ points: event-loop lateness p99 in the window", large["p99_ms"] if large else None, 30, "ms", quick
         )
     )
+    film = result.get("film")
+    film_seconds = film["seconds_taken"] if film and not film["quick"] else None
+    name = "nnstudio record: 10 s GIF at 30 fps, 960×600 (sine)"
+    targets.append(_at_most(name, film_seconds, FILM_SECONDS, "s", quick))
     memory = result["memory"]
     if "growth_mb" in memory:
         beyond = memory["growth_mb"] - memory["loss_record_growth_mb"]
@@ -179,6 +184,14 @@ def format_report(result: dict) -> str:
         f"weights {memory['state_history_states']} states, every {memory['state_history_stride']}th epoch "
         f"({memory['state_history_mb']:.1f} MB)"
     )
+    film = result.get("film")
+    if film:
+        lines += [
+            "",
+            f"A film: nnstudio record --preset sine, a {film['seconds']} s GIF at {film['fps']} frames a second, "
+            f"{film['size']}: {film['frames']} frames ({film['file_mb']:.1f} MB) in {film['seconds_taken']:.1f} s "
+            "(start-up, training, painting and writing)",
+        ]
     lines += ["", "Targets"]
     for target in result["targets"]:
         verdict = {True: "PASS", False: "FAIL", None: "—"}[target["passed"]]

@@ -4,6 +4,7 @@
     experiment_options.py  the options that build an experiment (train, gradcheck, snapshot)
     train.py               nnstudio train: the log, the summary, --save and --resume
     commands.py            gradcheck, presets, snapshot, export, bench, lessons
+    record.py              nnstudio record: a run as a film
     output.py              exit codes, one-line messages, JSON or text lines
 
 A command's module adds its own sub-parser and names its handler (`set_defaults(handler=...)`);

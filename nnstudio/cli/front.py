@@ -1,7 +1,7 @@
 """The command line: a thin argparse front over the core (and the window). No logic of its own.
 
     nnstudio [FILE | --preset NAME]      open the window
-    nnstudio train | gradcheck | presets | snapshot | export | bench | lessons ...
+    nnstudio train | gradcheck | presets | snapshot | record | export | bench | lessons ...
 
 Bad input ends with one line on stderr and exit code 2, never a traceback.
 
@@ -17,11 +17,11 @@ import sys
 from collections.abc import Sequence
 
 from nnstudio import __version__
-from nnstudio.cli import commands, train
+from nnstudio.cli import commands, record, train
 from nnstudio.cli.output import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, OneLineParser, one_line
 from nnstudio.core.errors import NNStudioError
 
-COMMANDS = ("train", "gradcheck", "presets", "snapshot", "export", "bench", "lessons")
+COMMANDS = ("train", "gradcheck", "presets", "snapshot", "record", "export", "bench", "lessons")
 
 
 def _command_parser() -> OneLineParser:
@@ -30,6 +30,7 @@ def _command_parser() -> OneLineParser:
     subcommands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     train.add_parser(subcommands)
     commands.add_parsers(subcommands)
+    record.add_parser(subcommands)
     return parser
 
 

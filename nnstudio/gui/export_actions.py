@@ -1,5 +1,5 @@
-"""File ▸ Export: the plots (PNG, SVG), the trained weights (.npz, .pt), the loss history (CSV) and
-the experiment as a standalone Python script (NumPy or PyTorch).
+"""File ▸ Export: the plots (PNG, SVG), the trained weights (.npz, .pt), the loss history (CSV), the
+experiment as a standalone Python script (NumPy or PyTorch), and the run as a film (gui/film/).
 
 Everything that reads the trainer is copied in the worker (`session.read`) and written
 here, on the GUI thread, atomically; a failure is reported and changes nothing.
@@ -22,6 +22,8 @@ from nnstudio.core.engine.experiment import write_atomically
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import export
 from nnstudio.gui import app_context as ids
+from nnstudio.gui.actions import make_action
+from nnstudio.gui.film import export_dialog as film_dialog
 
 if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext
@@ -49,6 +51,8 @@ class ExportActions(QObject):
         menu.addSeparator()
         add(menu, "Python Script (&NumPy)…", lambda: self.export_script("numpy"), _SCRIPT_TIP["numpy"])
         add(menu, "Python Script (&PyTorch)…", lambda: self.export_script("torch"), _SCRIPT_TIP["torch"])
+        menu.addSeparator()
+        menu.addAction(make_action(menu, "&Animation…", self.export_animation, tooltip=film_dialog.menu_tooltip()))
 
     def _add(self, menu: QMenu, text: str, slot: Callable[[], None], tooltip: str) -> QAction:
         action = menu.addAction(text)
@@ -68,6 +72,11 @@ class ExportActions(QObject):
             return False
         widget = self.context.get(ids.PLOTS).current if which == "fit" else self.context.get(ids.LOSS_PLOT)
         return self._write(path, lambda: plot_bytes(widget.plot_widget.getPlotItem(), kind))
+
+    def export_animation(self) -> None:
+        """The run so far as a film (GIF, WebP, MP4): a dialog with its settings and a progress bar."""
+        if self.context.state is not None:
+            film_dialog.show_animation_dialog(self.context)
 
     # --- what the trainer knows -------------------------------------------------------------------
 
