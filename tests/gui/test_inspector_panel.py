@@ -298,5 +298,5 @@ def test_only_a_step_that_overshoots_asks_whether_the_learning_rate_is_too_large
     window = make_window(preset("linear").with_training(learning_rate=0.03))
     inspect_in_window(qtbot, window)
     panel = registered(window, "step_inspector").panel
-    assert not panel.flags_label.isHidden() and "the step overshot" in panel.flags_label.text()
+    assert not panel.flags_label.isHidden() and "The step overshot" in panel.flags_label.text()
     assert "is the learning rate too large?" in panel.flags_label.text()

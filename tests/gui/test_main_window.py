@@ -241,3 +241,13 @@ def test_snapshot_command_writes_a_png_of_the_trained_window(tmp_path):
     assert (image.width(), image.height()) == (1024, 700)
     colours = {image.pixel(x, y) for x in range(0, 1024, 7) for y in range(0, 700, 7)}
     assert len(colours) > 50
+
+
+def test_a_classification_loss_has_no_units_and_its_metrics_name_the_moment(qtbot, make_window):
+    window = make_window(preset("circle"))
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    wait_idle(qtbot, window)
+    loss = trainer_of(window).loss_history.train[-1]
+    assert window.status.loss_label.text() == f"loss {loss:.6g}"
+    assert window.loss_plot.loss_axis_title() == "bce loss"
+    assert window.loss_plot.metrics_caption() == "epoch 1 (now)"  # accuracy has no units

@@ -118,7 +118,7 @@ class Overshoot:
             if 2 * self.overshot > self.checked
             else ""
         )
-        return f"the step overshot: {rise}{along}: is the learning rate too large?"
+        return f"The step overshot: {rise}{along}: is the learning rate too large?"
 
 
 def risen(before: float, after: float) -> bool:
