@@ -60,7 +60,7 @@ RUN_LINE_STYLES = (
     Qt.PenStyle.DotLine,
 )  # after 7 runs, colours repeat dashed
 SHOW, NAME = 0, 1
-RESULT_FIELDS = ("loss", "final_train_loss", "final_test_loss", "epochs", "training_seconds")
+RESULT_FIELDS = ("final_train_loss", "final_test_loss", "loss", "epochs", "training_seconds")
 COLUMN_FIELDS = [name for name, _ in TABLE_COLUMNS]
 NO_VALUE = "–"
 DOCK_TOOLTIP = "Compare runs: kept runs' settings, final losses and loss curves side by side (Ctrl+5)"
