@@ -21,6 +21,7 @@ from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
 from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, SettingsChange
+from nnstudio.core.engine.losses import loss_units
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
 from nnstudio.core.teaching.overfitting import OverfittingWatch
 from nnstudio.gui import app_context as ids
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
         self.frame = snapshot
         self.frame_ready.emit(snapshot)
         self.prediction_plot.set_prediction(snapshot.prediction)
-        self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics)
+        self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
         self.status.show_snapshot(snapshot)
         if snapshot.status == DIVERGED:
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
@@ -429,6 +430,10 @@ class MainWindow(QMainWindow):
     def _on_state_changed(self, state: RunState) -> None:
         self.controls.show_state(state.status)
         self.status.show_state(state.status, state.diverged_message)
+        loss = state.experiment.training.loss  # which loss, in whose units: said wherever a loss is shown
+        units = loss_units(loss, state.experiment.data.standardize)
+        self.status.set_loss(loss, units)
+        self.loss_plot.set_loss(loss, units)
 
     def _on_failed(self, message: str) -> None:
         # The trainer and its data are untouched; put the panels back to what is really in use.

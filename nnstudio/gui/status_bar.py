@@ -1,4 +1,9 @@
-"""The status bar: epoch, current loss, steps per second, backend and state, at a glance."""
+"""The status bar: epoch, the epoch's loss (and the last batch's, with mini-batches), speed, backend and state.
+
+The loss shown is the last completed epoch's training loss: the very number the log prints and the
+loss plot draws last. With mini-batches a second, labelled field shows the last batch's loss, one
+step's. Both say whose units they are in (standardised or original), as the loss plot's axis does.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from nnstudio.core.engine.losses import ORIGINAL_UNITS, STANDARDISED_UNITS
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot
 
 STATE_TEXT = {
@@ -15,13 +21,28 @@ STATE_TEXT = {
     DIVERGED: "DIVERGED",
     "working": "working…",
 }
+NO_LOSS = "–"
+# What the loss field's tooltip says about units (see core.engine.losses.loss_units).
+UNITS_NOTE = {
+    STANDARDISED_UNITS: (
+        "in standardised units: the data was standardised, (y − mean) / sd, before training,\n"
+        "so this loss is not in the units of y. The MSE, RMSE and R² beside the loss plot undo\n"
+        "that: they are in the data's original units."
+    ),
+    ORIGINAL_UNITS: "in the data's original units (the data is not standardised).",
+    "": "a classification loss: the mean −ln of the probability given to each point's own class.",
+}
 
 
 class TrainingStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._loss_name, self._units = "loss", ORIGINAL_UNITS
+        self._epoch_loss = ""  # the last snapshot's epoch loss, as text ("" before any)
         self.epoch_label = self._field("epoch 0", "Completed epochs (and optimiser steps)")
-        self.loss_label = self._field("loss –", "The loss of the most recent optimiser step's batch")
+        self.loss_label = self._field(f"loss {NO_LOSS}", "")
+        self.batch_loss_label = self._field("", "")
+        self.batch_loss_label.hide()  # only with mini-batches, where a step is not an epoch
         self.speed_label = self._field("– steps/s", "Optimiser steps per second")
         self.backend_label = self._field("numpy", "Which backend computes the steps")
         self.state_label = self._field("idle", "idle / training / paused / diverged")
@@ -29,6 +50,7 @@ class TrainingStatusBar(QStatusBar):
         self.alert_label.setStyleSheet("color: #b03a2e; font-weight: bold;")
         self.alert_label.setToolTip("Why training stopped by itself, and what to do")
         self.addWidget(self.alert_label, 1)
+        self._explain_loss()
 
     def _field(self, text: str, tooltip: str) -> QLabel:
         label = QLabel(text)
@@ -37,10 +59,24 @@ class TrainingStatusBar(QStatusBar):
         self.addPermanentWidget(label)
         return label
 
+    def set_loss(self, loss_name: str, units: str) -> None:
+        """Which loss the run trains on and whose units it is in (core.engine.losses.loss_units)."""
+        if (loss_name, units) != (self._loss_name, self._units):
+            self._loss_name, self._units = loss_name, units
+            self._explain_loss()
+            self._show_loss()
+
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self.epoch_label.setText(f"epoch {snapshot.epoch}  (step {snapshot.step})")
-        loss = snapshot.last_step_loss
-        self.loss_label.setText("loss –" if math.isnan(loss) and snapshot.step == 0 else f"loss {loss:.6g}")
+        loss = snapshot.epoch_loss
+        self._epoch_loss = "" if math.isnan(loss) and snapshot.epoch == 0 else f"{loss:.6g}"
+        self._show_loss()
+        mini_batches = snapshot.batches_per_epoch > 1
+        if mini_batches:
+            batch = snapshot.last_step_loss
+            batch_text = NO_LOSS if math.isnan(batch) and snapshot.step == 0 else f"{batch:.6g}"
+            self.batch_loss_label.setText(f"last batch {batch_text}")
+        self.batch_loss_label.setVisible(mini_batches)
         if snapshot.status == TRAINING or snapshot.steps_per_second:
             self.speed_label.setText(f"{snapshot.steps_per_second:,.0f} steps/s")
         self.backend_label.setText(snapshot.backend)
@@ -54,3 +90,19 @@ class TrainingStatusBar(QStatusBar):
         else:
             self.state_label.setStyleSheet("")
             self.alert_label.clear()
+
+    def _show_loss(self) -> None:
+        units = " (standardised units)" if self._units == STANDARDISED_UNITS and self._epoch_loss else ""
+        self.loss_label.setText(f"loss {self._epoch_loss or NO_LOSS}{units}")
+
+    def _explain_loss(self) -> None:
+        units = UNITS_NOTE.get(self._units, "")
+        self.loss_label.setToolTip(
+            f"The training loss ({self._loss_name}) of the last completed epoch: the number the log prints\n"
+            f"and the loss plot draws last. Like the log, each epoch's loss is measured on its batches before\n"
+            f"their updates. It is {units}"
+        )
+        self.batch_loss_label.setToolTip(
+            f"The loss ({self._loss_name}) of the last mini-batch alone: one optimiser step's, measured before\n"
+            f"its update. The epoch's loss (left) weighs all the batches of the epoch, so the two differ."
+        )

@@ -15,9 +15,10 @@ from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.teaching.diagnostics import (
-    LARGE_UPDATE_RATIO,
+    EXPLODED_FACTOR,
     dead_units,
     saturated_units,
+    step_overshoot,
     summarise,
     update_ratio,
 )
@@ -335,10 +336,74 @@ def test_gradient_norms_and_update_ratio_are_what_they_say():
     assert update_ratio(np.zeros(3), np.zeros(3)) == 0.0 and update_ratio(np.ones(3), np.zeros(3)) == np.inf
 
 
-def test_a_huge_learning_rate_is_flagged_as_a_large_update():
-    inspection = inspect_step(small(optimizer="gd", learning_rate=50.0))
-    large = [flag for flag in inspection.flags if flag.kind == "large_update"]
-    assert large and all(inspection.layer(f.layer).diagnostics.update_ratio > LARGE_UPDATE_RATIO for f in large)
+def overshoot_flags(inspection) -> list:
+    return [flag for flag in inspection.flags if flag.kind == "overshoot"]
+
+
+def test_the_loss_after_the_step_is_the_batchs_loss_at_the_new_weights():
+    trainer = small(batch_size=7)
+    inspection = inspect_step(trainer)
+    after = trainer.backend.parameters()
+    expected = LOSSES["mse"].value(forward(trainer.layers, after, inspection.x)[-1].outputs, inspection.y)
+    assert inspection.loss_after == pytest.approx(expected, rel=1e-12)
+    assert inspection.previous_step_loss == inspection.loss == trainer.last_step_loss
+    assert inspect_state(trainer).loss_after is None and inspect_state(trainer).previous_step_loss == inspection.loss
+
+
+def test_the_lessons_adam_lr_01_on_sine_never_hears_that_the_learning_rate_is_too_large():
+    """Adam's first step at lr 0.1 doubles the loss (each weight moves by lr), yet no weight alone overshoots."""
+    trainer = Trainer(PRESETS["sine"])
+    assert (trainer.training.optimizer, trainer.training.learning_rate) == ("adam", 0.1)
+    rose = 0
+    for _ in range(trainer.training.epochs):  # every epoch of the run: full batches, one step each
+        inspection = inspect_step(trainer, max_finite_difference_entries=2)
+        assert not overshoot_flags(inspection), (inspection.step, [f.message for f in inspection.flags])
+        assert not any("too large" in flag.message for flag in inspection.flags)
+        rose += inspection.loss_after > inspection.loss
+    assert trainer.epoch == 100 and rose > 10  # the loss does rise now and then: that alone is no alarm
+
+
+def test_gradient_descent_lr_003_on_the_line_overshoots_at_every_step_and_says_so():
+    trainer = Trainer(PRESETS["linear"].with_training(learning_rate=0.03))
+    for step in range(5):
+        inspection = inspect_step(trainer, max_finite_difference_entries=2)
+        (flag,) = overshoot_flags(inspection)
+        overshoot = inspection.overshoot
+        assert inspection.loss_after > 3 * inspection.loss  # each step multiplies the loss by about 3.8
+        assert (overshoot.checked, overshoot.overshot) == (2, 2), step  # both w and b went past their lowest point
+        assert flag.layer == 0 and "too large" in flag.message and f"{inspection.loss:.4g}" in flag.message
+
+
+def test_a_converging_learning_rate_on_the_line_is_not_flagged():
+    trainer = Trainer(PRESETS["linear"].with_training(learning_rate=0.01))
+    for _ in range(10):
+        assert not overshoot_flags(inspect_step(trainer, max_finite_difference_entries=2))
+
+
+def test_a_step_that_multiplies_the_loss_is_flagged_though_each_weight_alone_would_not_overshoot():
+    inspection = inspect_step(small(optimizer="gd", learning_rate=5.0))
+    overshoot = inspection.overshoot
+    assert overshoot.loss_after > EXPLODED_FACTOR * overshoot.loss_before
+    assert 2 * overshoot.overshot <= overshoot.checked  # not along most weights: together
+    assert overshoot_flags(inspection) and "×" in overshoot_flags(inspection)[0].message
+
+
+def test_overshoot_along_one_axis_of_a_parabola():
+    # L(w) = (w − 1)²: from w = 0 (L = 1, g = −2) the lowest point is 1 away
+    def loss_at(parameters):
+        return float((parameters["w"][0] - 1.0) ** 2)
+
+    before, gradients = {"w": np.array([0.0])}, {"w": np.array([-2.0])}
+
+    def tried(w_after: float):
+        after = {"w": np.array([w_after])}
+        return step_overshoot(loss_at, before, after, gradients, 1.0, loss_at(after))
+
+    assert tried(2.5).flagged and (tried(2.5).checked, tried(2.5).overshot) == (1, 1)  # 2.5 × the way: L = 2.25
+    assert not tried(1.8).flagged and tried(1.8).checked == 0  # past the bottom, but lower than it started
+    assert not tried(0.5).flagged  # short of the bottom
+    uphill = tried(-0.5)  # moved along its gradient (uphill): the optimiser's memory, not an overshoot
+    assert uphill.loss_rose and uphill.overshot == 0 and not uphill.flagged
 
 
 def test_a_diverged_trainer_cannot_step_and_its_state_is_flagged_without_warnings():

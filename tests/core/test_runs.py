@@ -148,6 +148,7 @@ def test_table_rows_show_each_runs_configuration_and_result(sine_run):
         backend="numpy",
         architecture="1-64-1 relu",
         epochs=12,
+        loss="mse, original units",
         final_train_loss=sine_run.final_train_loss,
         final_test_loss=first.final_test_loss,
         training_seconds=1.25,
@@ -155,6 +156,7 @@ def test_table_rows_show_each_runs_configuration_and_result(sine_run):
     assert math.isnan(first.final_test_loss)
     assert (second.optimizer, second.learning_rate, second.epochs, second.architecture) == ("gd", 1e-4, 7, "1-1 linear")
     assert second.final_train_loss == linear.train_loss[-1]
+    assert second.loss == "sse, standardised units"  # the linear preset standardises x and y
     assert {column for column, _ in TABLE_COLUMNS} == set(RunRow.__dataclass_fields__)
 
 

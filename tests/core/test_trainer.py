@@ -12,6 +12,7 @@ from nnstudio.core.engine import history as history_module
 from nnstudio.core.engine.backends.base import TrainingState
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.history import StateHistory
+from nnstudio.core.engine.losses import describe_loss, loss_units
 from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.engine.trainer import (
     DIVERGED,
@@ -20,6 +21,7 @@ from nnstudio.core.engine.trainer import (
     TARGET_REACHED,
     TRAINING,
     CancelToken,
+    Trainer,
     fit_metrics,
     format_log_line,
 )
@@ -567,3 +569,24 @@ def test_fit_metrics_by_hand():
     assert off_by_two.r2 == pytest.approx(1 - 16.0 / 5.0)
     assert math.isnan(fit_metrics(np.zeros((3, 1)), np.ones((3, 1))).r2)  # y without spread: R² undefined
     assert fit_metrics(np.zeros((0, 1)), np.zeros((0, 1))) is None
+
+
+def test_a_snapshot_carries_the_epoch_loss_the_log_shows_and_says_how_many_batches_make_an_epoch():
+    trainer = Trainer(SMALL.with_training(batch_size=16))  # 50 points: 4 batches per epoch
+    first = trainer.snapshot()
+    assert math.isnan(first.epoch_loss) and first.batches_per_epoch == 4
+    for _ in range(6):  # one epoch and a half
+        trainer.step()
+    snapshot = trainer.snapshot()
+    assert snapshot.epoch == 1 and snapshot.epoch_loss == trainer.loss_history.train[-1]
+    assert snapshot.last_step_loss != snapshot.epoch_loss  # a batch's loss is not the epoch's
+    assert Trainer(SMALL).snapshot().batches_per_epoch == 1
+
+
+def test_a_loss_says_whose_units_it_is_in():
+    assert loss_units("mse", standardized=True) == "standardised units"
+    assert loss_units("sse", standardized=False) == "original units"
+    assert loss_units("bce", standardized=True) == ""  # a classification loss has no units
+    assert describe_loss("sse", True) == "sse, standardised units" and describe_loss("cross_entropy", False) == (
+        "cross_entropy"
+    )

@@ -1,6 +1,7 @@
 """The step inspector in the window: every number it shows and holds is the core's number."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QTabBar
 
@@ -98,8 +99,18 @@ def test_adam_step_on_a_hidden_layer_network_matches_the_core_layer_by_layer(qtb
         np.testing.assert_array_equal(
             gradients.heat_maps[0].image.image, summarise(expected.weight_gradients.manual).heat_map.astype(np.float32)
         )
-        largest = float(np.max(np.abs(summarise(expected.weight_gradients.manual).heat_map)))
-        assert gradients.heat_maps[0].levels == (-largest, largest)
+        # the colour key spans the true extremes (not the block means'), and says them
+        manual = expected.weight_gradients.manual
+        low, high = float(manual.min()), float(manual.max())
+        largest = max(-low, high)
+        heat_map = gradients.heat_maps[0]
+        assert heat_map.levels == (-largest, largest) and heat_map.true_range == (low, high)
+        assert heat_map.key_text() == (
+            f"{format_number(-largest, 3)} 0 +{format_number(largest, 3)} · "
+            f"min {format_number(low, 3)} · max {format_number(high, 3)}"
+        )
+        assert heat_map.key.marks == (low, high)
+        assert heat_map.axes_label.text() == ("↓ 1 input · → 64 units" if index == 1 else "↓ 64 inputs · → 1 unit")
 
         update = panel.tensor_table("update.W")
         parts = expected.weight_update.parts
@@ -236,3 +247,56 @@ def test_every_new_control_has_a_tooltip(qtbot, make_window):
     for action in (inspector.inspect_step_action, inspector.inspect_now_action, inspector.dock.toggleViewAction()):
         assert action.toolTip() and action.toolTip() != action.text().replace("&", "")
     assert inspector.dock.toggleViewAction().shortcut().toString() == "Ctrl+1"
+
+
+def test_backpropagation_is_named_and_walked_from_the_output_layer_back(qtbot, make_window):
+    window = make_window(preset("sine-tanh-deep"))  # three layers, mini-batches of 32 points
+    shown = inspect_in_window(qtbot, window)
+    panel = registered(window, "step_inspector").panel
+    assert panel.phase_tabs.tabText(1) == "② Backpropagation"
+    page = panel.pages["backward"]
+    gradients = [shown.layer(k).backward.pre_activation_gradient for k in (3, 2, 1)]
+    norms = [format_number(float(np.linalg.norm(dz)), 3) for dz in gradients]
+    assert page.order_texts() == [
+        f"1. layer 3 (output): its dL/da3 comes from the loss (= dL/dŷ);  ‖dL/dz3‖ = {norms[0]}",
+        f"2. layer 2: its dL/da2 comes from layer 3, the layer after (= dL/dz3 · W3ᵀ);  ‖dL/dz2‖ = {norms[1]}",
+        f"3. layer 1: its dL/da1 comes from layer 2, the layer after (= dL/dz2 · W2ᵀ);  ‖dL/dz1‖ = {norms[2]}",
+    ]
+    page.order.linkActivated.emit("2")  # a click on the second row
+    assert panel.current_layer is shown.layer(2)
+    assert "(from layer 3, the layer after)" in page.sections["backward"].heading.text()
+    # the heat map of dL/dz2: points × units, and a colour key with the true extremes
+    heat_map = page.sections["backward"].table.heat_maps[0]
+    dz = shown.layer(2).backward.pre_activation_gradient
+    assert heat_map.title.text() == "dL/dz2" and heat_map.axes_label.text() == "↓ 32 points · → 32 units"
+    assert heat_map.true_range == (float(dz.min()), float(dz.max()))
+    assert heat_map.range_label.text() == f"min {format_number(dz.min(), 3)} · max {format_number(dz.max(), 3)}"
+
+
+def test_the_inspectors_loss_before_and_after_agrees_with_the_status_bar(qtbot, make_window):
+    window = make_window(preset("linear"))  # full batches: a step is an epoch
+    shown = inspect_in_window(qtbot, window)
+    panel = registered(window, "step_inspector").panel
+    loss = f"{shown.loss:.6g}"
+    assert window.status.loss_label.text() == f"loss {loss} (standardised units)"
+    headline = panel.headline.text()
+    assert "Loss on all the training points (sse, standardised units)" in headline
+    assert f"before the step <b>{loss}</b> → after it <b>{format_number(shown.loss_after, 6)}</b>" in headline
+    # the loss "after" this step is the loss the next step starts from: what Inspect now says, and labels
+    now = inspect_in_window(qtbot, window, how="now")
+    assert now.loss == pytest.approx(shown.loss_after, rel=1e-12)
+    headline = panel.headline.text()
+    assert f"at these weights (sse, standardised units): <b>{format_number(now.loss, 6)}</b>" in headline
+    assert f"(step 1 measured {loss}, before its update)" in headline
+
+
+def test_only_a_step_that_overshoots_asks_whether_the_learning_rate_is_too_large(qtbot, make_window):
+    window = make_window(preset("sine"))  # the lessons' Adam lr 0.1: its first step doubles the loss
+    shown = inspect_in_window(qtbot, window)
+    panel = registered(window, "step_inspector").panel
+    assert shown.loss_after > shown.loss and "too large" not in panel.flags_label.text()
+    window = make_window(preset("linear").with_training(learning_rate=0.03))
+    inspect_in_window(qtbot, window)
+    panel = registered(window, "step_inspector").panel
+    assert not panel.flags_label.isHidden() and "The step overshot" in panel.flags_label.text()
+    assert "is the learning rate too large?" in panel.flags_label.text()

@@ -47,7 +47,10 @@ def test_step_makes_exactly_one_optimiser_step_and_shows_the_cores_loss(qtbot, m
     core = Trainer(experiment)
     expected = core.step()
     assert trainer_of(window).step_count == 1 and trainer_of(window).epoch == 0
-    assert window.status.loss_label.text() == f"loss {expected:.6g}"
+    # No epoch is complete: no epoch loss yet; the one batch's loss is shown, and says it is a batch's.
+    assert window.status.loss_label.text() == "loss –"
+    assert window.status.batch_loss_label.text() == f"last batch {expected:.6g}"
+    assert window.status.batch_loss_label.isVisibleTo(window.status)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ShiftModifier)
     wait_idle(qtbot, window)
     assert trainer_of(window).step_count == 11
@@ -55,6 +58,43 @@ def test_step_makes_exactly_one_optimiser_step_and_shows_the_cores_loss(qtbot, m
         expected = core.step()
     assert trainer_of(window).last_step_loss == pytest.approx(expected, rel=1e-12)
     assert len(window.loss_plot.train_values()) == core.epoch == 2  # 160 points in batches of 32: 5 per epoch
+
+
+def test_the_status_bar_shows_the_epoch_loss_the_log_and_the_plot_show(qtbot, make_window):
+    experiment = preset("sine-tanh-deep")  # mini-batches: 5 steps per epoch
+    window = make_window(experiment)
+    window.run_to(10)  # the log prints every 10th epoch
+    wait_idle(qtbot, window)
+    window.redraw()
+    core = Trainer(experiment)
+    for _ in range(50):
+        last_batch = core.step()
+    epoch_loss = core.loss_history.train[-1]
+    assert last_batch != pytest.approx(epoch_loss, rel=1e-3)  # two numbers: which one is which must be said
+    status = window.status
+    assert status.loss_label.text() == f"loss {epoch_loss:.6g}"
+    assert window.loss_plot.train_values()[-1] == pytest.approx(epoch_loss, rel=1e-12)
+    assert window.log_panel.lines()[-1] == format_log_line(10, epoch_loss)
+    assert status.batch_loss_label.text() == f"last batch {last_batch:.6g}"
+    assert "last completed epoch" in status.loss_label.toolTip()
+    assert "mini-batch alone" in status.batch_loss_label.toolTip()
+
+
+def test_full_batches_show_no_batch_loss_and_standardised_losses_say_so(qtbot, make_window):
+    window = make_window(preset("linear"))  # full batches, x and y standardised: the loss is in standardised units
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    wait_idle(qtbot, window)
+    window.redraw()
+    loss = trainer_of(window).loss_history.train[-1]
+    status = window.status
+    assert status.loss_label.text() == f"loss {loss:.6g} (standardised units)"
+    assert not status.batch_loss_label.isVisibleTo(status)
+    assert "standardised units" in status.loss_label.toolTip() and "original units" in status.loss_label.toolTip()
+    assert window.loss_plot.loss_axis_title() == "sse (standardised)"
+    assert window.loss_plot.metrics_caption() == "epoch 1 (now) · original units"
+    train_metrics, _ = trainer_of(window).metrics()
+    assert window.loss_plot.metric_text("MSE", "train") == f"{train_metrics.mse:.4g}"
+    assert train_metrics.mse > 4 * loss / 50  # in original units: not the standardised loss per point
 
 
 def test_pause_stops_a_long_run(qtbot, make_window):
@@ -201,3 +241,13 @@ def test_snapshot_command_writes_a_png_of_the_trained_window(tmp_path):
     assert (image.width(), image.height()) == (1024, 700)
     colours = {image.pixel(x, y) for x in range(0, 1024, 7) for y in range(0, 700, 7)}
     assert len(colours) > 50
+
+
+def test_a_classification_loss_has_no_units_and_its_metrics_name_the_moment(qtbot, make_window):
+    window = make_window(preset("circle"))
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    wait_idle(qtbot, window)
+    loss = trainer_of(window).loss_history.train[-1]
+    assert window.status.loss_label.text() == f"loss {loss:.6g}"
+    assert window.loss_plot.loss_axis_title() == "bce loss"
+    assert window.loss_plot.metrics_caption() == "epoch 1 (now)"  # accuracy has no units

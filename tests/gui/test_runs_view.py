@@ -142,3 +142,24 @@ def test_every_control_has_a_tooltip(qtbot, make_window):
     assert registered(window, "compare_runs").keep_action.shortcut().toString() == "K"
     action = registered(window, "compare_runs").dock.toggleViewAction()
     assert action.toolTip() and action.shortcut().toString() == "Ctrl+5"
+
+
+def test_each_run_says_which_loss_it_is_and_in_whose_units(qtbot, make_window):
+    window = make_window(preset("sine"))
+    view = registered(window, "compare_runs").view
+    trained(qtbot, window, 3)
+    first = keep(qtbot, window)
+    assert cell(view, 0, "loss") == "mse, original units"
+    assert view.loss_axis_title() == "training loss (mse, original units)"
+    window.file_actions.open_preset("linear")  # sse on standardised data: not comparable with the first
+    wait_idle(qtbot, window)
+    trained(qtbot, window, 3)
+    keep(qtbot, window)
+    assert cell(view, 1, "loss") == "sse, standardised units"
+    assert view.loss_axis_title() == "training loss (several: see Loss)"
+    view.set_visible(first, False)
+    assert view.loss_axis_title() == "training loss (sse, standardised units)"
+    view.log_check.setChecked(True)
+    assert view.loss_axis_title() == "training loss (sse, standardised units), log scale"
+    header = view.table.horizontalHeaderItem(COLUMN_FIELDS.index("loss"))
+    assert header.text() == "Loss" and "standardised units" in header.toolTip()

@@ -3,14 +3,13 @@
 A seeded random sequence of Play, Pause, Step, Step ×10, Run to, Reset, New weights, backend
 switches, model, data and learning-rate edits is fired at the real window, often faster than the
 worker can finish them. No exception may escape, no unexpected error may be reported, nothing may
-deadlock, and whenever the window comes to rest its numbers must be the core's: the loss in the
-status bar is `trainer.last_step_loss` and the loss plot holds `trainer.loss_history.train`.
+deadlock, and whenever the window comes to rest its numbers must be the core's: the loss plot holds
+`trainer.loss_history.train`, and the status bar shows its last epoch's loss.
 ~300 actions by default, 10,000 under `pytest --slow`.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pytestqt.exceptions import TimeoutError
 
 from nnstudio.core.datasets.data import GENERATORS
 from nnstudio.core.engine.experiment import DataSpec, LayerSpec, ModelSpec
+from nnstudio.core.engine.losses import STANDARDISED_UNITS, loss_units
 from nnstudio.core.engine.model import INITIALISATIONS
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import TRAINING, RunStatus
@@ -67,8 +67,10 @@ def come_to_rest(qtbot, window) -> None:
 
 def assert_window_shows_the_core(window) -> None:
     trainer = trainer_of(window)
-    loss = trainer.last_step_loss
-    expected = "loss –" if math.isnan(loss) and trainer.step_count == 0 else f"loss {loss:.6g}"
+    history = trainer.loss_history.train  # the status bar shows the epoch's loss, as the log and the plot
+    standardised = loss_units(trainer.training.loss, trainer.experiment.data.standardize) == STANDARDISED_UNITS
+    units = " (standardised units)" if standardised and len(history) else ""
+    expected = f"loss {history[-1]:.6g}{units}" if len(history) else "loss –"
     assert window.status.loss_label.text() == expected
     np.testing.assert_array_equal(window.loss_plot.train_values(), trainer.loss_history.train)
     np.testing.assert_array_equal(window.loss_plot.epochs(), trainer.loss_history.epochs)

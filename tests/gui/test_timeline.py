@@ -1,6 +1,7 @@
 """The timeline: scrubbing shows exactly the recorded model, Back undoes exactly, resuming branches."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSlider
 
@@ -168,3 +169,44 @@ def test_every_timeline_control_has_a_tooltip(qtbot, make_window):
     assert back.shortcut().toString() == "B" and "Undo the last step" in back.toolTip()
     train_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Train")
     assert back in train_menu.actions()
+
+
+def test_the_metrics_and_the_instruments_follow_the_timeline_and_say_past(qtbot, make_window):
+    window = make_window(preset("linear"))  # standardised: loss in standardised units, metrics in original ones
+    window.run_to(30)
+    wait_idle(qtbot, window)
+    timeline, loss_plot = registered(window, "timeline"), window.loss_plot
+    hidden_units = registered(window, "hidden_units").dock
+    live_mse = loss_plot.metric_text("MSE", "train")
+    assert loss_plot.metrics_caption() == "epoch 30 (now) · original units"
+    timeline.show_epoch(20)
+    qtbot.waitUntil(lambda: loss_plot.metric_text("MSE", "train") not in (live_mse, "…"), timeout=10000)
+    assert loss_plot.metrics_caption() == "epoch 20 (past) · original units"
+    train_then, _ = core_trainer("linear", 20).metrics()  # the core's own measure of the weights at epoch 20
+    assert loss_plot.metric_text("MSE", "train") == f"{train_then.mse:.4g}"
+    assert loss_plot.metric_text("R²", "train") == f"{train_then.r2:.4g}"
+    assert hidden_units.windowTitle() == "Hidden units — epoch 20 (past)"
+    assert hidden_units.toggleViewAction().text() == "Hidden units"  # the menu keeps the instrument's name
+    window.redraw()  # a frame drawn while looking back keeps the past on the table
+    assert loss_plot.metrics_caption() == "epoch 20 (past) · original units"
+    timeline.go_live()
+    assert loss_plot.metrics_caption() == "epoch 30 (now) · original units"
+    assert loss_plot.metric_text("MSE", "train") == live_mse
+    assert hidden_units.windowTitle() == "Hidden units"
+
+
+def test_the_loss_marker_says_the_fit_is_after_the_epoch_and_the_loss_point_before(qtbot, make_window):
+    window = make_window(preset("sine"))
+    window.run_to(10)
+    wait_idle(qtbot, window)
+    timeline = registered(window, "timeline")
+    timeline.show_epoch(4)
+    qtbot.waitUntil(lambda: timeline.mode == PAST)
+    assert timeline.loss_marker.label.toPlainText() == "epoch 4 (fit: the weights after it)"
+    tooltip = timeline.loss_marker.toolTip()
+    assert "after this epoch's update" in tooltip and "measured\nbefore them" in tooltip
+    assert "before their updates" in window.loss_plot.plot_widget.toolTip()
+    # what the marker says, in numbers: the loss of the weights shown is the next epoch's point (full batches)
+    core = core_trainer("sine", 4)
+    next_point = window.loss_plot.train_values()[4]  # epoch 5's loss, measured before epoch 5's update
+    assert core.backend.loss(core.dataset.x_train, core.dataset.y_train) == pytest.approx(next_point, rel=1e-12)

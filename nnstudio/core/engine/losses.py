@@ -127,3 +127,21 @@ LOSSES: dict[str, Loss] = {
 
 REGRESSION_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.task == "regression")
 CLASSIFICATION_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.task == "classification")
+
+# Whose units a loss is in. A regression loss is computed in model units: standardised ones when the
+# data is standardised, (y − mean) / sd, while the fit metrics (MSE, RMSE, R²) always undo that.
+STANDARDISED_UNITS, ORIGINAL_UNITS = "standardised units", "original units"
+
+
+def loss_units(loss_name: str, standardized: bool) -> str:
+    """ "standardised units" or "original units" for a regression loss; "" for a classification loss
+    (a mean −ln probability has no units)."""
+    if LOSSES[loss_name].task != "regression":
+        return ""
+    return STANDARDISED_UNITS if standardized else ORIGINAL_UNITS
+
+
+def describe_loss(loss_name: str, standardized: bool) -> str:
+    """Which loss, in whose units: "mse, standardised units", "sse, original units", "bce"."""
+    units = loss_units(loss_name, standardized)
+    return f"{loss_name}, {units}" if units else loss_name

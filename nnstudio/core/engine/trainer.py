@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -135,7 +135,7 @@ class Snapshot:
     new_epochs: np.ndarray  # epochs completed since the previous snapshot...
     new_train_loss: np.ndarray  # ...their training loss (model units, as the tutorial logs it)
     new_test_loss: np.ndarray  # ...and test loss (NaN without a test set)
-    last_step_loss: float  # the loss of the most recent step's batch
+    last_step_loss: float  # the loss of the most recent step's batch, measured before its update
     prediction: np.ndarray  # the model's output on dataset.x_grid_raw, original units; for classes (G, K) probabilities
     steps_per_second: float
     status: str  # TRAINING while running; then FINISHED, STOPPED, DIVERGED or TARGET_REACHED
@@ -147,6 +147,10 @@ class Snapshot:
     backend: str = ""
     full_history: bool = False  # new_* hold the whole history: the window replaces, not appends
     settings_changes: tuple[SettingsChange, ...] = ()  # settings changed live since the previous snapshot
+    # The last completed epoch's training loss: what the log and the loss plot show last (NaN before
+    # the first epoch). With mini-batches it is not `last_step_loss`, one batch's.
+    epoch_loss: float = math.nan
+    batches_per_epoch: int = 1  # optimiser steps per epoch (1: full batches, a step is an epoch)
 
     @property
     def log_lines(self) -> tuple[str, ...]:
@@ -197,6 +201,24 @@ class RunState:
 def format_log_line(epoch: int, loss: float) -> str:
     """The tutorial's log line; 7 significant digits, as R prints them."""
     return f"Epoch: {epoch} Loss: {loss:.7g}"
+
+
+def measure_fit(
+    dataset: Dataset, loss_name: str, predict: Callable[[np.ndarray], np.ndarray]
+) -> tuple[Metrics | ClassificationMetrics | None, Metrics | ClassificationMetrics | None]:
+    """(train, test) fit quality of the network `predict` (model-unit x → model-unit output), in the
+    data's original units (accuracy for classes); test is None without a test set (regression)."""
+    data, scaler = dataset, dataset.scaler
+    if data.is_classification:
+        k = data.n_classes
+        train = classification_metrics(class_probabilities(predict(data.x_train), loss_name), data.y_train_raw, k)
+        test = classification_metrics(class_probabilities(predict(data.x_test), loss_name), data.y_test_raw, k)
+        return train, test
+    train = fit_metrics(scaler.y_from_model(predict(data.x_train)), data.y_train_raw)
+    test = None
+    if data.n_test:
+        test = fit_metrics(scaler.y_from_model(predict(data.x_test)), data.y_test_raw)
+    return train, test
 
 
 def fit_metrics(prediction: np.ndarray, y: np.ndarray) -> Metrics | None:
@@ -472,17 +494,7 @@ class Trainer:
 
     def metrics(self) -> tuple[Metrics | ClassificationMetrics | None, Metrics | ClassificationMetrics | None]:
         """(train, test) fit quality in original units (accuracy for classes); test is None without a test set."""
-        data, scaler = self.dataset, self.dataset.scaler
-        if data.is_classification:
-            k = data.n_classes
-            train = classification_metrics(self.class_probabilities(data.x_train), data.y_train_raw, k)
-            test = classification_metrics(self.class_probabilities(data.x_test), data.y_test_raw, k)
-            return train, test
-        train = fit_metrics(scaler.y_from_model(self.backend.predict(data.x_train)), data.y_train_raw)
-        test = None
-        if data.n_test:
-            test = fit_metrics(scaler.y_from_model(self.backend.predict(data.x_test)), data.y_test_raw)
-        return train, test
+        return measure_fit(self.dataset, self.training.loss, self.backend.predict)
 
     def snapshot(
         self,
@@ -519,6 +531,8 @@ class Trainer:
             parameters=self.backend.parameters() if with_parameters else {},
             backend=self.backend.name,
             full_history=full_history,
+            epoch_loss=float(self.loss_history.train[-1]) if len(self.loss_history) else math.nan,
+            batches_per_epoch=self.batches_per_epoch(),
         )
 
     def report(self, status: str = TRAINING, message: str = "", **options) -> Snapshot:

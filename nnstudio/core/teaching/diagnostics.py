@@ -4,10 +4,21 @@ A layer can stop learning without any error: a ReLU unit whose z is never positi
 g'(z) = 0 everywhere, so its weights never change ("dead"); a sigmoid or tanh unit whose z is
 far from 0 is flat ("saturated") and passes almost no gradient back. The update-to-weight
 ratio ‖Δ‖/‖W‖ says how big a step was relative to the weights (around 1e-3 is typical).
+
+A learning rate is too large when a step overshoots: it goes downhill, past the lowest point, and
+up the other side higher than it started. Adam's steps are large by design (its first one moves
+every weight by lr), so a big ‖Δ‖/‖W‖ alone proves nothing; the flag is raised only when the step
+really overshot (`Overshoot`): the batch's loss rose, and either it rose along most of the
+parameters too (each moved alone by its update, downhill against its gradient, it ended higher
+than it started), or the loss grew more than EXPLODED_FACTOR-fold at once (the weights' updates
+together overshoot, though each alone would not). Adam's lr 0.1 on `sine`, whose first step
+doubles the loss while each weight alone improves it, is not flagged; gd lr 0.03 on `linear`,
+whose every step overshoots along both weights, is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,8 +29,10 @@ from nnstudio.core.engine.model import DenseLayer
 HEAT_MAP_CELLS = 32  # a summary's heat map has at most this many rows and columns
 SATURATED_DERIVATIVE = 0.01  # |g'(z)| below this counts as flat...
 SATURATED_FRACTION = 0.95  # ...and a unit flat on this share of the points is saturated
-LARGE_UPDATE_RATIO = 0.1  # one step moves the weights by a tenth of their size: lr may be too large
 TINY_UPDATE_RATIO = 1e-7  # the weights barely move: lr may be too small
+OVERSHOOT_CHECKED = 64  # at most this many of the parameters are each tried alone (a fixed sample)
+EXPLODED_FACTOR = 10.0  # a step that multiplies the loss by more than this overshot, whatever each weight did
+LOSS_ROUNDING = 1e-9  # relative: a loss has risen only when it rose by more than rounding
 
 SATURATING_ACTIVATIONS = ("sigmoid", "tanh")
 
@@ -71,11 +84,91 @@ def summarise(array: np.ndarray, max_cells: int = HEAT_MAP_CELLS) -> TensorSumma
 
 
 @dataclass(frozen=True)
+class Overshoot:
+    """Did one step overshoot? The batch's loss around the step, and the parameters tried one at a
+    time: each moved alone by its update, from the weights before the step."""
+
+    loss_before: float  # the batch's loss before the step...
+    loss_after: float  # ...and after it
+    checked: int  # parameters the step moved, tried alone (0 when the loss did not rise)
+    overshot: int  # of them: moved against the gradient (downhill), yet the loss ended higher than before
+
+    @property
+    def loss_rose(self) -> bool:
+        return risen(self.loss_before, self.loss_after)
+
+    @property
+    def exploded(self) -> bool:
+        return self.loss_rose and self.loss_after > EXPLODED_FACTOR * abs(self.loss_before)
+
+    @property
+    def flagged(self) -> bool:
+        """The step really overshot: the loss rose, along most of the parameters tried too, or exploded."""
+        along_most = self.checked > 0 and 2 * self.overshot > self.checked
+        return self.loss_rose and (along_most or self.exploded)
+
+    def message(self) -> str:
+        """What the inspector says when `flagged`."""
+        rise = f"the loss rose from {self.loss_before:.4g} to {self.loss_after:.4g}"
+        if self.exploded:
+            rise += f" (×{self.loss_after / self.loss_before:.3g})" if self.loss_before > 0 else ""
+        along = (
+            f", and {self.overshot} of the {self.checked} parameters tried went downhill past the lowest point "
+            f"and ended higher"
+            if 2 * self.overshot > self.checked
+            else ""
+        )
+        return f"The step overshot: {rise}{along}: is the learning rate too large?"
+
+
+def risen(before: float, after: float) -> bool:
+    """`after` is higher than `before` by more than rounding (NaN never rises: it is 'not finite')."""
+    return bool(after > before + LOSS_ROUNDING * max(abs(before), np.finfo(np.float64).tiny))
+
+
+def step_overshoot(
+    loss_at: Callable[[dict[str, np.ndarray]], float],
+    before: dict[str, np.ndarray],
+    after: dict[str, np.ndarray],
+    gradients: dict[str, np.ndarray],
+    loss_before: float,
+    loss_after: float,
+    seed: int = 0,
+) -> Overshoot:
+    """Try the step's parameters one at a time, when it raised the loss.
+
+    `loss_at(parameters)` is the batch's loss at the given weights; `before` and `after` are the
+    weights around the step (float64), `gradients` the ones the step used. A parameter overshot when it
+    moved against its gradient (downhill: g·Δ < 0) and yet, moved alone by Δ, left the loss higher than
+    `loss_before`: along its own axis it went more than twice as far as the lowest point. At most
+    OVERSHOOT_CHECKED parameters are tried, a sample drawn from `seed`.
+    """
+    if not risen(loss_before, loss_after):
+        return Overshoot(loss_before, loss_after, 0, 0)
+    moved = [(name, i) for name in before for i in np.flatnonzero(after[name].ravel() != before[name].ravel())]
+    if len(moved) > OVERSHOOT_CHECKED:
+        chosen = np.random.default_rng(seed).choice(len(moved), OVERSHOOT_CHECKED, replace=False)
+        moved = [moved[i] for i in np.sort(chosen)]
+    overshot = 0
+    for name, i in moved:
+        change = after[name].ravel()[i] - before[name].ravel()[i]
+        if gradients[name].ravel()[i] * change >= 0:  # not downhill: pushed by the optimiser's memory
+            continue
+        trial = dict(before)
+        trial[name] = before[name].copy()
+        trial[name].ravel()[i] += change
+        with np.errstate(all="ignore"):
+            if risen(loss_before, loss_at(trial)):
+                overshot += 1
+    return Overshoot(loss_before, loss_after, len(moved), overshot)
+
+
+@dataclass(frozen=True)
 class Flag:
     """Something worth a teacher's remark, e.g. kind "dead_units" with a sentence for the student."""
 
-    kind: str  # dead_units, saturated_units, large_update, tiny_update, not_finite
-    layer: int  # 1-based layer index
+    kind: str  # dead_units, saturated_units, overshoot, tiny_update, not_finite
+    layer: int  # 1-based layer index; 0 for the whole step (overshoot)
     message: str
 
 
@@ -155,15 +248,7 @@ def diagnose_layer(
             )
         )
     if ratio is not None and np.isfinite(ratio):
-        if ratio > LARGE_UPDATE_RATIO:
-            flags.append(
-                Flag(
-                    "large_update",
-                    k,
-                    f"layer {k}: one step changed W{k} by {ratio:.0%}: is the learning rate too large?",
-                )
-            )
-        elif 0.0 < ratio < TINY_UPDATE_RATIO or (ratio == 0.0 and gradient_norm > 0.0):
+        if 0.0 < ratio < TINY_UPDATE_RATIO or (ratio == 0.0 and gradient_norm > 0.0):
             flags.append(
                 Flag("tiny_update", k, f"layer {k}: W{k} barely moved (‖ΔW‖/‖W‖ = {ratio:.1e}): is lr too small?")
             )

@@ -35,9 +35,17 @@ from nnstudio.core.engine.backends.numpy_backend import (
 )
 from nnstudio.core.engine.experiment import OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.gradcheck import GradientCheck, ParameterCheck, check_gradients
-from nnstudio.core.engine.losses import LOSSES
+from nnstudio.core.engine.losses import LOSSES, loss_units
 from nnstudio.core.engine.model import DenseLayer
-from nnstudio.core.teaching.diagnostics import Flag, LayerDiagnostics, TensorSummary, diagnose_layer, summarise
+from nnstudio.core.teaching.diagnostics import (
+    Flag,
+    LayerDiagnostics,
+    Overshoot,
+    TensorSummary,
+    diagnose_layer,
+    step_overshoot,
+    summarise,
+)
 from nnstudio.core.teaching.formulas import LayerFormulas, layer_formulas, loss_gradient_formula
 
 if TYPE_CHECKING:
@@ -50,6 +58,7 @@ __all__ = [
     "LayerDiagnostics",
     "LayerFormulas",
     "LayerInspection",
+    "Overshoot",
     "StepInspection",
     "TensorSummary",
     "UpdateParts",
@@ -125,16 +134,21 @@ class StepInspection:
     optimizer: str
     learning_rate: float
     loss_name: str
+    loss_units: str  # "standardised units", "original units" or "" (classification): see losses.loss_units
     loss_formula: str  # e.g. L = Σᵢ (yᵢ − ŷᵢ)²
     loss_gradient_formula: str  # e.g. dL/dŷ = −2 (y − ŷ)
     update_formula: str  # the optimiser's rule
-    loss: float  # the batch's loss before the step
+    loss: float  # the batch's loss before the step (at the weights shown, when no step was made)
     batch_rows: np.ndarray | None  # rows of the training set; None: all of them
     x: np.ndarray  # the batch, model units
     y: np.ndarray
     layers: tuple[LayerInspection, ...]
     gradient_check: GradientCheck
     diverged_message: str = ""  # the trainer's, when training has diverged (its values may still be finite)
+    loss_after: float | None = None  # the same batch's loss after the step; None when no step was made
+    # The loss the trainer's last step measured before its update (what the status bar's batch loss shows);
+    # NaN before the first step. Beside an unstepped inspection, which shows the loss at the weights now.
+    previous_step_loss: float = float("nan")
 
     @property
     def max_rel_diff_manual_vs_autograd(self) -> float | None:
@@ -144,9 +158,15 @@ class StepInspection:
     def max_rel_diff_manual_vs_finite_diff(self) -> float:
         return self.gradient_check.max_rel_diff_manual_vs_finite_diff
 
+    overshoot: Overshoot | None = None  # None when no step was made
+
     @property
     def flags(self) -> tuple[Flag, ...]:
-        return tuple(flag for layer in self.layers for flag in layer.diagnostics.flags)
+        """The step's own flag first (it overshot: is lr too large?), then each layer's."""
+        step = []
+        if self.overshoot is not None and self.overshoot.flagged and not self.diverged_message:
+            step.append(Flag("overshoot", 0, self.overshoot.message()))
+        return (*step, *(flag for layer in self.layers for flag in layer.diagnostics.flags))
 
     def layer(self, index: int) -> LayerInspection:
         """The layer whose parameters are W{index}, b{index} (1-based, as in the formulas)."""
@@ -257,6 +277,7 @@ def _inspect(
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is shown, not warned about
         traces = forward(layers, parameters, x)
         phases = backward(layers, parameters, traces, loss_function.gradient(traces[-1].outputs, y))
+    overshoot = _overshoot(layers, loss_function, x, y, before, after, used_gradients, step)
     inspected = []
     for layer, trace, phase in zip(layers, traces, phases, strict=True):
         w, b = layer.weight_name, layer.bias_name
@@ -297,6 +318,7 @@ def _inspect(
         optimizer=training.optimizer,
         learning_rate=training.learning_rate,
         loss_name=training.loss,
+        loss_units=loss_units(training.loss, trainer.experiment.data.standardize),
         loss_formula=loss_function.formula,
         loss_gradient_formula=loss_gradient_formula(training.loss),
         update_formula=OPTIMIZERS[training.optimizer],
@@ -307,4 +329,32 @@ def _inspect(
         layers=tuple(inspected),
         gradient_check=check,
         diverged_message=trainer.diverged_message,
+        loss_after=None if overshoot is None else overshoot.loss_after,
+        previous_step_loss=trainer.last_step_loss,
+        overshoot=overshoot,
     )
+
+
+def _overshoot(
+    layers: list[DenseLayer],
+    loss_function,
+    x: np.ndarray,
+    y: np.ndarray,
+    before: TrainingState,
+    after: TrainingState | None,
+    used_gradients: dict[str, np.ndarray] | None,
+    step: int,
+) -> Overshoot | None:
+    """For a step made: the batch's loss after it, and whether it overshot (see diagnostics)."""
+    if after is None or used_gradients is None:
+        return None
+    start = {name: value.astype(np.float64) for name, value in before.parameters.items()}
+    end = {name: value.astype(np.float64) for name, value in after.parameters.items()}
+
+    def loss_at(parameters: dict[str, np.ndarray]) -> float:
+        return float(loss_function.value(forward(layers, parameters, x)[-1].outputs, y))
+
+    with np.errstate(all="ignore"):  # in float64, whatever the training's dtype: rounding is not a rise
+        loss_before, loss_after = loss_at(start), loss_at(end)
+    gradients = {name: np.asarray(value, dtype=np.float64) for name, value in used_gradients.items()}
+    return step_overshoot(loss_at, start, end, gradients, loss_before, loss_after, seed=step)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.losses import describe_loss
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
@@ -88,6 +89,11 @@ class RunRecord:
     def final_test_loss(self) -> float:
         return _final(self.test_loss)
 
+    @property
+    def loss_description(self) -> str:
+        """Which loss its curves are, in whose units: "mse, standardised units" (runs compare only like with like)."""
+        return describe_loss(self.experiment.training.loss, self.experiment.data.standardize)
+
     @classmethod
     def from_trainer(cls, name: str | None, trainer: Trainer, seconds: float) -> RunRecord:
         """Keep copies of a trainer's history (None as name: describe the configuration)."""
@@ -154,6 +160,7 @@ class RunRow:
     backend: str
     architecture: str
     epochs: int
+    loss: str  # which loss, in whose units: "mse, standardised units"
     final_train_loss: float
     final_test_loss: float  # NaN without a test set
     training_seconds: float
@@ -168,6 +175,7 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("backend", "Backend"),
     ("architecture", "Network"),
     ("epochs", "Epochs"),
+    ("loss", "Loss"),
     ("final_train_loss", "Train loss"),
     ("final_test_loss", "Test loss"),
     ("training_seconds", "Time (s)"),
@@ -261,6 +269,7 @@ class RunCollection:
                     backend=run.backend,
                     architecture=architecture(run.experiment),
                     epochs=int(run.epochs[-1]) if len(run.epochs) else 0,
+                    loss=run.loss_description,
                     final_train_loss=run.final_train_loss,
                     final_test_loss=run.final_test_loss,
                     training_seconds=run.training_seconds,

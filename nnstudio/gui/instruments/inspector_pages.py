@@ -1,14 +1,18 @@
-"""The step inspector's three pages, one per phase of a step: forward, backward, update.
+"""The step inspector's three pages, one per phase of a step: forward, backpropagation, update.
 
 Each page shows one layer of a `StepInspection`: the phase's formulas, then its tensors in
-`TensorTable`s (every digit when small, summaries and heat maps when large). The pages only
-render what the core computed; they compute nothing themselves.
+`TensorTable`s (every digit when small, summaries and heat maps when large). Backpropagation
+also lists the layers in the order it visits them, output layer first, each row saying where its
+dL/da comes from (the loss, or the layer after it). The pages only render what the core
+computed; they compute nothing themselves.
 """
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.engine.gradcheck import DIFFER, ParameterCheck, verdict
@@ -24,6 +28,10 @@ from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 GOOD_COLOUR = "#1E7B4F"  # a green that stays dark enough to read on white under a projector
 COMBINE_ENTRIES = 4  # a layer with at most this many weights and biases shows them in one table
+BATCH_AXES = ("points", "units")  # z, a, dL/da, dL/dz: one row per data point, one column per unit
+WEIGHT_AXES = ("inputs", "units")  # W and dL/dW: row i is input i, column j is unit j's weights
+BIAS_AXES = ("", "units")  # b and dL/db: one value per unit
+CURRENT_ROW_COLOUR = "#DCEBF7"  # the backpropagation order's row of the layer shown
 
 UPDATE_NOTES = {
     "gd": "The step is the gradient, scaled by the learning rate and reversed: downhill.",
@@ -140,7 +148,7 @@ class PhasePage(QScrollArea):
         self.message.setWordWrap(True)
         self.message.hide()
         self.sections = {key: Section() for key in section_keys}
-        layout = QVBoxLayout(content)
+        layout = self.content_layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.formulas)
         layout.addWidget(self.message)
@@ -174,10 +182,14 @@ class ForwardPage(PhasePage):
             f"{w}: the weights before the step",
             f"{layer.layer.n_in} input(s) × {layer.layer.n_out} unit(s): column j holds unit j's weights.",
         )
-        section_w.table.set_arrays(w, {w: layer.weights}, index_labeller(w), heat=(w,), digits=10)
+        section_w.table.set_arrays(
+            w, {w: layer.weights}, index_labeller(w), heat=(w,), digits=10, heat_axes=WEIGHT_AXES
+        )
         if layer.biases is not None:
             section_b.set_text(f"{b}: the biases before the step")
-            section_b.table.set_arrays(b, {b: layer.biases}, index_labeller(b), heat=(b,), digits=10)
+            section_b.table.set_arrays(
+                b, {b: layer.biases}, index_labeller(b), heat=(b,), digits=10, heat_axes=BIAS_AXES
+            )
         self._show_batch(inspection, layer)
 
     def _show_batch(self, inspection: StepInspection, layer: LayerInspection) -> None:
@@ -199,21 +211,82 @@ class ForwardPage(PhasePage):
             "One row per data point, one column per unit. Model units (standardised when the data is).",
         )
         self.sections["forward"].table.set_arrays(
-            f"layer {k} forward", arrays, batch_labeller(layer.layer.n_out), heat=heat, tooltips=tips
+            f"layer {k} forward",
+            arrays,
+            batch_labeller(layer.layer.n_out),
+            heat=heat,
+            tooltips=tips,
+            heat_axes=BATCH_AXES,
         )
 
 
+def gradient_source(k: int, n: int) -> str:
+    """Where layer k's dL/da comes from in backpropagation: the loss (output layer), or the layer after."""
+    return "the loss" if k == n else f"layer {k + 1}, the layer after"
+
+
+def backpropagation_order(inspection: StepInspection) -> list[tuple[int, str]]:
+    """(layer index, text) in the order backpropagation visits the layers: output first, input last."""
+    n = len(inspection.layers)
+    rows = []
+    for place, layer in enumerate(reversed(inspection.layers), start=1):
+        k = layer.layer.index
+        role = " (output)" if k == n else ""
+        formula = "dL/dŷ" if k == n else f"dL/dz{k + 1} · W{k + 1}ᵀ"
+        size = format_number(float(np.linalg.norm(layer.backward.pre_activation_gradient)), 3)
+        source = gradient_source(k, n)
+        text = f"{place}. layer {k}{role}: its dL/da{k} comes from {source} (= {formula});  ‖dL/dz{k}‖ = {size}"
+        rows.append((k, text))
+    return rows
+
+
 class BackwardPage(PhasePage):
+    """Backpropagation: the order of the layers (output first), then the chosen layer's gradients."""
+
+    layer_chosen = Signal(int)  # a row of the order was clicked: show that layer (1-based)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(("backward", "gradient.W", "gradient.b"), parent)
+        self._order: list[tuple[int, str]] = []
+        self.order = QLabel()
+        self.order.setWordWrap(True)
+        self.order.setTextFormat(Qt.TextFormat.RichText)
+        self.order.setFont(math_font())
+        self.order.setToolTip(
+            "The layers in the order backpropagation computes them: output first. Each row says where its\n"
+            "dL/da comes from, and the size of the dL/dz it passes on to the layer before it. Click one to show it"
+        )
+        self.order.linkActivated.connect(lambda link: self.layer_chosen.emit(int(link)))
+        intro = QLabel(
+            "<b>Backpropagation</b> runs from the output layer back to the input: the loss gives dL/dŷ, and each "
+            "layer's dL/da comes from the layer after it."
+        )
+        intro.setWordWrap(True)
+        self.content_layout.insertWidget(0, intro)  # above the formulas: the walk as a whole
+        self.content_layout.insertWidget(1, self.order)
+
+    def order_texts(self) -> list[str]:
+        """The rows of the order as shown, output layer first."""
+        return [text for _, text in self._order]
+
+    def _show_order(self, inspection: StepInspection, current: int) -> None:
+        self._order = backpropagation_order(inspection)
+        rows = []
+        for k, text in self._order:
+            escaped = html.escape(text)
+            # the layer shown below: marked, not bold (bold serif faces lack the superscript ᵀ)
+            shown = f"<span style='background-color:{CURRENT_ROW_COLOUR}'>▶ {escaped}</span>"
+            rows.append(shown if k == current else f"<a href='{k}'>{escaped}</a>")
+        self.order.setText("<br>".join(rows))
 
     def show_layer(self, inspection: StepInspection, layer: LayerInspection) -> None:
-        k = layer.layer.index
+        k, n = layer.layer.index, len(inspection.layers)
+        self._show_order(inspection, k)
         lines = [inspection.loss_formula, inspection.loss_gradient_formula, *layer.formulas.backward]
         self.formulas.setText(formula_html(lines))
         a, z = f"dL/da{k}", f"dL/dz{k}"
         self.sections["backward"].set_text(
-            f"Back through layer {k} on the batch: {a} and {z}",
+            f"Layer {k}, backpropagated on the batch: {a} (from {gradient_source(k, n)}) and {z}",
             "How much the loss changes with each unit's output (dL/da) and its weighted sum (dL/dz).",
         )
         self.sections["backward"].table.set_arrays(
@@ -221,6 +294,7 @@ class BackwardPage(PhasePage):
             {a: layer.backward.output_gradient, z: layer.backward.pre_activation_gradient},
             batch_labeller(layer.layer.n_out),
             heat=(z,),
+            heat_axes=BATCH_AXES,
         )
         checks = [c for c in (layer.weight_gradients, layer.bias_gradients) if c is not None]
         finite = all(bool(np.all(np.isfinite(check.manual))) for check in checks)
@@ -237,6 +311,7 @@ class BackwardPage(PhasePage):
             [layer.weight_gradients],
             index_labeller(layer.layer.weight_name),
             finite,
+            WEIGHT_AXES,
         )
         if layer.bias_gradients is not None:
             self._show_gradient(
@@ -245,9 +320,12 @@ class BackwardPage(PhasePage):
                 [layer.bias_gradients],
                 index_labeller(layer.layer.bias_name),
                 finite,
+                BIAS_AXES,
             )
 
-    def _show_gradient(self, key: str, heading: str, checks: list[ParameterCheck], labeller, finite: bool) -> None:
+    def _show_gradient(
+        self, key: str, heading: str, checks: list[ParameterCheck], labeller, finite: bool, axes=WEIGHT_AXES
+    ) -> None:
         arrays = {BY_HAND: joined(*(c.manual for c in checks)).reshape(-1) if len(checks) > 1 else checks[0].manual}
         if all(c.autograd is not None for c in checks):
             arrays[AUTOGRAD] = joined(*(c.autograd for c in checks)) if len(checks) > 1 else checks[0].autograd
@@ -261,7 +339,9 @@ class BackwardPage(PhasePage):
             "and by nudging each weight a little and watching the loss.",
             agreement_html(checks, finite),
         )
-        section.table.set_arrays(heading, arrays, labeller, heat=tuple(arrays), digits=12, tooltips=GRADIENT_TIPS)
+        section.table.set_arrays(
+            heading, arrays, labeller, heat=tuple(arrays), digits=12, tooltips=GRADIENT_TIPS, heat_axes=axes
+        )
 
 
 def update_arrays(parts: UpdateParts, before: np.ndarray, after: np.ndarray) -> tuple[dict, dict, tuple]:
@@ -348,7 +428,8 @@ class UpdatePage(PhasePage):
             w = key == "update.W" and parts.name
             footer += f";  ‖Δ{w}‖ / ‖{w}‖ = {format_number(ratio, 3)}" if w != "w" else ""
         section.set_text(heading, UPDATE_NOTES.get(parts.optimizer, ""), footer)
-        section.table.set_arrays(heading, arrays, labeller, heat=heat, digits=10, tooltips=tips)
+        axes = WEIGHT_AXES if np.ndim(parts.applied) == 2 else BIAS_AXES
+        section.table.set_arrays(heading, arrays, labeller, heat=heat, digits=10, tooltips=tips, heat_axes=axes)
 
 
 def join_updates(weights: UpdateParts, biases: UpdateParts) -> UpdateParts:

@@ -1,9 +1,10 @@
 """The step inspector's panel: one optimiser step taken apart, layer by layer, in its three phases.
 
 It shows a `StepInspection` from the core: a headline (which step, which optimiser, which
-batch), the gradient check over all layers, flags, and for the layer chosen its diagnostics
-and the three phase pages (forward, backward, update). Its buttons are wired by the
-`step_inspector` instrument; the panel itself never touches the trainer.
+batch, the loss before and after the step), the gradient check over all layers, flags, and for
+the layer chosen its diagnostics and the three phase pages (forward, backpropagation, update;
+backpropagation walks the layers from the output back to the input). Its buttons are wired by
+the `step_inspector` instrument; the panel itself never touches the trainer.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from nnstudio.gui.instruments.tensor_views import TensorTable, format_number
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 PHASES = ("forward", "backward", "update")
-PHASE_TITLES = ("① Forward", "② Backward", "③ Update")
+PHASE_TITLES = ("① Forward", "② Backpropagation", "③ Update")
 FLAG_STYLE = "background: #FBE3D6; border: 1px solid #D55E00; border-radius: 3px; padding: 2px 6px; font-weight: bold;"
 
 
@@ -78,13 +79,15 @@ class StepInspectorPanel(QWidget):
         self._chips: dict[str, tuple[str, bool]] = {}  # key → (text, flagged), in the order shown
 
         self.pages = {"forward": ForwardPage(), "backward": BackwardPage(), "update": UpdatePage()}
+        self.pages["backward"].layer_chosen.connect(self.set_layer)  # a row of the backpropagation order
         self.phase_tabs = QTabWidget()
         self.phase_tabs.setDocumentMode(True)
         for phase, title in zip(PHASES, PHASE_TITLES, strict=True):
             self.phase_tabs.addTab(self.pages[phase], title)
         tips = (
             "Forward: each layer's weighted sum z and output a on the batch",
-            "Backward: the chain rule from the loss back to this layer's dL/dz, dL/dW and dL/db",
+            "Backpropagation: the chain rule from the loss back through the layers, output layer first;\n"
+            "each layer's dL/da comes from the layer after it, and gives its dL/dz, dL/dW and dL/db",
             "Update: how the optimiser turned the gradient into the change of the weights",
         )
         for index, tip in enumerate(tips):
@@ -210,7 +213,7 @@ class StepInspectorPanel(QWidget):
         ratio = diagnostics.update_ratio
         chips["ratio"] = (
             f"‖Δ{w}‖/‖{w}‖ = {'–' if ratio is None else format_number(ratio, 3)}",
-            broken or bool(kinds & {"large_update", "tiny_update"}),
+            broken or "tiny_update" in kinds,
         )
         if spec.activation == "relu":
             chips["dead"] = (f"dead units: {len(diagnostics.dead_units)} of {spec.n_out}", "dead_units" in kinds)
@@ -233,11 +236,18 @@ class StepInspectorPanel(QWidget):
 
 
 def describe(inspection: StepInspection) -> str:
-    """The headline: which step this is, with what optimiser, on what batch."""
+    """The headline: which step this is, with what optimiser, on what batch, and its loss before and after.
+
+    The loss is the batch's: with full batches, the number the status bar and the loss plot show for
+    the epoch of this step, measured (like theirs) before the update.
+    """
     points = len(inspection.x)
-    batch = f"all {points} training points" if inspection.batch_rows is None else f"a mini-batch of {points} points"
+    full = inspection.batch_rows is None
+    batch = f"all {points} training points" if full else f"a mini-batch of {points} points"
     settings = f"{inspection.optimizer}, lr {inspection.learning_rate:g}, {inspection.backend} backend, {batch}"
     loss = format_number(inspection.loss, 6)
+    which = inspection.loss_name + (f", {inspection.loss_units}" if inspection.loss_units else "")
+    on = "all the training points" if full else "this mini-batch"
     if inspection.diverged_message:  # stopped by the divergence rule: the values may be huge but finite
         return (
             f"<span style='color:{ERROR_TEXT_COLOUR}'><b>Training has diverged</b>. {inspection.diverged_message} "
@@ -249,13 +259,21 @@ def describe(inspection: StepInspection) -> str:
             f"Reset (R) or go Back (B), then choose a smaller learning rate.</span><br>{settings}"
         )
     if inspection.stepped:
+        after = "" if inspection.loss_after is None else f" → after it <b>{format_number(inspection.loss_after, 6)}</b>"
         return (
             f"<b>Step {inspection.step + 1} made</b> (epoch {inspection.epoch}): {settings}.<br>"
-            f"Loss before the step: <b>{loss}</b> ({inspection.loss_name})"
+            f"Loss on {on} ({which}): before the step <b>{loss}</b>{after}"
         )
+    previous = inspection.previous_step_loss
+    last = (
+        ""
+        if np.isnan(previous)
+        else f" (step {inspection.step} measured {format_number(previous, 6)}, before its update)"
+    )
     return (
         f"<b>Now, before step {inspection.step + 1}</b> (epoch {inspection.epoch}): the gradients at the current "
-        f"weights; no step made. {settings}.<br>Loss: <b>{loss}</b> ({inspection.loss_name})"
+        f"weights; no step made. {settings}.<br>"
+        f"Loss on {on} at these weights ({which}): <b>{loss}</b>{last}"
     )
 
 

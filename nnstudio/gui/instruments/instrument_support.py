@@ -6,6 +6,7 @@ moment picked on the timeline, or, right after a change (new data, model, reset,
 weights in the session's new `RunState`. It publishes only while its dock is on screen (or while
 `also_active` says it must, as for the hidden units drawn on the fit plot): a hidden instrument
 costs one reference per frame.
+While it shows a past moment, the dock's title says which ("Hidden units — epoch 20 (past)").
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ class ParameterFeed(QObject):
     def _on_run_replaced(self, state: RunState) -> None:
         self.state = state
         self._live, self._past, self.past_epoch, self.step = None, None, None, -1
+        show_moment_in_title(self.dock, None)
         self.run_replaced.emit(state)
         self._take(state)
         if self.active:
@@ -100,11 +102,13 @@ class ParameterFeed(QObject):
 
     def _on_moment_selected(self, epoch: int, parameters: Parameters) -> None:
         self._past, self.past_epoch = parameters, epoch
+        show_moment_in_title(self.dock, epoch)
         if self.active:
             self._publish()
 
     def _on_returned_to_now(self) -> None:
         self._past, self.past_epoch = None, None
+        show_moment_in_title(self.dock, None)
         if self.active:
             self.refresh()
 
@@ -114,6 +118,22 @@ class ParameterFeed(QObject):
             return  # (a frame of the network before a change, drawn just after it: skip it)
         self.parameters = parameters
         self.parameters_changed.emit(parameters)
+
+
+def show_moment_in_title(dock: QDockWidget, past_epoch: int | None) -> None:
+    """Say in the dock's title which moment it shows: "Step inspector — epoch 20 (past)", or its own title
+    when it shows now. Its menu entry keeps the instrument's name."""
+    plain = dock.property(PLAIN_TITLE) or dock.windowTitle()
+    dock.setProperty(PLAIN_TITLE, plain)
+    title = plain if past_epoch is None else f"{plain} — epoch {past_epoch} (past)"
+    if dock.windowTitle() != title:
+        toggle = dock.toggleViewAction()
+        entry = toggle.text()
+        dock.setWindowTitle(title)
+        toggle.setText(entry)  # Qt renames the toggle action after the title: View ▸ Instruments keeps the name
+
+
+PLAIN_TITLE = "plain_title"  # the dock property that keeps an instrument's own title
 
 
 def fits(state: RunState | None, parameters: Parameters) -> bool:

@@ -50,7 +50,7 @@ RUN_LINE_STYLES = (
     Qt.PenStyle.DotLine,
 )  # after 7 runs, colours repeat dashed
 SHOW, NAME = 0, 1
-RESULT_FIELDS = ("final_train_loss", "final_test_loss", "epochs", "training_seconds")
+RESULT_FIELDS = ("final_train_loss", "final_test_loss", "loss", "epochs", "training_seconds")
 COLUMN_FIELDS = [name for name, _ in TABLE_COLUMNS]
 NO_VALUE = "–"
 
@@ -128,8 +128,10 @@ class RunsView(QWidget):
         tips = {
             "visible": "Tick to draw this run's loss curve",
             "name": "The run's name (double-click to edit); the colour is its curve's",
-            "final_train_loss": "Training loss at the last epoch (the model's units, as the log shows it)",
-            "final_test_loss": "Test loss at the last epoch (– without a test set)",
+            "loss": "Which loss the run trained on, and in whose units: standardised units when its data was\n"
+            "standardised, else the data's original units. Losses compare only within the same loss and units.",
+            "final_train_loss": "Training loss at the last epoch, in the run's loss (see Loss), as the log shows it",
+            "final_test_loss": "Test loss at the last epoch, in the run's loss (– without a test set)",
             "training_seconds": "Seconds spent training this run (wall clock, including any slow-down)",
             "optimizer": "The optimiser the run ended with",
             "learning_rate": "The learning rate the run ended with",
@@ -225,8 +227,18 @@ class RunsView(QWidget):
             self.log_check.setChecked(on)  # comes back here
             return
         self.plot_item.setLogMode(y=on)
-        set_axis_label(self.plot_item, "left", "training loss (log scale)" if on else "training loss")
+        self._name_loss_axis()
         self._frame_curves()
+
+    def loss_axis_title(self) -> str:
+        return self.plot_item.getAxis("left").labelText
+
+    def _name_loss_axis(self) -> None:
+        """ "training loss (mse, standardised units)" when the runs shown share one loss; else point to the table."""
+        losses = {run.loss_description for run in self.runs.visible_runs()}
+        which = f" ({losses.pop()})" if len(losses) == 1 else (" (several: see Loss)" if losses else "")
+        scale = ", log scale" if self.log_check.isChecked() else ""
+        set_axis_label(self.plot_item, "left", f"training loss{which}{scale}")
 
     def delete_selected(self) -> None:
         rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
@@ -277,6 +289,7 @@ class RunsView(QWidget):
             self.curves[run.name].setVisible(run.visible)
         self._draw_test_curves()
         self._update_legend()
+        self._name_loss_axis()
         self._refresh_buttons()
         self._frame_curves()
 

@@ -21,6 +21,7 @@ from nnstudio.core.engine.trainer import DIVERGED, FINISHED, RunState, RunStatus
 from nnstudio.core.teaching.inspector import StepInspection, inspect_state, inspect_step
 from nnstudio.gui.app_context import STEP_INSPECTOR, TIMELINE, TRAIN_MENU
 from nnstudio.gui.instruments.inspector_panel import StepInspectorPanel
+from nnstudio.gui.instruments.instrument_support import show_moment_in_title
 from nnstudio.gui.session import RESTING
 
 if TYPE_CHECKING:
@@ -146,16 +147,19 @@ class StepInspector(QObject):
         )
         self.session.compute(
             lambda: inspect_moment(context, epoch, parameters),
-            lambda inspection: self._show(request, inspection, headline),
+            lambda inspection: self._show(request, inspection, headline, past_epoch=epoch),
         )
 
     # --- answers ----------------------------------------------------------------------------------
 
-    def _show(self, request: int, inspection: StepInspection, headline: str = "") -> None:
+    def _show(
+        self, request: int, inspection: StepInspection, headline: str = "", past_epoch: int | None = None
+    ) -> None:
         if request != self._request:
             return
         self._stale = False
         self.panel.show_inspection(inspection, headline)
+        show_moment_in_title(self.dock, past_epoch)
         self.shown.emit(inspection)
 
     def _next_request(self) -> int:

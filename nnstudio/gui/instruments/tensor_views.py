@@ -3,8 +3,9 @@
 `TensorTable` takes a few arrays of one shape (W before, g, Δ, W after...) and shows them side by
 side: with ≤ `SMALL_ENTRIES` entries, one row per entry with every digit; beyond that, one row
 per array with its norm, min, max and mean, heat maps of the ones that matter, and "Show all
-values…", which opens every entry in a table. Used by the step inspector; nothing here knows
-what a layer is.
+values…", which opens every entry in a table. A heat map names what its rows and columns are
+(points × units, inputs × units) and has a colour key marked with the tensor's true min and max.
+Used by the step inspector; nothing here knows what a layer is.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,7 +42,10 @@ HEAT_MAP_WIDTH, HEAT_MAP_HEIGHT = 150, 96
 COLOUR_MAP = "CET-D1"  # blue (−), white (0), red (+): the sign of a weight or gradient at a glance
 NOT_COMPUTED = "—"  # finite differences sampled on big tensors leave the other entries empty (NaN)
 
+KEY_HEIGHT = 10  # the colour key's strip, in pixels
+
 Labeller = Callable[[tuple[int, ...]], str]
+Axes = tuple[str, str]  # what a heat map's rows and columns are, e.g. ("points", "units")
 
 
 MATH_FAMILIES = ["DejaVu Serif", "Cambria Math", "STIX Two Math", "Times New Roman", "serif"]
@@ -105,15 +109,80 @@ def _fit_height(table: QTableWidget) -> None:
     table.setFixedSize(width, height)
 
 
+def axes_text(shape: tuple[int, ...], axes: Axes) -> str:
+    """What a heat map's rows and columns hold: "↓ 100 points · → 64 units" ("→ 64 units" for a vector)."""
+    rows, columns = axes
+    if len(shape) < 2:
+        return f"→ {_counted(int(np.prod(shape)), columns)}"
+    return f"↓ {_counted(shape[0], rows)} · → {_counted(int(np.prod(shape[1:])), columns)}"
+
+
+def _counted(count: int, name: str) -> str:
+    """ "64 units", "1 unit" (names are plurals ending in s)."""
+    return f"{count} {name[:-1] if count == 1 and name.endswith('s') else name}"
+
+
+class ColourKey(QWidget):
+    """The heat map's colours from −limit to +limit, with ticks where the tensor's true min and max fall."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.limit = 1.0
+        self.marks: tuple[float, ...] = ()  # the true min and max (finite), drawn as ticks on the strip
+        self._gradient_colours = pg.colormap.get(COLOUR_MAP)
+        self.setFixedSize(HEAT_MAP_WIDTH, KEY_HEIGHT + 5)
+
+    def set_range(self, limit: float, marks: tuple[float, ...]) -> None:
+        self.limit, self.marks = limit, marks
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        width = self.width()
+        strip = QRectF(0, 0, width, KEY_HEIGHT)
+        painter.fillRect(strip, QBrush(self._gradient_colours.getGradient(QPointF(0, 0), QPointF(width, 0))))
+        painter.setPen(QPen(QColor("#888888")))
+        painter.drawRect(strip.adjusted(0, 0, -1, -1))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#000000"))
+        for value in self.marks:  # a small triangle under the strip, pointing at the value
+            x = (value / self.limit + 1.0) / 2.0 * (width - 1)
+            painter.drawPolygon(
+                QPolygonF([QPointF(x, KEY_HEIGHT - 3), QPointF(x - 4, KEY_HEIGHT + 5), QPointF(x + 4, KEY_HEIGHT + 5)])
+            )
+        painter.end()
+
+
 class HeatMap(QWidget):
-    """A small heat map of one tensor (block means, ≤ 32 × 32) under its title, scaled to ±max|value|."""
+    """A small heat map of one tensor (block means, ≤ 32 × 32) under its title, its axes named, and a
+    colour key from −m to +m, m = max |value| (white is 0), marked with the true min and max."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel()
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.range_label = QLabel()
+        self.axes_label = QLabel()
+        self.axes_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.axes_label.setToolTip("What the heat map's rows (↓) and columns (→) are")
+        self.key = ColourKey()
+        self.key.setToolTip("The colour key: blue negative, white 0, red positive; ▲ marks the true min and max")
+        self.key_labels = (QLabel(), QLabel(), QLabel())  # −m, 0, +m under the key
+        key_row = QHBoxLayout()
+        key_row.setContentsMargins(0, 0, 0, 0)
+        for label, alignment in zip(
+            self.key_labels,
+            (Qt.AlignmentFlag.AlignLeft, Qt.AlignmentFlag.AlignHCenter, Qt.AlignmentFlag.AlignRight),
+            strict=True,
+        ):
+            label.setAlignment(alignment)
+            key_row.addWidget(label, 1)
+        self.key_labels[1].setText("0")
+        key_row_widget = QWidget()
+        key_row_widget.setLayout(key_row)
+        key_row_widget.setFixedWidth(HEAT_MAP_WIDTH)
+        self.range_label = QLabel()  # the true min and max
         self.range_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.range_label.setToolTip("The smallest and largest entry of the whole tensor (▲ on the key)")
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.view.ci.setContentsMargins(0, 0, 0, 0)
@@ -125,32 +194,55 @@ class HeatMap(QWidget):
         self.image.setColorMap(pg.colormap.get(COLOUR_MAP))
         self.view_box.addItem(self.image)
         self.levels: tuple[float, float] = (-1.0, 1.0)
+        self.true_range: tuple[float, float] = (math.nan, math.nan)  # the tensor's finite min and max
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(1)
         layout.addWidget(self.title)
         layout.addWidget(self.view, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.axes_label)
+        layout.addWidget(self.key, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(key_row_widget, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.range_label)
 
-    def set_tensor(self, title: str, values: np.ndarray) -> None:
+    def set_tensor(self, title: str, values: np.ndarray, axes: Axes = ("rows", "columns")) -> None:
+        """Draw `values` (block means when large), `axes` naming what its rows and columns are."""
+        values = np.asarray(values, dtype=np.float64)
         summary = summarise(values)
         finite = np.isfinite(summary.heat_map)
         block_means = np.where(finite, summary.heat_map, 0.0)  # not-finite cells: white
-        largest = float(np.max(np.abs(block_means))) if block_means.size else 0.0
+        entries = values[np.isfinite(values)]
+        low, high = (float(entries.min()), float(entries.max())) if entries.size else (math.nan, math.nan)
+        # The key spans the true extremes (not the block means'), so every colour reads as a real value.
+        largest = max(abs(low), abs(high)) if entries.size else 0.0
         largest = largest if largest > 0 else 1.0
         cells = np.ascontiguousarray(block_means, dtype=np.float32)
         self.levels = (-largest, largest)
+        self.true_range = (low, high)
         self.image.setImage(cells, levels=self.levels, autoLevels=False)
         self.view_box.autoRange(padding=0.0)
         self.title.setText(title)
+        self.axes_label.setText(axes_text(values.shape, axes))
+        self.key.set_range(largest, (low, high) if entries.size else ())
+        self.key_labels[0].setText(format_number(-largest, 3))
+        self.key_labels[2].setText("+" + format_number(largest, 3))
+        if entries.size:
+            self.range_label.setText(f"min {format_number(low, 3)} · max {format_number(high, 3)}")
+        else:
+            self.range_label.setText("not finite")
         rows, columns = cells.shape if cells.ndim == 2 else (0, 0)
-        averaged = " (each cell the mean of a block)" if np.asarray(values).size > rows * columns else ""
-        self.range_label.setText(f"±{format_number(largest, 3)}" if finite.any() else "not finite")
+        averaged = " (each cell the mean of a block)" if values.size > rows * columns else ""
         self.setToolTip(
             f"{title}: blue negative, white 0, red positive; the colours span ±{format_number(largest, 4)}.\n"
-            f"{' × '.join(map(str, summary.shape))} values shown as {rows} × {columns} cells{averaged}"
+            f"{axes_text(values.shape, axes)}: {' × '.join(map(str, summary.shape))} values shown as "
+            f"{rows} × {columns} cells{averaged}"
             + ("" if finite.all() else "\nWhite cells here are not finite (nan or ∞).")
         )
+
+    def key_text(self) -> str:
+        """The colour key's labels and the true range, as shown: "−0.52 0 +0.52 · min −0.31 · max 0.52"."""
+        ends = " ".join(label.text() for label in self.key_labels)
+        return f"{ends} · {self.range_label.text()}"
 
 
 class TensorTable(QWidget):
@@ -164,6 +256,7 @@ class TensorTable(QWidget):
         self.digits = 8
         self._labeller: Labeller = index_labeller("")
         self._title = ""
+        self._heat_axes: Axes = ("rows", "columns")
         self.table = _table(0, 0)
         self.table.setProperty(SCALES_ITSELF, True)  # its height follows its rows: refitted on font changes
         self.heat_maps: list[HeatMap] = []
@@ -195,9 +288,12 @@ class TensorTable(QWidget):
         heat: tuple[str, ...] = (),
         digits: int = 8,
         tooltips: dict[str, str] | None = None,
+        heat_axes: Axes = ("rows", "columns"),
     ) -> None:
-        """Show `arrays` (name → array, all one shape); `heat` names the ones that get a heat map when large."""
+        """Show `arrays` (name → array, all one shape); `heat` names the ones that get a heat map when large,
+        `heat_axes` what the maps' rows and columns are (e.g. ("points", "units"))."""
         self._title, self._labeller, self.digits = title, labeller, digits
+        self._heat_axes = heat_axes
         self.arrays = {name: np.asarray(value, dtype=np.float64) for name, value in arrays.items()}
         tooltips = tooltips or {}
         if self.is_summary:
@@ -283,7 +379,7 @@ class TensorTable(QWidget):
             self._heat_row.insertWidget(len(self.heat_maps), heat_map)
             self.heat_maps.append(heat_map)
         for heat_map, name in zip(self.heat_maps, names, strict=False):
-            heat_map.set_tensor(name, self.arrays[name])
+            heat_map.set_tensor(name, self.arrays[name], self._heat_axes)
         for number, heat_map in enumerate(self.heat_maps):
             heat_map.setVisible(number < len(names))
 

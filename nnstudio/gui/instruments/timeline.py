@@ -11,7 +11,12 @@ A training setting changed while looking at the past offers the same branch, wit
 
 The recorded weights come with each `RunState` (the records themselves, never changed), so a
 past moment is shown from the last state once the session rests; its prediction is one forward
-pass over the 256-point grid.
+pass over the 256-point grid, and its fit metrics (the table beside the loss plot, "epoch 20
+(past)") a forward pass over the data, computed off the GUI thread.
+
+The loss curve's point at epoch N was measured before epoch N's update (the tutorial's log does
+so), while the weights recorded at epoch N are those after it. The marker and the caption on the
+fit plot say so, rather than shift one of them: the log, the plot and the files keep one convention.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.engine.backends.numpy_backend import forward
 from nnstudio.core.engine.live_changes import describe_changes
 from nnstudio.core.engine.prediction import prediction_with_parameters
-from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot
+from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot, measure_fit
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui import style
 from nnstudio.gui.app_context import (
@@ -57,6 +63,26 @@ LIVE, PENDING, PAST = "live", "pending", "past"
 COMPARE_RUNS = "compare_runs"  # where the abandoned later epochs are kept (gui/instruments/runs_view.py)
 NOW_CURVE_COLOUR = "#8A8A8A"
 MARKER_COLOUR = style.HOVER_COLOUR
+MARKER_LABEL = "epoch {value:.0f} (fit: the weights after it)"
+MARKER_TOOLTIP = (
+    "The epoch shown on the fit plot: drag to move through time.\n"
+    "The fit shows the weights after this epoch's update(s). The loss curve's point here was measured\n"
+    "before them, as the log prints it (the tutorial's convention); so the loss of the weights shown\n"
+    "is the next epoch's point (with full batches)."
+)
+
+
+def recorded_metrics(state: RunState, parameters: dict[str, np.ndarray]) -> tuple:
+    """(train, test) fit metrics of the weights `parameters`, as the trainer's `metrics()` measures the
+    live ones: in the data's original units (accuracy for classes). A forward pass over all the points."""
+    dtype = next(iter(parameters.values())).dtype
+    layers = list(state.layers)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return forward(layers, parameters, x.astype(dtype, copy=False))[-1].outputs.astype(np.float64)
+
+    with np.errstate(all="ignore"):
+        return measure_fit(state.dataset, state.experiment.training.loss, predict)
 
 
 class Timeline(QWidget):
@@ -82,6 +108,7 @@ class Timeline(QWidget):
         self._resume_after_change = False  # train on once the run has gone back (a new branch)...
         self._resume_after_rewind = False  # ...asked for: the rewind itself has not happened yet
         self.branch_box: QMessageBox | None = None  # the open "Continue from epoch …?" question, if any
+        self._metrics_request = 0  # the newest past moment's metrics asked for: older answers are dropped
         self._build_actions()
         self._build_bar()
         self._build_plot_items()
@@ -150,7 +177,10 @@ class Timeline(QWidget):
             f"QLabel {{ background: rgba(255, 255, 255, 235); color: {MARKER_COLOUR}; "
             f"border: 2px solid {MARKER_COLOUR}; border-radius: 4px; padding: 3px 8px; font-weight: bold; }}"
         )
-        self.looking_back_label.setToolTip("The plot shows a past moment; on the fit plot the grey dashed curve is now")
+        self.looking_back_label.setToolTip(
+            "The plot shows a past moment: the weights after that epoch's update(s) (the loss curve's point\n"
+            "at that epoch was measured before them). On the fit plot the grey dashed curve is now."
+        )
         self.looking_back_label.move(70, 40)
         self.looking_back_label.hide()
         marker_pen = pg.mkPen(MARKER_COLOUR, width=2, style=Qt.PenStyle.DashLine)
@@ -159,10 +189,10 @@ class Timeline(QWidget):
             movable=True,
             pen=marker_pen,
             hoverPen=pg.mkPen(MARKER_COLOUR, width=4),
-            label="epoch {value:.0f}",
+            label=MARKER_LABEL,
             labelOpts={"position": 0.9, "color": MARKER_COLOUR, "fill": (255, 255, 255, 220), "movable": False},
         )
-        self.loss_marker.setToolTip("The epoch shown on the fit plot: drag to move through time")
+        self.loss_marker.setToolTip(MARKER_TOOLTIP)
         self.loss_plot.plot_item.addItem(self.loss_marker, ignoreBounds=True)
         self.loss_marker.setZValue(25)
         self.loss_marker.hide()
@@ -196,6 +226,8 @@ class Timeline(QWidget):
         self.looking_back_label.hide()
         if self._live_prediction is not None:
             self.prediction_plot().set_prediction(self._live_prediction)
+        self._metrics_request += 1
+        self.loss_plot.show_live_metrics()
         self._show_range()
         if not was_live:
             self.returned_to_now.emit()
@@ -299,7 +331,20 @@ class Timeline(QWidget):
         self._past_step = self._now_step
         self._apply_past()
         self._show_range()
+        self._measure_past(state, recorded, parameters)
         self.moment_selected.emit(recorded, parameters)
+
+    def _measure_past(self, state: RunState, epoch: int, parameters: dict[str, np.ndarray]) -> None:
+        """The metrics table follows the timeline: the weights of `epoch`, measured off the GUI thread."""
+        self._metrics_request += 1
+        request = self._metrics_request
+        self.loss_plot.show_past_metrics(epoch, measured=False)
+
+        def show(metrics: tuple) -> None:
+            if request == self._metrics_request and self.mode == PAST:
+                self.loss_plot.show_past_metrics(epoch, *metrics)
+
+        self.session.compute(lambda: recorded_metrics(state, parameters), show)
 
     def _apply_past(self) -> None:
         if self.mode != PAST or self._past_prediction is None:
@@ -315,7 +360,7 @@ class Timeline(QWidget):
         self.loss_marker.setValue(self.selected_epoch)
         now_note = "  (grey dashed: now)" if plot is fit_plot else ""
         self.looking_back_label.setText(
-            f"◀ epoch {self.selected_epoch} of {self.now_epoch}: the model as it was{now_note}"
+            f"◀ epoch {self.selected_epoch} of {self.now_epoch}: the model after that epoch{now_note}"
         )
         self.looking_back_label.adjustSize()
         self.looking_back_label.show()

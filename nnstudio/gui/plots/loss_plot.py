@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.engine.classification import ClassificationMetrics
+from nnstudio.core.engine.losses import STANDARDISED_UNITS
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
@@ -49,7 +51,15 @@ CLASSIFICATION_ROWS = (
     ("Points", "n_points", "How many points were measured"),
 )
 NO_VALUE = "–"
+MEASURING = "…"  # a past moment's metrics, while they are computed
 SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and inf
+PAST_COLOUR = style.HOVER_COLOUR  # the timeline's marker colour: "this is the past"
+LOSS_CONVENTION = (
+    "Each point is one epoch's training loss, measured on its batches before their updates, as the\n"
+    "log prints it (the tutorial's convention): with full batches, the loss at epoch 20 is that of\n"
+    "the weights after epoch 19. Move the mouse over the plot to read the exact loss at an epoch."
+)
+Metric = Metrics | ClassificationMetrics | None
 
 
 class LossPlot(QWidget):
@@ -63,6 +73,9 @@ class LossPlot(QWidget):
         self._history = LossHistory()
         self._has_test = False
         self._thin_pens = False
+        self._loss: tuple[str, str] = ("", "")  # the loss's name and units, as the y axis says
+        self._live: tuple[Metric, Metric, int | None] = (None, None, None)  # the latest frame's metrics
+        self._past_epoch: int | None = None  # the timeline's moment the table shows (None: now)
         self._build_plot()
         self._build_side()
         layout = QHBoxLayout(self)
@@ -115,9 +128,58 @@ class LossPlot(QWidget):
     def is_log_scale(self) -> bool:
         return self.log_scale_check.isChecked()
 
-    def set_metrics(
-        self, train: Metrics | ClassificationMetrics | None, test: Metrics | ClassificationMetrics | None
-    ) -> None:
+    def set_loss(self, loss_name: str, units: str) -> None:
+        """Name the loss on the y axis: "mse loss", or "mse (standardised)" when it is in standardised units
+        (short: a projector leaves the axis little room; the metrics beside say "original units")."""
+        if (loss_name, units) == self._loss:
+            return
+        self._loss = (loss_name, units)
+        title = f"{loss_name} (standardised)" if units == STANDARDISED_UNITS else f"{loss_name} loss"
+        axis = self.plot_item.getAxis("left")
+        axis.setLabel(title, **axis.labelStyle)
+        where = "standardised units: the data was standardised" if units == STANDARDISED_UNITS else units
+        axis.setToolTip(f"The {loss_name} loss" + (f", in {where}" if where else ""))
+
+    def loss_axis_title(self) -> str:
+        return self.plot_item.getAxis("left").labelText
+
+    def set_metrics(self, train: Metric, test: Metric, epoch: int | None = None) -> None:
+        """The live metrics (of the latest frame, at `epoch`); shown unless the table shows a past moment."""
+        self._live = (train, test, epoch)
+        if self._past_epoch is None:
+            self._show_metrics(train, test)
+            self._show_moment(epoch, past=False)
+
+    def show_past_metrics(self, epoch: int, train: Metric = None, test: Metric = None, measured: bool = True) -> None:
+        """The metrics of a moment picked on the timeline (`measured` False: still being computed)."""
+        self._past_epoch = epoch
+        if measured:
+            self._show_metrics(train, test)
+        else:
+            for row in range(self.metrics_table.rowCount()):
+                for column in range(2):
+                    self.metrics_table.item(row, column).setText(MEASURING)
+        self._show_moment(epoch, past=True)
+
+    def show_live_metrics(self) -> None:
+        """Back to now: the latest frame's metrics."""
+        self._past_epoch = None
+        train, test, epoch = self._live
+        self._show_metrics(train, test)
+        self._show_moment(epoch, past=False)
+
+    def metrics_caption(self) -> str:
+        """What the line above the metrics says, as plain text (e.g. "epoch 20 (past) · original units")."""
+        return self.metrics_label.text().replace("<b>", "").replace("</b>", "")
+
+    def _show_moment(self, epoch: int | None, past: bool) -> None:
+        """Say which moment the table measures, and in whose units."""
+        when = "" if epoch is None else f"<b>epoch {epoch}</b> ({'past' if past else 'now'})"
+        units = "" if self._rows is CLASSIFICATION_ROWS else "original units"
+        self.metrics_label.setText(" · ".join(part for part in (when, units) if part))
+        self.metrics_label.setStyleSheet(f"color: {PAST_COLOUR};" if past else "")
+
+    def _show_metrics(self, train: Metric, test: Metric) -> None:
         classes = isinstance(train, ClassificationMetrics) or isinstance(test, ClassificationMetrics)
         self._set_rows(CLASSIFICATION_ROWS if classes else METRIC_ROWS)
         if classes:
@@ -307,14 +369,26 @@ class LossPlot(QWidget):
         self.hover_label.setZValue(30)
         self._hide_hover()
         self.plot_item.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.plot_widget.setToolTip("Move the mouse over the plot to read the exact loss at an epoch")
+        self.plot_widget.setToolTip(LOSS_CONVENTION)
 
     def _build_side(self) -> None:
         self.log_scale_check = QCheckBox("Log scale")
         self.log_scale_check.setToolTip("Show the loss on a logarithmic axis: late, small improvements become visible")
         self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
         self.metrics_table = QTableWidget(len(METRIC_ROWS), 2)
-        self.metrics_table.setToolTip("How well the current prediction fits, in the data's original units")
+        self.metrics_table.setToolTip(
+            "How well the prediction fits, in the data's original units (undoing any standardisation;\n"
+            "the loss is in the units the model trains in), at the moment shown above the table:\n"
+            "now, or the epoch picked on the timeline"
+        )
+        self.metrics_label = QLabel()
+        self.metrics_label.setWordWrap(True)
+        self.metrics_label.setFixedWidth(210)
+        self.metrics_label.setToolTip(
+            "Which moment the metrics measure (now, or the epoch picked on the timeline: past), and in\n"
+            "whose units: MSE, RMSE and R² are in the data's original units, even when the model trains\n"
+            "on standardised data and its loss is in standardised units"
+        )
         for column, (name, colour) in enumerate((("train", style.TRAIN_COLOUR), ("test", style.TEST_COLOUR))):
             header = QTableWidgetItem(name)
             header.setForeground(QColor(colour))
@@ -345,6 +419,7 @@ class LossPlot(QWidget):
         self.confusion.hide()
         self._side = QVBoxLayout()
         self._side.addWidget(self.log_scale_check)
+        self._side.addWidget(self.metrics_label)
         self._side.addWidget(self.metrics_table)
         self._side.addWidget(self.confusion)
         self._side.addStretch(1)
