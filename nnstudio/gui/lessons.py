@@ -115,11 +115,20 @@ class Lessons:
         self.dock.show()
         self.dock.raise_()
 
-    def offer_on_first_start(self) -> None:
-        if not self.settings.lessons_offered():
-            self.settings.set_lessons_offered()
-            self.show()
-            self.context.show_message("New here? The Lessons panel walks through the tutorial (F2).", 15000)
+    def offer_on_first_start(self, set_up: bool = False) -> None:
+        """The first time the app starts, open the panel; with `set_up` (no file or preset was asked
+        for), set its page up too, so that what is on screen is what the page describes."""
+        if self.settings.lessons_offered():
+            return
+        self.settings.set_lessons_offered()
+        self.show()
+        welcome = "New here? The Lessons panel (F2) walks you through, one page at a time."
+        page = self.panel.page
+        reopened = self.settings.last_experiment() is not None  # an experiment file open last time wins
+        if set_up and not reopened and page is not None and page.setup is not None:
+            self.set_up(page, f"{welcome} This is the first page's set-up.")
+        else:
+            self.context.show_message(welcome, 15000)
 
     def open_lesson(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", str(LESSONS_FOLDER), "Lessons (*.toml)")
@@ -136,7 +145,7 @@ class Lessons:
         self._remember(0)
         self.show()
 
-    def set_up(self, page: LessonPage | None) -> None:
+    def set_up(self, page: LessonPage | None, message: str = "") -> None:
         """Load the page's experiment (asking first about unsaved work) and open its instrument."""
         if page is None or page.setup is None:
             return
@@ -145,7 +154,8 @@ class Lessons:
         except NNStudioError as error:  # checked on loading; a preset may have changed since
             warn(self.window, "Cannot set up the page", str(error))
             return
-        self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, f"Lesson: {page.title}")
+        said = f"Lesson: {page.title}" + (f". {message}" if message else "")
+        self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, said)
         self.open_instrument(page.setup.instrument)
 
     def open_instrument(self, name: str | None) -> None:

@@ -1,7 +1,7 @@
 """The lessons panel: every page of every shipped lesson sets the app up exactly as it says."""
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
@@ -85,6 +85,46 @@ def test_lessons_are_offered_once_on_first_start(qtbot, tmp_path):
     window.lessons.dock.hide()
     window.lessons.offer_on_first_start()
     assert not window.lessons.dock.isVisible()
+    window.session.shutdown()
+
+
+def first_start(qtbot, tmp_path, monkeypatch, argv):
+    """`nnstudio ARGS` on a first start (no settings file): the window run_app builds, once its jobs are done."""
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio import cli
+    from nnstudio.gui.main_window import MainWindow
+
+    built = []
+    monkeypatch.setattr(Settings, "for_user", classmethod(lambda cls: cls.at(tmp_path / "first" / "nnstudio.ini")))
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)  # return at once: the test looks at the window
+    monkeypatch.setattr(MainWindow, "show", lambda self: built.append(self) or QWidget.show(self))
+    assert cli.main(argv) == 0
+    window = built[0]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=30000)
+    return window
+
+
+def test_the_first_start_shows_the_first_page_set_up(qtbot, tmp_path, monkeypatch):
+    window = first_start(qtbot, tmp_path, monkeypatch, [])
+    panel = window.lessons.panel
+    first = load_lesson(shipped_lessons()[0]).pages[0]
+    assert panel.lesson.path == shipped_lessons()[0] and panel.page_index == 0 and window.lessons.dock.isVisible()
+    qtbot.waitUntil(lambda: window.state.experiment == first.setup.experiment(), timeout=30000)
+    assert len(window.state.dataset.x_train) == 50 and "50 points" in first.text  # what page 1 describes
+    assert not window.file_actions.dirty and window.status.currentMessage().startswith(f"Lesson: {first.title}")
+    window.session.shutdown()
+
+
+@pytest.mark.parametrize("argv", [["--preset", "sine-linear"], ["EXAMPLE"]])
+def test_a_file_or_preset_asked_for_on_the_first_start_wins_over_the_first_page(qtbot, tmp_path, monkeypatch, argv):
+    from nnstudio.core.storage.examples import example_path
+
+    argv = [str(example_path("sine")) if a == "EXAMPLE" else a for a in argv]
+    window = first_start(qtbot, tmp_path, monkeypatch, argv)
+    assert window.lessons.dock.isVisible()  # offered all the same
+    assert window.state.experiment.name == "sine-linear" if "--preset" in argv else window.path == argv[0]
     window.session.shutdown()
 
 
