@@ -156,13 +156,17 @@ class Lessons:
             return
         said = f"Lesson: {page.title}" + (f". {message}" if message else "")
         self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, said)
-        self.open_instrument(page.setup.instrument)
+        self.open_instrument(page.setup.instrument, page.setup.tab)
 
-    def open_instrument(self, name: str | None) -> None:
+    def open_instrument(self, name: str | None, tab: str | None = None) -> None:
+        """Show the instrument a page names, on the tab it names (the inspector's phases have tabs)."""
         if name is None:
             return
         if name == "timeline":
             self.context.get(ids.TIMELINE).setVisible(True)
+            return
+        if name == "inspector":
+            self.context.get(ids.STEP_INSPECTOR).open(tab)
             return
         dock = self.context.find(INSTRUMENT_DOCKS.get(name, ""))
         if dock is not None:

@@ -1,13 +1,14 @@
 """The lessons panel: every page of every shipped lesson sets the app up exactly as it says."""
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
 from nnstudio.gui.lessons import INSTRUMENT_DOCKS
 from nnstudio.gui.settings import Settings
-from tests.gui.driving import trainer_of, wait_idle
+from tests.gui.driving import registered, trainer_of, wait_idle
 
 PAGES = [
     pytest.param(path, index, id=f"{path.stem}-page{index + 1}")
@@ -148,3 +149,32 @@ def test_help_and_file_menus_reach_the_lessons_and_every_control_has_a_tooltip(q
     assert "Open &Lesson…" in file_texts and file_texts.index("Open &Lesson…") < file_texts.index("&Save")
     buttons = window.lessons.panel.findChildren(QAbstractButton)
     assert buttons and all(b.toolTip() for b in buttons)
+
+
+def test_a_page_opens_its_instrument_on_the_tab_it_names(qtbot, make_window):
+    """Lesson 1 page 3: the inspector opens on its backward phase, scrolled to the three gradients."""
+    window = make_window(preset("sine"))
+    window.resize(1024, 768)
+    lesson = load_lesson(shipped_lessons()[0])
+    index = next(i for i, page in enumerate(lesson.pages) if page.setup is not None and page.setup.tab)
+    assert lesson.pages[index].setup.tab == "gradients" and "Inspect step (I)" in lesson.pages[index].text
+    window.lessons.panel.set_lesson(lesson)
+    window.lessons.show()
+    window.lessons.panel.show_page(index)
+    inspector = registered(window, "step_inspector")
+    shown = []
+    inspector.shown.connect(shown.append)
+    window.lessons.panel.setup_button.click()
+    qtbot.waitUntil(lambda: bool(shown) and window.state.experiment.name == "linear", timeout=30000)
+    wait_idle(qtbot, window)
+    panel = inspector.panel
+    page = panel.pages["backward"]
+    table = panel.tensor_table("gradient.W")
+    qtbot.waitUntil(lambda: page.verticalScrollBar().value() > 0, timeout=5000)  # scrolled down to them
+    assert panel.phase == "backward" and inspector.dock.isVisible() and table.isVisible()
+    top = table.mapTo(page.viewport(), table.rect().topLeft()).y()
+    bottom = table.mapTo(page.viewport(), table.rect().bottomLeft()).y()
+    assert 0 <= top and bottom <= page.viewport().height(), (top, bottom, page.viewport().height())
+    qtbot.keyClick(window, Qt.Key.Key_I)  # what the page says: Inspect step (I), and the gradients stay in view
+    qtbot.waitUntil(lambda: len(shown) >= 2 and shown[-1].stepped, timeout=30000)
+    assert panel.phase == "backward"

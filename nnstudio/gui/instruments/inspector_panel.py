@@ -9,7 +9,7 @@ and the three phase pages (forward, backward, update). Its buttons are wired by 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -168,6 +168,16 @@ class StepInspectorPanel(QWidget):
     @property
     def phase(self) -> str:
         return PHASES[self.phase_tabs.currentIndex()]
+
+    def scroll_to(self, key: str) -> None:
+        """Show the phase holding section `key` (e.g. "gradient.W": the three gradients), scrolled to its top."""
+        phase = next(phase for phase, page in self.pages.items() if key in page.sections)
+        page, section = self.pages[phase], self.pages[phase].sections[key]
+        self.set_phase(phase)
+        page.widget().layout().activate()  # the sections' places, before the first paint
+        page.verticalScrollBar().setValue(section.y())
+        # once the tables have their sizes (they settle as they are first laid out), again
+        QTimer.singleShot(0, page, lambda: page.verticalScrollBar().setValue(section.y()))
 
     @property
     def current_layer(self) -> LayerInspection | None:
