@@ -94,7 +94,7 @@ PAGE = "title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 'b'\n"
         (PAGE + "[pages.setup]\nexpect = 5\n", "unknown key 'expect'"),
         (PAGE + "[pages.setup]\ntab = 'backward'\n", "page 1 setup: 'tab' needs an instrument with tabs .*not none"),
         (PAGE + "[pages.setup]\ninstrument = 'landscape'\ntab = 'x'\n", "'tab' needs .*inspector.*not landscape"),
-        (PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 'gradients'\n", "unknown tab 'gradients' .*backward"),
+        (PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 'gradient'\n", "unknown tab 'gradient' .*gradients"),
         (PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 2\n", "'tab' must be the name of one tab"),
         (
             "format_version = 1\n" + PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 'update'\n",

@@ -23,7 +23,7 @@ from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.datasets.data import Dataset
-from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.core.teaching.hidden_units import (
     contributions_in_original_units,
     layer_outputs,
@@ -478,8 +478,8 @@ class HiddenUnitView(QWidget):
         if shown.mode == CONTRIBUTIONS:
             g = self.layers[0].activation
             text = (
-                f"Each thin curve is one hidden unit's share  w₂ⱼ · {g}(w₁ⱼ·x + b₁ⱼ).  "
-                f"Add all {units} and the output bias b₂: you get the thick green prediction."
+                f"Each thin curve is one hidden unit's share  W2[j,1] · {g}(W1[1,j]·x + b1[j])  for unit j.  "
+                f"Add all {units} and the output bias b2[1]: you get the thick green prediction."
             )
             set_axis_label(self.plot_item, "left", "contribution to ŷ")
         else:
@@ -532,15 +532,16 @@ class HiddenUnitView(QWidget):
     def _describe(self, shown: ShownCurves, unit: int, prefix: str) -> str:
         layer = self.layers[shown.layer - 1]
         weights = self.parameters[layer.weight_name][:, unit]
-        text = f"<b>{prefix} {unit}</b> of hidden layer {shown.layer}: "
+        text = f"<b>{prefix} {unit + 1}</b> of hidden layer {shown.layer}: "  # counted from 1, as in W1[1,2]
         if len(weights) == 1:
-            text += f"w{layer.index} = {weights[0]:.4g}"
+            text += f"{entry_name(layer.weight_name, (0, unit))} = {weights[0]:.4g}"
         else:
-            text += f"|incoming w| = {np.linalg.norm(weights):.4g}"
+            text += f"|incoming weights| = {np.linalg.norm(weights):.4g}"
         if layer.bias:
-            text += f", b{layer.index} = {self.parameters[layer.bias_name][unit]:.4g}"
+            text += f", {entry_name(layer.bias_name, (unit,))} = {self.parameters[layer.bias_name][unit]:.4g}"
         if shown.mode == CONTRIBUTIONS:
-            text += f", w{layer.index + 1} = {self.parameters[self.layers[1].weight_name][unit, 0]:.4g}"
+            outgoing = self.layers[1].weight_name
+            text += f", {entry_name(outgoing, (unit, 0))} = {self.parameters[outgoing][unit, 0]:.4g}"
             if layer.activation in HINGED and weights[0] != 0 and layer.bias:
                 scaler = self.dataset.scaler
                 x_at = scaler.x_mean + scaler.x_sd * (-self.parameters[layer.bias_name][unit] / weights[0])
