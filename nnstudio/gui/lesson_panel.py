@@ -1,4 +1,4 @@
-"""The lessons panel: short pages that walk through the tutorial, each able to set the app up.
+"""The lessons panel: short pages that walk through a lesson, each able to set the app up.
 
 A page shows a title, a few sentences, its formula in large Unicode maths, and a "Set up"
 button that loads the page's experiment and opens the instrument it talks about. Everything a

@@ -1,9 +1,9 @@
 """Help ▸ Lessons: the lesson panel as a dock, its "Set up" wired to the app, and File ▸ Open Lesson…
 
 The panel remembers the lesson and page the user was on; the first time the app starts, it opens
-on the tutorial's first page (a panel, not a dialog, so nothing blocks a class). A remembered
+on the first lesson's first page (a panel, not a dialog, so nothing blocks a class). A remembered
 lesson that is gone or broken is reported with the other settings that could not be restored,
-and the tutorial opens instead; with no lesson readable at all, the panel says so.
+and the first lesson opens instead; with no lesson readable at all, the panel says so.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Lessons:
         self.show_action = self.dock.toggleViewAction()
         self.show_action.setText("&Lessons")
         self.show_action.setShortcut(QKeySequence("F2"))
-        self.show_action.setToolTip("Short pages that walk through the tutorial, each able to set the app up (F2)")
+        self.show_action.setToolTip("Short pages that walk you through, each able to set the app up (F2)")
         self.open_action = make_action(
             self.window,
             "Open &Lesson…",

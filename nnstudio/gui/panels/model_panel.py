@@ -102,7 +102,7 @@ class ModelPanel(QWidget):
 
     def _build(self) -> None:
         self.preset = QComboBox()
-        self.preset.setToolTip("Load a whole experiment (data, model and training): the tutorial's come first")
+        self.preset.setToolTip("Load a whole experiment (data, model and training): the lessons' come first")
         self.preset.addItem("Load a preset…")
         for name, experiment in PRESETS.items():
             self.preset.addItem(name)
