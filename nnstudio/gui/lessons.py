@@ -65,14 +65,33 @@ class Lessons:
 
         self.panel.setup_requested.connect(self.set_up)
         self.panel.page_changed.connect(self._remember)
+        self.panel.lesson_chosen.connect(self._on_chosen)
 
     def _restore(self) -> None:
         """The lesson and page last read; if that cannot be, the first shipped lesson that reads."""
+        self._offer_shipped()
         restored = False
         with self.settings.restoring("the lesson last read"):
             restored = self._restore_position()
         if not restored:
             self._open_shipped()
+
+    def _offer_shipped(self) -> None:
+        """Every shipped lesson that reads, by title, in the panel's chooser."""
+        try:
+            candidates = shipped_lessons()
+        except Exception:  # a folder that cannot be listed: _open_shipped says so
+            return
+        choices = []
+        for path in candidates:
+            try:
+                choices.append((load_lesson(path).title, path))
+            except Exception:  # a broken one is left out here; opening it says why
+                log.warning("could not read the lesson %s", path, exc_info=True)
+        self.panel.set_choices(choices)
+
+    def _on_chosen(self, path: Path) -> None:
+        self.open_path(str(path))
 
     def _restore_position(self) -> bool:
         path, page = self.settings.lesson_position()  # a regular file, or None
@@ -140,6 +159,7 @@ class Lessons:
             lesson = load_lesson(path)
         except NNStudioError as error:
             warn(self.window, "Cannot open the lesson", str(error))
+            self.panel.show_choice()  # the chooser goes back to the lesson still open
             return
         self.panel.set_lesson(lesson)
         self._remember(0)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.instruments.inspector_pages import (
     BackwardPage,
     ForwardPage,
@@ -78,6 +79,13 @@ class StepInspectorPanel(QWidget):
         self._chips: dict[str, tuple[str, bool]] = {}  # key → (text, flagged), in the order shown
 
         self.pages = {"forward": ForwardPage(), "backward": BackwardPage(), "update": UpdatePage()}
+        for widget, term in (
+            (self.check_label, "gradient"),
+            (self.pages["forward"], "activation"),
+            (self.pages["backward"], "backpropagation"),
+            (self.pages["update"], "optimiser"),
+        ):
+            explains(widget, term)  # F1 on it: the glossary's entry
         self.phase_tabs = QTabWidget()
         self.phase_tabs.setDocumentMode(True)
         for phase, title in zip(PHASES, PHASE_TITLES, strict=True):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.app_context import HIDDEN_UNITS
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_COLOUR,
@@ -149,6 +150,7 @@ class NetworkDiagram(QWidget):
         self.scene = QGraphicsScene(self)
         self.view = _DiagramView(self.scene)
         self.view.setToolTip("")
+        explains(self, "weights and biases")  # F1 on it: the glossary's entry
         self.view.resized.connect(self._layout)
         self.view.mouse_moved.connect(self._on_mouse_moved)
         self.view.clicked.connect(self._on_clicked)

@@ -35,6 +35,7 @@ from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
 from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     error_label,
@@ -260,6 +261,8 @@ class DataPanel(QWidget):
         form.addRow("Subsample", subsample_row)
         form.addRow("", self.standardize)
         form.addRow("Test fraction", self.test_fraction)
+        explains(self.standardize, "standardised units")  # F1 on it: the glossary's entry
+        explains(self.test_fraction, "training and test points")
 
         self.error_label = error_label()
         self.summary = QLabel()

@@ -29,6 +29,7 @@ from nnstudio.core.engine.experiment import MAX_LAYERS, MAX_UNITS, LayerSpec, Mo
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS, dense_layers, parameter_count
 from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     choice_combo,
@@ -154,6 +155,8 @@ class ModelPanel(QWidget):
         layers_layout.addWidget(self.output_label)
 
         self.output_activation = choice_combo(ACTIVATIONS, "The output layer's activation (identity for regression)")
+        explains(self.output_activation, "activation")  # F1 on it: the glossary's entry
+        explains(self.table, "activation")
         self.output_bias = QCheckBox("Bias")
         self.output_bias.setToolTip("Whether the output layer adds a bias b")
         output_row = QHBoxLayout()

@@ -30,6 +30,7 @@ from nnstudio.core.engine.classification import suitable_losses
 from nnstudio.core.engine.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.widgets import (
     ExactFloats,
     ScientificSpinBox,
@@ -177,6 +178,17 @@ class TrainingPanel(QWidget):
         form.addRow("Batch", batch_row)
         form.addRow("Target epochs", self.epochs)
         form.addRow("Seed", self.seed)
+        for widget, term in (
+            (self.loss, "sse and mse"),
+            (self.optimizer, "optimiser"),
+            (self.learning_rate, "learning rate"),
+            (self.learning_rate_slider, "learning rate"),
+            (self.momentum, "momentum"),
+            (self.full_batch, "batch"),
+            (self.batch_size, "batch"),
+            (self.epochs, "epoch and step"),
+        ):
+            explains(widget, term)  # F1 on it: the glossary's entry
 
         self.slow_motion = QCheckBox("Slow motion")
         self.slow_motion.setToolTip("Off: train at full speed. On: take only this many steps per second (for demos)")

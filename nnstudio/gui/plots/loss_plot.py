@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
 from nnstudio.gui.plots.loss_axis import LossAxis, followed_range
 from nnstudio.gui.plots.loss_history import BUCKETS_MAX, RAW_POINTS_MAX, Envelope, LossHistory, visible_indices
@@ -308,6 +309,7 @@ class LossPlot(QWidget):
         self._hide_hover()
         self.plot_item.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_widget.setToolTip("Move the mouse over the plot to read the exact loss at an epoch")
+        explains(self.plot_widget, "loss")  # F1 on it: the glossary's entry
 
     def _build_side(self) -> None:
         self.log_scale_check = QCheckBox("Log scale")
@@ -315,6 +317,8 @@ class LossPlot(QWidget):
         self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
         self.metrics_table = QTableWidget(len(METRIC_ROWS), 2)
         self.metrics_table.setToolTip("How well the current prediction fits, in the data's original units")
+        explains(self.metrics_table, "MSE, RMSE and R²")
+        explains(self.metrics_table.horizontalHeader(), "training and test points")
         for column, (name, colour) in enumerate((("train", style.TRAIN_COLOUR), ("test", style.TEST_COLOUR))):
             header = QTableWidgetItem(name)
             header.setForeground(QColor(colour))
