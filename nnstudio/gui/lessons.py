@@ -141,11 +141,11 @@ class Lessons:
             return
         self.settings.set_lessons_offered()
         self.show()
-        welcome = "New here? The Lessons panel (F2) walks you through, one page at a time."
+        welcome = "New here? Read on in the Lessons panel (F2), one page at a time."
         page = self.panel.page
         reopened = self.settings.last_experiment() is not None  # an experiment file open last time wins
         if set_up and not reopened and page is not None and page.setup is not None:
-            self.set_up(page, f"{welcome} This is the first page's set-up.")
+            self.set_up(page, "New here? Read on in the Lessons panel (F2).")
         else:
             self.context.show_message(welcome, 15000)
 
