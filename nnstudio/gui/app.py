@@ -56,7 +56,7 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     fit_to_screen(window, available)
     window.show()
     fit_to_screen(window, available)  # again with the frame the window manager gave it, where known
-    window.lessons.offer_on_first_start()
+    window.lessons.offer_on_first_start(set_up=reopen_last)  # a FILE or --preset asked for wins over the lesson
     return app.exec()
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.datasets.csv_preview import column_names, problem_line, summary
+from nnstudio.core.datasets.csv_preview import column_names, header_name, problem_line, summary
 from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
 from nnstudio.core.datasets.data import csv_points
 from nnstudio.core.errors import NNStudioError
@@ -140,6 +140,13 @@ class CsvImportDialog(QDialog):
     @property
     def header(self) -> bool:
         return self.header_check.isChecked()
+
+    @property
+    def column_titles(self) -> tuple[str | None, str | None]:
+        """The header's names of the chosen x and y columns (None without a header line)."""
+        if self.csv_table is None:
+            return None, None
+        return tuple(header_name(self.csv_table, self.header, column) for column in (self.x_column, self.y_column))
 
     def problem(self) -> str:
         """The error shown (empty when the chosen columns read cleanly)."""

@@ -16,8 +16,9 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
 
-from nnstudio.core.datasets.csv_preview import pasted_table
-from nnstudio.core.datasets.data import parse_csv
+from nnstudio.core.datasets.csv_preview import header_name, pasted_table
+from nnstudio.core.datasets.csv_table import read_csv_text
+from nnstudio.core.datasets.data import csv_points
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage.archive import SUFFIX
 from nnstudio.gui import app_context as ids
@@ -60,7 +61,7 @@ class DataImport(QObject):
         dialog = CsvImportDialog(Path(path).name, self.window)
         dialog.read_path(path)
         if self._run_import_dialog(dialog) and dialog.points is not None:
-            self.use_points(dialog.points, path, dialog.x_column, dialog.y_column, dialog.header)
+            self.use_points(dialog.points, path, dialog.x_column, dialog.y_column, dialog.header, dialog.column_titles)
 
     def paste_data(self) -> None:
         """Two columns of numbers from the clipboard (x, y), as copied from a spreadsheet or a text."""
@@ -75,14 +76,25 @@ class DataImport(QObject):
                 self.use_points(dialog.points, PASTED, dialog.x_column, dialog.y_column, dialog.header)
             return
         try:
-            points = parse_csv(pasted_table(text), 0, 1, None)
+            table = read_csv_text(pasted_table(text))
+            points = csv_points(table, 0, 1, None)
         except NNStudioError as error:
             self._warn("Cannot paste the data", f"The clipboard, {error}\n\nNothing has changed.")
             return
-        self.use_points(points, PASTED, 0, 1, None)
+        titles = tuple(header_name(table, table.header_detected, column) for column in (0, 1))
+        self.use_points(points, PASTED, 0, 1, None, titles)
 
-    def use_points(self, points, source: str, x_column: int, y_column: int, header: bool | None) -> None:
-        """Train on imported points: the data spec names their source, the trainer keeps the points."""
+    def use_points(
+        self,
+        points,
+        source: str,
+        x_column: int,
+        y_column: int,
+        header: bool | None,
+        titles: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        """Train on imported points: the data spec names their source (and `titles`, the columns' names,
+        for the fit plot's axes); the trainer keeps the points."""
         x, y = (np.asarray(a, dtype=np.float64) for a in points)
         data = self.context.state.experiment.data
         changes = {
@@ -91,6 +103,8 @@ class DataImport(QObject):
             "csv_x_column": x_column,
             "csv_y_column": y_column,
             "csv_header": header,
+            "csv_x_name": titles[0],
+            "csv_y_name": titles[1],
             "subsample": data.subsample if data.subsample and data.subsample <= len(x) else None,
         }
         names = {f.name for f in fields(data)}

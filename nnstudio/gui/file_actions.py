@@ -2,8 +2,9 @@
 
 `FileActions` keeps the document: the experiment file in use (`path`, None when untitled) and
 whether the work has changed since it was opened or saved (`dirty`: the session's generation
-moved on — any change to the run and any training, a step of the inspector included). Before the
-work is replaced or the window closes with unsaved changes, it asks. Files are read and checked
+moved on — any change to the run and any training, a step of the inspector included). A preset,
+an example or a lesson's set-up opens clean, like a template: replacing it unchanged never asks.
+Before the work is replaced or the window closes with unsaved changes, it asks. Files are read and checked
 here, before anything changes; the trainer is built and read only in the worker
 (`session.load`, `session.read`), like every other use of it.
 """
@@ -214,7 +215,8 @@ class FileActions(QObject):
     def _on_state_changed(self, state: RunState) -> None:
         self._name = state.experiment.name
         # Training makes the work unsaved from its first step; any job that changed the run does too.
-        if state.generation != self._clean_generation or state.status == RunStatus.TRAINING:
+        # (A state older than the document, from before it was opened, changes nothing.)
+        if state.generation > self._clean_generation or state.status == RunStatus.TRAINING:
             self.dirty = True
         self.update_title()
 

@@ -1,16 +1,20 @@
-"""The lessons panel: short pages that walk through the tutorial, each able to set the app up.
+"""The lessons panel: short pages that walk through a lesson, each able to set the app up.
 
 A page shows a title, a few sentences, its formula in large Unicode maths, and a "Set up"
-button that loads the page's experiment and opens the instrument it talks about. Everything a
+button that loads the page's experiment and opens the instrument it talks about. The chooser at
+the top lists every lesson that comes with nnstudio, and a lesson file opened from disk. Everything a
 lesson file says is shown as plain text: a title such as "<font size=7>" appears as typed.
 With no lesson at all (none could be read), the panel says what is missing.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,12 +32,19 @@ class LessonPanel(QWidget):
 
     setup_requested = Signal(object)  # the LessonPage whose set-up to apply
     page_changed = Signal(int)
+    lesson_chosen = Signal(object)  # the Path of the lesson picked in the chooser
 
     def __init__(self, lesson: Lesson | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lesson = lesson
         self.page_index = 0
 
+        self.chooser = QComboBox()
+        self.chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.chooser.setMinimumContentsLength(16)
+        self.chooser.setToolTip("Every lesson that comes with nnstudio (File ▸ Open Lesson… opens your own)")
+        self.chooser.hide()  # until there are lessons to choose from
+        self.chooser.activated.connect(self._on_chosen)
         self.lesson_title = QLabel()
         self.lesson_title.setWordWrap(True)
         self.lesson_title.setStyleSheet("color: #555;")
@@ -75,6 +86,7 @@ class LessonPanel(QWidget):
         buttons.addWidget(self.position, 1, Qt.AlignmentFlag.AlignCenter)
         buttons.addWidget(self.next_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.chooser)
         layout.addWidget(self.lesson_title)
         layout.addWidget(self.title)
         layout.addWidget(self.text, 1)
@@ -97,11 +109,43 @@ class LessonPanel(QWidget):
     def page(self) -> LessonPage | None:
         return self.lesson.pages[self.page_index] if self.lesson is not None else None
 
+    def set_choices(self, lessons: list[tuple[str, Path]]) -> None:
+        """The lessons the chooser offers: (title, file), in order."""
+        self.chooser.clear()
+        for title, path in lessons:
+            self.chooser.addItem(title, str(path))
+            self.chooser.setItemData(self.chooser.count() - 1, str(path), Qt.ItemDataRole.ToolTipRole)
+        self.chooser.setVisible(self.chooser.count() > 0)
+        self.show_choice()
+
+    def choices(self) -> list[tuple[str, Path]]:
+        return [(self.chooser.itemText(i), Path(self.chooser.itemData(i))) for i in range(self.chooser.count())]
+
     def set_lesson(self, lesson: Lesson, page_index: int = 0) -> None:
         self.lesson = lesson
         self.lesson_title.setText(lesson.title)
+        self.show_choice()
         self.page_index = -1
         self.show_page(page_index)
+
+    def show_choice(self) -> None:
+        """Select the open lesson in the chooser (a file from elsewhere is added to it); its title is shown there."""
+        path = None if self.lesson is None or self.lesson.path is None else str(self.lesson.path)
+        if path is None or not self.chooser.count():
+            self.lesson_title.setVisible(True)
+            return
+        index = self.chooser.findData(path)
+        if index < 0:
+            self.chooser.addItem(self.lesson.title, path)
+            self.chooser.setItemData(self.chooser.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+            index = self.chooser.count() - 1
+        self.chooser.setCurrentIndex(index)
+        self.lesson_title.setVisible(False)  # the chooser says it
+
+    def _on_chosen(self, index: int) -> None:
+        path = Path(self.chooser.itemData(index))
+        if self.lesson is None or self.lesson.path is None or Path(self.lesson.path) != path:
+            self.lesson_chosen.emit(path)
 
     def show_missing(self, why: str) -> None:
         """No lesson to show: say why, and how to open one; every button is off."""

@@ -1,9 +1,9 @@
 """Help ▸ Lessons: the lesson panel as a dock, its "Set up" wired to the app, and File ▸ Open Lesson…
 
 The panel remembers the lesson and page the user was on; the first time the app starts, it opens
-on the tutorial's first page (a panel, not a dialog, so nothing blocks a class). A remembered
+on the first lesson's first page (a panel, not a dialog, so nothing blocks a class). A remembered
 lesson that is gone or broken is reported with the other settings that could not be restored,
-and the tutorial opens instead; with no lesson readable at all, the panel says so.
+and the first lesson opens instead; with no lesson readable at all, the panel says so.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Lessons:
         self.show_action = self.dock.toggleViewAction()
         self.show_action.setText("&Lessons")
         self.show_action.setShortcut(QKeySequence("F2"))
-        self.show_action.setToolTip("Short pages that walk through the tutorial, each able to set the app up (F2)")
+        self.show_action.setToolTip("Short pages that walk you through, each able to set the app up (F2)")
         self.open_action = make_action(
             self.window,
             "Open &Lesson…",
@@ -65,14 +65,33 @@ class Lessons:
 
         self.panel.setup_requested.connect(self.set_up)
         self.panel.page_changed.connect(self._remember)
+        self.panel.lesson_chosen.connect(self._on_chosen)
 
     def _restore(self) -> None:
         """The lesson and page last read; if that cannot be, the first shipped lesson that reads."""
+        self._offer_shipped()
         restored = False
         with self.settings.restoring("the lesson last read"):
             restored = self._restore_position()
         if not restored:
             self._open_shipped()
+
+    def _offer_shipped(self) -> None:
+        """Every shipped lesson that reads, by title, in the panel's chooser."""
+        try:
+            candidates = shipped_lessons()
+        except Exception:  # a folder that cannot be listed: _open_shipped says so
+            return
+        choices = []
+        for path in candidates:
+            try:
+                choices.append((load_lesson(path).title, path))
+            except Exception:  # a broken one is left out here; opening it says why
+                log.warning("could not read the lesson %s", path, exc_info=True)
+        self.panel.set_choices(choices)
+
+    def _on_chosen(self, path: Path) -> None:
+        self.open_path(str(path))
 
     def _restore_position(self) -> bool:
         path, page = self.settings.lesson_position()  # a regular file, or None
@@ -115,11 +134,20 @@ class Lessons:
         self.dock.show()
         self.dock.raise_()
 
-    def offer_on_first_start(self) -> None:
-        if not self.settings.lessons_offered():
-            self.settings.set_lessons_offered()
-            self.show()
-            self.context.show_message("New here? The Lessons panel walks through the tutorial (F2).", 15000)
+    def offer_on_first_start(self, set_up: bool = False) -> None:
+        """The first time the app starts, open the panel; with `set_up` (no file or preset was asked
+        for), set its page up too, so that what is on screen is what the page describes."""
+        if self.settings.lessons_offered():
+            return
+        self.settings.set_lessons_offered()
+        self.show()
+        welcome = "New here? Read on in the Lessons panel (F2), one page at a time."
+        page = self.panel.page
+        reopened = self.settings.last_experiment() is not None  # an experiment file open last time wins
+        if set_up and not reopened and page is not None and page.setup is not None:
+            self.set_up(page, "New here? Read on in the Lessons panel (F2).")
+        else:
+            self.context.show_message(welcome, 15000)
 
     def open_lesson(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open lesson", str(LESSONS_FOLDER), "Lessons (*.toml)")
@@ -131,12 +159,13 @@ class Lessons:
             lesson = load_lesson(path)
         except NNStudioError as error:
             warn(self.window, "Cannot open the lesson", str(error))
+            self.panel.show_choice()  # the chooser goes back to the lesson still open
             return
         self.panel.set_lesson(lesson)
         self._remember(0)
         self.show()
 
-    def set_up(self, page: LessonPage | None) -> None:
+    def set_up(self, page: LessonPage | None, message: str = "") -> None:
         """Load the page's experiment (asking first about unsaved work) and open its instrument."""
         if page is None or page.setup is None:
             return
@@ -145,14 +174,19 @@ class Lessons:
         except NNStudioError as error:  # checked on loading; a preset may have changed since
             warn(self.window, "Cannot set up the page", str(error))
             return
-        self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, f"Lesson: {page.title}")
-        self.open_instrument(page.setup.instrument)
+        said = f"Lesson: {page.title}" + (f". {message}" if message else "")
+        self.context.get(ids.FILE_ACTIONS).open_experiment(experiment, said)
+        self.open_instrument(page.setup.instrument, page.setup.tab)
 
-    def open_instrument(self, name: str | None) -> None:
+    def open_instrument(self, name: str | None, tab: str | None = None) -> None:
+        """Show the instrument a page names, on the tab it names (the inspector's phases have tabs)."""
         if name is None:
             return
         if name == "timeline":
             self.context.get(ids.TIMELINE).setVisible(True)
+            return
+        if name == "inspector":
+            self.context.get(ids.STEP_INSPECTOR).open(tab)
             return
         dock = self.context.find(INSTRUMENT_DOCKS.get(name, ""))
         if dock is not None:

@@ -30,6 +30,7 @@ from nnstudio.gui.app_context import AppContext
 from nnstudio.gui.data_import import DataImport
 from nnstudio.gui.export_actions import ExportActions
 from nnstudio.gui.file_actions import FileActions
+from nnstudio.gui.help_window import install as install_help
 from nnstudio.gui.instruments import install_instruments
 from nnstudio.gui.lessons import install as install_lessons
 from nnstudio.gui.pacing import RedrawPacer
@@ -229,9 +230,7 @@ class MainWindow(QMainWindow):
             backend_menu.addAction(action)
 
         help_menu = register(ids.HELP_MENU, bar.addMenu("&Help"))
-        help_menu.addAction(
-            self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1", "List every keyboard shortcut")
-        )
+        self.help = install_help(self.context)  # F1: the glossary and every keyboard shortcut
         help_menu.addAction(
             self._action("&About nnstudio", self.show_about, None, "Version, and the tutorial nnstudio grew from")
         )
@@ -468,14 +467,6 @@ class MainWindow(QMainWindow):
     def autorange_plots(self) -> None:
         self.prediction_plot.auto_range()
         self.loss_plot.auto_range()
-
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td><b>{a.shortcut().toString()}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-            for a in self.findChildren(QAction)
-            if not a.shortcut().isEmpty()
-        )
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding='4'>{rows}</table>")
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -336,12 +336,18 @@ class TrainingSession(QObject):
         self._trainer, state = end.trainer, end.state
         changed = state.generation != self._generation
         self._generation = state.generation
-        if job.deliver is not None:
-            job.deliver(state if isinstance(job, Change) else end.result)  # a change delivers its new state
-        if changed and isinstance(job, Change):
-            self.run_replaced.emit(state)  # first, so that views are ready for the new run's picture
-        if end.snapshot is not None:
-            self.snapshot_ready.emit(end.snapshot)
+        # Jobs asked for while the new state is handed round start once it is published: started
+        # earlier, they would announce themselves with the old state (its generation, its status).
+        self._announcing = True
+        try:
+            if job.deliver is not None:
+                job.deliver(state if isinstance(job, Change) else end.result)  # a change delivers its new state
+            if changed and isinstance(job, Change):
+                self.run_replaced.emit(state)  # first, so that views are ready for the new run's picture
+            if end.snapshot is not None:
+                self.snapshot_ready.emit(end.snapshot)
+        finally:
+            self._announcing = False
         self._publish(state)
         self._start_next()
 

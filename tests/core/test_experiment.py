@@ -129,6 +129,8 @@ FULL = Experiment(
         csv_x_column=2,
         csv_y_column=0,
         csv_header=False,
+        csv_x_name="speed (mph) <b>",
+        csv_y_name="ünïcödé distance",
         subsample=40,
         standardize=True,
         test_fraction=0.25,
@@ -161,6 +163,12 @@ def test_toml_round_trip(experiment):
     text = experiment.to_toml()
     assert Experiment.from_toml(text) == experiment
     assert f"format_version = {FORMAT_VERSION}" in text
+
+
+@pytest.mark.parametrize("name", ["", "   ", "two\nlines", "tab\there", "x" * 61, 3, ["a"]])
+def test_a_column_name_is_one_printable_line_of_text(name):
+    with pytest.raises(NNStudioError, match="data.csv_x_name must be a column name: one line of at most 60"):
+        DataSpec(generator="csv", csv_path="a.csv", csv_x_name=name)
 
 
 def test_toml_is_readable_by_a_teacher():

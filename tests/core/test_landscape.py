@@ -233,7 +233,7 @@ def test_random_directions_are_filter_normalised_and_seeded(sine_trainer):
 def test_slice_along_two_weights_moves_only_those_weights(sine_trainer):
     trainer = sine_trainer
     piece = weights_slice(trainer, ("W1", (0, 3)), ("b2", 0), resolution=9)
-    assert piece.labels == ("W1[0, 3]", "b2[0]")
+    assert piece.labels == ("W1[1,4]", "b2[1]")  # counted from 1, as every view names them
     assert piece.centre_loss() == trainer.backend.loss(trainer.dataset.x_train, trainer.dataset.y_train)
     changed = {name: value.copy() for name, value in piece.centre.items()}
     changed["W1"][0, 3] += piece.alphas[1]

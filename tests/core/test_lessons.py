@@ -26,7 +26,8 @@ def test_the_tutorial_pages_follow_its_order():
     pages = load_lesson(LESSON_FILES[0]).pages
     presets = [page.setup.preset for page in pages[:7]]
     assert presets == ["linear", "line-manual", "linear", "linear", "sine-linear", "sine", "sine"]
-    assert pages[2].setup.instrument == "inspector" and "−2xᵀ(y − xw)" in pages[2].formula
+    assert pages[2].setup.instrument == "inspector" and pages[2].setup.tab == "gradients"  # the three gradients
+    assert "−2xᵀ(y − xw)" in pages[2].formula
 
 
 @pytest.mark.parametrize(
@@ -91,6 +92,14 @@ PAGE = "title = 'x'\n[[pages]]\ntitle = 'a'\ntext = 'b'\n"
         (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_below = nan\n", "'loss_below' must be a finite"),
         (PAGE + "[pages.setup]\n[pages.expect]\nepochs = 5\nloss_above = '1'\n", "'loss_above' must be a number"),
         (PAGE + "[pages.setup]\nexpect = 5\n", "unknown key 'expect'"),
+        (PAGE + "[pages.setup]\ntab = 'backward'\n", "page 1 setup: 'tab' needs an instrument with tabs .*not none"),
+        (PAGE + "[pages.setup]\ninstrument = 'landscape'\ntab = 'x'\n", "'tab' needs .*inspector.*not landscape"),
+        (PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 'gradient'\n", "unknown tab 'gradient' .*gradients"),
+        (PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 2\n", "'tab' must be the name of one tab"),
+        (
+            "format_version = 1\n" + PAGE + "[pages.setup]\ninstrument = 'inspector'\ntab = 'update'\n",
+            "page 1 setup: 'tab' needs format_version = 2",
+        ),
         (PAGE + "expect = []\n", "page 1: [expect] must be a table, not a list"),
         ("title = 'x'\npages = [1]\n", "page 1: must be a table, not a whole number"),
         ("title = 'x'\npages = 'p'\n", "at least one [[pages]]"),

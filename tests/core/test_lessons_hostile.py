@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 
 from nnstudio.core.engine.presets import PRESETS
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.teaching.lessons import INSTRUMENTS, Lesson, load_lesson, parse_lesson, shipped_lessons
+from nnstudio.core.teaching.lessons import (
+    INSTRUMENT_TABS,
+    INSTRUMENTS,
+    Lesson,
+    load_lesson,
+    parse_lesson,
+    shipped_lessons,
+)
 from tests.hostile import hostile_settings, scaled
 
 SHIPPED = [path.read_bytes() for path in shipped_lessons()]
@@ -33,6 +40,7 @@ def assert_well_formed(lesson: Lesson) -> None:
         if page.setup is not None:
             assert page.setup.preset is None or page.setup.preset in PRESETS
             assert page.setup.instrument is None or page.setup.instrument in INSTRUMENTS
+            assert page.setup.tab is None or page.setup.tab in INSTRUMENT_TABS[page.setup.instrument]
             page.setup.experiment()  # checked on loading, so it builds again without complaint
         assert isinstance(page.then, tuple) and (page.setup is not None or not page.then)
         for expect in (page.expect, *page.then):

@@ -129,7 +129,7 @@ def test_highlight_unit_draws_that_unit_thick_and_switches_layer(qtbot, make_win
     assert blocker.args == [2, 7]
     assert view.choice == (OUTPUTS, 2) and view.highlighted == (2, 7)
     np.testing.assert_array_equal(view.highlight_curve.getData()[1], view.curve_data(7))
-    assert "Highlighted 7</b> of hidden layer 2" in view.readout.text()
+    assert "Highlighted 8</b> of hidden layer 2" in view.readout.text()  # counted from 1
     registered(window, "hidden_units").highlight_unit(2, None)
     assert view.highlighted is None and len(view.highlight_curve.getData()[0]) == 0  # a curve with no points
 
@@ -234,7 +234,7 @@ def test_the_layer_chooser_switches_the_maps_and_a_click_highlights_a_unit(qtbot
         registered(window, "hidden_units").highlight_unit(2, 5)  # switches layer, frames the map
     assert blocker.args == [2, 5] and view.choice == (MAPS, 2)
     assert view.maps.box(5).border.color().name().upper() == HIGHLIGHT_COLOUR
-    assert "Highlighted 5</b> of hidden layer 2" in view.readout.text()
+    assert "Highlighted 6</b> of hidden layer 2" in view.readout.text()  # counted from 1
     box = view.maps.box(3)
     position = view.maps.graphics.mapFromScene(box.sceneBoundingRect().center())
     with qtbot.waitSignal(view.unit_highlighted, timeout=2000) as blocker:

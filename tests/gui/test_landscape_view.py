@@ -163,12 +163,12 @@ def test_a_slice_along_two_chosen_weights_places_the_road_at_their_values(qtbot,
     controls = landscape.view.controls
     controls.first.set_choice("W1", 3)
     controls.second.set_choice("b2", 0)
-    assert controls.first.index.text() == "[0, 3]" and controls.second.index.text() == "[0]"
+    assert controls.first.index.text() == "[1,4]" and controls.second.index.text() == "[1]"  # counted from 1
     before = landscape.view.map
     controls.recompute_button.click()
     qtbot.waitUntil(lambda: landscape.view.map is not before and not window.session.is_running, timeout=15000)
     picture = landscape.view.map
-    assert (picture.x_label, picture.y_label) == ("W1[0, 3]", "b2[0]")
+    assert (picture.x_label, picture.y_label) == ("W1[1,4]", "b2[1]")
     _, states = recorded_states(trainer_of(window).state_history)
     expected = np.array([(s.parameters["W1"][0, 3], s.parameters["b2"][0]) for s in states])
     np.testing.assert_allclose(landscape.view.road_points(), expected, rtol=1e-12, atol=1e-14)

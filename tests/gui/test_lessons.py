@@ -1,13 +1,14 @@
 """The lessons panel: every page of every shipped lesson sets the app up exactly as it says."""
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.lessons import load_lesson, shipped_lessons
 from nnstudio.gui.lessons import INSTRUMENT_DOCKS
 from nnstudio.gui.settings import Settings
-from tests.gui.driving import trainer_of, wait_idle
+from tests.gui.driving import registered, trainer_of, wait_idle
 
 PAGES = [
     pytest.param(path, index, id=f"{path.stem}-page{index + 1}")
@@ -88,6 +89,46 @@ def test_lessons_are_offered_once_on_first_start(qtbot, tmp_path):
     window.session.shutdown()
 
 
+def first_start(qtbot, tmp_path, monkeypatch, argv):
+    """`nnstudio ARGS` on a first start (no settings file): the window run_app builds, once its jobs are done."""
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio import cli
+    from nnstudio.gui.main_window import MainWindow
+
+    built = []
+    monkeypatch.setattr(Settings, "for_user", classmethod(lambda cls: cls.at(tmp_path / "first" / "nnstudio.ini")))
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)  # return at once: the test looks at the window
+    monkeypatch.setattr(MainWindow, "show", lambda self: built.append(self) or QWidget.show(self))
+    assert cli.main(argv) == 0
+    window = built[0]
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.state is not None and not window.session.is_running, timeout=30000)
+    return window
+
+
+def test_the_first_start_shows_the_first_page_set_up(qtbot, tmp_path, monkeypatch):
+    window = first_start(qtbot, tmp_path, monkeypatch, [])
+    panel = window.lessons.panel
+    first = load_lesson(shipped_lessons()[0]).pages[0]
+    assert panel.lesson.path == shipped_lessons()[0] and panel.page_index == 0 and window.lessons.dock.isVisible()
+    qtbot.waitUntil(lambda: window.state.experiment == first.setup.experiment(), timeout=30000)
+    assert len(window.state.dataset.x_train) == 50 and "50 points" in first.text  # what page 1 describes
+    assert not window.file_actions.dirty and window.status.currentMessage().startswith(f"Lesson: {first.title}")
+    window.session.shutdown()
+
+
+@pytest.mark.parametrize("argv", [["--preset", "sine-linear"], ["EXAMPLE"]])
+def test_a_file_or_preset_asked_for_on_the_first_start_wins_over_the_first_page(qtbot, tmp_path, monkeypatch, argv):
+    from nnstudio.core.storage.examples import example_path
+
+    argv = [str(example_path("sine")) if a == "EXAMPLE" else a for a in argv]
+    window = first_start(qtbot, tmp_path, monkeypatch, argv)
+    assert window.lessons.dock.isVisible()  # offered all the same
+    assert window.state.experiment.name == "sine-linear" if "--preset" in argv else window.path == argv[0]
+    window.session.shutdown()
+
+
 def test_a_bad_lesson_file_gives_a_message_and_keeps_the_current_lesson(qtbot, make_window, tmp_path, monkeypatch):
     window = make_window(preset("sine"))
     before = window.lessons.panel.lesson
@@ -108,3 +149,32 @@ def test_help_and_file_menus_reach_the_lessons_and_every_control_has_a_tooltip(q
     assert "Open &Lesson…" in file_texts and file_texts.index("Open &Lesson…") < file_texts.index("&Save")
     buttons = window.lessons.panel.findChildren(QAbstractButton)
     assert buttons and all(b.toolTip() for b in buttons)
+
+
+def test_a_page_opens_its_instrument_on_the_tab_it_names(qtbot, make_window):
+    """Lesson 1 page 3: the inspector opens on its backward phase, scrolled to the three gradients."""
+    window = make_window(preset("sine"))
+    window.resize(1024, 768)
+    lesson = load_lesson(shipped_lessons()[0])
+    index = next(i for i, page in enumerate(lesson.pages) if page.setup is not None and page.setup.tab)
+    assert lesson.pages[index].setup.tab == "gradients" and "Inspect step (I)" in lesson.pages[index].text
+    window.lessons.panel.set_lesson(lesson)
+    window.lessons.show()
+    window.lessons.panel.show_page(index)
+    inspector = registered(window, "step_inspector")
+    shown = []
+    inspector.shown.connect(shown.append)
+    window.lessons.panel.setup_button.click()
+    qtbot.waitUntil(lambda: bool(shown) and window.state.experiment.name == "linear", timeout=30000)
+    wait_idle(qtbot, window)
+    panel = inspector.panel
+    page = panel.pages["backward"]
+    table = panel.tensor_table("gradient.W")
+    qtbot.waitUntil(lambda: page.verticalScrollBar().value() > 0, timeout=5000)  # scrolled down to them
+    assert panel.phase == "backward" and inspector.dock.isVisible() and table.isVisible()
+    top = table.mapTo(page.viewport(), table.rect().topLeft()).y()
+    bottom = table.mapTo(page.viewport(), table.rect().bottomLeft()).y()
+    assert 0 <= top and bottom <= page.viewport().height(), (top, bottom, page.viewport().height())
+    qtbot.keyClick(window, Qt.Key.Key_I)  # what the page says: Inspect step (I), and the gradients stay in view
+    qtbot.waitUntil(lambda: len(shown) >= 2 and shown[-1].stepped, timeout=30000)
+    assert panel.phase == "backward"

@@ -91,14 +91,16 @@ def test_hover_shows_the_exact_weight_and_its_last_gradient(qtbot, make_window):
     edge = max((edge for edge in diagram.edges() if edge.layer == 1), key=lambda edge: abs(edge.value))
     near_unit = edge.line.line().pointAt(0.85)  # near its hidden node, where W1's fan is spread out
     qtbot.mouseMove(diagram.view.viewport(), diagram.view.mapFromScene(near_unit))
-    qtbot.waitUntil(lambda: f"W1[0, {edge.column}]" in diagram.hover_text, timeout=3000)
+    name = f"W1[1,{edge.column + 1}]"  # counted from 1, as the lessons and the inspector count
+    qtbot.waitUntil(lambda: f"{name} = " in diagram.hover_text, timeout=3000)
     text = diagram.hover_text
-    assert repr(float(parameters["W1"][0, edge.column])) in text
-    assert f"∂L/∂W1[0, {edge.column}] = {float(gradients['W1'][0, edge.column])!r}" in text
+    assert f"<b>{name} = {float(parameters['W1'][0, edge.column])!r}</b>" in text
+    assert f"from input x to unit {edge.column + 1} of hidden layer 1" in text
+    assert f"dL/d{name} = {float(gradients['W1'][0, edge.column])!r}" in text
     assert "step 1" in text and diagram.readout.text() == text
     assert diagram.hover_line.isVisible() and diagram.hover_line.pen().color().name().upper() == HIGHLIGHT_COLOUR
     node = diagram.node_centre(1, 3)
-    assert f"b1[3] = {float(parameters['b1'][3])!r}" in diagram.text_at(node)
+    assert f"unit 4 of hidden layer 1</b> (relu): bias b1[4] = {float(parameters['b1'][3])!r}" in diagram.text_at(node)
 
 
 def test_hover_during_training_asks_to_pause_for_the_gradient(qtbot, make_window):

@@ -10,6 +10,18 @@ import re
 
 from nnstudio.core.datasets.csv_table import CsvTable
 
+MAX_COLUMN_NAME = 60  # characters: an axis title, not a paragraph
+
+
+def header_name(table: CsvTable, header: bool, column: int) -> str | None:
+    """The header's name for `column` as one printable line (shortened to MAX_COLUMN_NAME), or None."""
+    first = table.preview[0][1] if table.preview and header else ()
+    cell = first[column] if 0 <= column < len(first) else ""
+    name = " ".join("".join(c if c.isprintable() else " " for c in cell).split())
+    if len(name) > MAX_COLUMN_NAME:
+        name = name[: MAX_COLUMN_NAME - 1] + "…"
+    return name or None
+
 
 def column_names(table: CsvTable, header: bool) -> list[str]:
     """A name per column: the header's cell ("1: speed") or "column 1", "column 2", ..."""

@@ -110,6 +110,7 @@ class Dataset:
     # x_grid_raw then holds GRID_SIDE² points (x₁, x₂), row by row, x₂ constant along a row.
     n_classes: int | None = None
     grid_shape: tuple[int, int] | None = None
+    axis_names: tuple[str, str] = ("x", "y")  # what the fit plot's axes say: an imported CSV's column names
 
     @property
     def x_train(self) -> np.ndarray:
@@ -188,7 +189,8 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
         low, high = min(low, spec.x_min), max(high, spec.x_max)
     grid = np.linspace(low, high, GRID_POINTS).reshape(-1, 1)
     true = None if spec.generator == "csv" else GENERATORS[spec.generator].true_function
-    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid)
+    names = (spec.csv_x_name or "x", spec.csv_y_name or "y") if spec.generator == "csv" else ("x", "y")
+    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid, axis_names=names)
 
 
 def _subsample_and_split(spec: DataSpec, x: np.ndarray, y: np.ndarray):

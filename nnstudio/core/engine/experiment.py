@@ -16,6 +16,7 @@ from typing import Any
 import tomli_w
 
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
+from nnstudio.core.datasets.csv_preview import MAX_COLUMN_NAME
 from nnstudio.core.datasets.data import GENERATORS, MAX_POINTS
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
@@ -75,6 +76,14 @@ def _check_choice(section: str, name: str, value: Any, choices) -> None:
         _fail(section, name, "one of " + ", ".join(choices), value)
 
 
+def _check_column_name(section: str, name: str, value: Any) -> None:
+    if value is None:
+        return
+    printable = isinstance(value, str) and value.strip() and value.isprintable()
+    if not printable or len(value) > MAX_COLUMN_NAME:
+        _fail(section, name, f"a column name: one line of at most {MAX_COLUMN_NAME} characters", value)
+
+
 @dataclass(frozen=True)
 class DataSpec:
     """Where the points come from and how they are prepared before training."""
@@ -99,6 +108,9 @@ class DataSpec:
     classes: int | None = None
     csv_label_column: int | None = None
     csv_input_columns: tuple[int, int] | None = None
+    # The imported columns' names (from the CSV's header line): the fit plot's axes say them.
+    csv_x_name: str | None = None
+    csv_y_name: str | None = None
 
     @property
     def task(self) -> str:
@@ -139,6 +151,8 @@ class DataSpec:
             raise NNStudioError("data.csv_x_column and data.csv_y_column must be different columns")
         if self.csv_header is not None:
             _check_bool(s, "csv_header", self.csv_header)
+        for name in ("csv_x_name", "csv_y_name"):
+            _check_column_name(s, name, getattr(self, name))
         self._check_classification()
 
     def _check_classification(self) -> None:

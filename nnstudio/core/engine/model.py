@@ -2,7 +2,8 @@
 
 Both backends build the same network from `dense_layers()` and start from the same
 numbers drawn once by `initial_parameters()`, so their results can be compared exactly.
-Parameter names follow the maths: W1, b1 for the first layer, W2, b2 for the second...
+Parameter names follow the maths: W1, b1 for the first layer, W2, b2 for the second...; one
+entry of them is W1[2,3] or b1[3], counting from 1 (`entry_name`), in every view and lesson.
 Weight matrices are stored as (inputs, outputs), so a layer computes z = x W + b.
 """
 
@@ -18,6 +19,8 @@ import numpy as np
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from nnstudio.core.engine.experiment import ModelSpec
 
 # name -> formula, shown in tooltips and the inspector.
@@ -36,7 +39,7 @@ SOFTPLUS_THRESHOLD = 20.0  # torch.nn.Softplus returns z itself above this, to a
 INITIALISATIONS: dict[str, str] = {
     "kaiming_uniform": "PyTorch's nn.Linear default: W, b ~ U(−1/√fan_in, 1/√fan_in)",
     "xavier_uniform": "Glorot: W ~ U(−√(6/(fan_in+fan_out)), +√(6/(fan_in+fan_out))), b = 0",
-    "constant": "every weight and bias = the same constant (the tutorial starts at w = (1, 1))",
+    "constant": "every weight and bias = the same constant (e.g. 1: the line ŷ = x + 1)",
 }
 
 
@@ -72,6 +75,13 @@ def dense_layers(spec: ModelSpec, n_inputs: int, n_outputs: int) -> list[DenseLa
         width_in = hidden.units
     layers.append(DenseLayer(len(spec.hidden) + 1, width_in, n_outputs, spec.output_activation, spec.output_bias))
     return layers
+
+
+def entry_name(parameter: str, index: Sequence[int] | int) -> str:
+    """One weight or bias as every view and lesson names it, counting from 1 as the maths does:
+    W1[2,3] is layer 1's weight from input 2 to unit 3, b1[3] the bias of that unit."""
+    numbers = (int(index),) if isinstance(index, int | np.integer) else tuple(int(i) for i in index)
+    return f"{parameter}[{','.join(str(i + 1) for i in numbers)}]"
 
 
 def parameter_names(layers: list[DenseLayer]) -> list[str]:

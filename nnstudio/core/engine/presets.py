@@ -1,4 +1,6 @@
-"""Built-in experiments: the tutorial's, in its order, then others worth showing a class."""
+"""Built-in experiments: the lessons' (after Jonny Law's tutorial, in its order), then others worth showing a class.
+
+Their descriptions are tooltips a student reads: they say what the experiment shows, not where it came from."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ PRESETS: dict[str, Experiment] = {
     "linear": Experiment(
         name="linear",
         description=(
-            "The tutorial's torch fit: 50 of 100 noisy points of y = 2x + 3, x and y standardised, "
+            "The noisy line: 50 of 100 noisy points of y = 2x + 3, x and y standardised, "
             "one linear layer, sum-of-squares loss, gradient descent with lr 1e-4."
         ),
         data=DataSpec(**{**_LINE.__dict__, "subsample": 50, "standardize": True}),
@@ -23,14 +25,14 @@ PRESETS: dict[str, Experiment] = {
     ),
     "sine": Experiment(
         name="sine",
-        description="4·sin(x) fitted by a 1-64-1 ReLU network with Adam (lr 0.1), as in the tutorial.",
+        description="4·sin(x) fitted by a 1-64-1 ReLU network with Adam (lr 0.1).",
         data=_SINE,
         model=ModelSpec(hidden=(LayerSpec(64, "relu"),)),
         training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.1, epochs=100, seed=0),
     ),
     "sine-linear": Experiment(
         name="sine-linear",
-        description="A straight line on the sine data: the tutorial's point that it cannot fit.",
+        description="A straight line on the sine data: it cannot fit, whatever the training.",
         data=_SINE,
         model=_LINEAR_MODEL,
         training=TrainingSpec(loss="mse", optimizer="gd", learning_rate=0.01, epochs=200, seed=2),
@@ -38,7 +40,7 @@ PRESETS: dict[str, Experiment] = {
     "line-manual": Experiment(
         name="line-manual",
         description=(
-            "The tutorial's hand-written training loop: all 100 raw points, w starts at (1, 1), "
+            "The line trained from w = (1, 1): all 100 raw (not standardised) points, "
             "gradient descent on the sum of squares."
         ),
         data=_LINE,

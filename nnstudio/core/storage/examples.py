@@ -35,7 +35,15 @@ CARS = Experiment(
         "Imported data: R's cars data set, the stopping distance (ft) of 50 cars against their speed (mph), "
         "measured in the 1920s. Standardised, with a small tanh network; the points travel inside the file."
     ),
-    data=DataSpec(generator="csv", csv_path="cars.csv", csv_header=True, standardize=True, seed=0),
+    data=DataSpec(
+        generator="csv",
+        csv_path="cars.csv",
+        csv_header=True,
+        standardize=True,
+        seed=0,
+        csv_x_name="speed",
+        csv_y_name="dist",
+    ),
     model=ModelSpec(hidden=(LayerSpec(8, "tanh"),)),
     training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.05, epochs=300, seed=0),
 )
@@ -67,10 +75,10 @@ def _cars() -> ExperimentFile:
 
 
 EXAMPLES: dict[str, Example] = {
-    "linear": Example("the tutorial's line, fitted by one linear layer", _untrained("linear")),
-    "sine": Example("the tutorial's sine, fitted by a 1-64-1 ReLU network with Adam", _untrained("sine")),
+    "linear": Example("the noisy line, fitted by one linear layer", _untrained("linear")),
+    "sine": Example("the sine, fitted by a 1-64-1 ReLU network with Adam", _untrained("sine")),
     "sine-linear": Example("a straight line cannot fit a sine", _untrained("sine-linear")),
-    "line-manual": Example("the tutorial's hand-written loop", _untrained("line-manual")),
+    "line-manual": Example("the line trained from w = (1, 1) on raw points", _untrained("line-manual")),
     "sine-tanh-deep": Example("a deeper tanh network, mini-batches, a test split", _untrained("sine-tanh-deep")),
     "step-relu": Example("a ReLU network approximates a jump", _untrained("step-relu")),
     "bump-momentum": Example("SGD with momentum on a Gaussian bump", _untrained("bump-momentum")),

@@ -23,7 +23,7 @@ from nnstudio.core.engine.backends.base import TrainingState
 from nnstudio.core.engine.backends.numpy_backend import forward
 from nnstudio.core.engine.history import StateHistory
 from nnstudio.core.engine.losses import LOSSES
-from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.core.errors import NNStudioError
 
 Parameters = dict[str, np.ndarray]
@@ -159,7 +159,7 @@ class LossSlice:
     alphas: np.ndarray  # (resolution,), contains 0 exactly: the centre is a grid point
     betas: np.ndarray
     losses: np.ndarray  # (len(betas), len(alphas))
-    labels: tuple[str, str]  # e.g. ("W1[0, 3]", "b2[0]") or ("direction 1", "direction 2")
+    labels: tuple[str, str]  # e.g. ("W1[1,4]", "b2[1]") (model.entry_name) or ("direction 1", "direction 2")
 
     def centre_loss(self) -> float:
         return float(self.losses[len(self.betas) // 2, len(self.alphas) // 2])
@@ -261,7 +261,7 @@ def slice_along_weights(
     """
     directions = (weight_direction(centre, *first), weight_direction(centre, *second))
     span = max(1.0, *(2.0 * abs(float(centre[name][index])) for name, index in (first, second)))
-    labels = tuple(f"{name}[{_index_text(index)}]" for name, index in (first, second))
+    labels = tuple(entry_name(name, np.atleast_1d(index)) for name, index in (first, second))
     return loss_slice(layers, loss_name, x, y, centre, directions, (span, span), resolution, labels)
 
 
@@ -318,7 +318,3 @@ def unflatten(theta: np.ndarray, like: Parameters) -> Parameters:
         named[name] = theta[start : start + size].reshape(np.shape(value))
         start += size
     return named
-
-
-def _index_text(index: tuple[int, ...] | int) -> str:
-    return ", ".join(str(i) for i in np.atleast_1d(index))

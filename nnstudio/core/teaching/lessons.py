@@ -10,6 +10,7 @@ A lesson is a TOML file (see resources/lessons/), so a teacher can write their o
     [pages.setup]
     preset = "linear"                       # start from a preset…
     instrument = "inspector"                # …and open an instrument
+    tab = "gradients"                       # …on one of its tabs (format 2)
     [pages.setup.training]                  # then override any experiment setting
     learning_rate = 0.001
     [pages.expect]                          # what the class sees when it does what the page says
@@ -24,7 +25,7 @@ Everything is validated on loading, and a bad file is reported in one sentence. 
 check` (core/teaching/lesson_check.py) runs every page the way a class would and checks what it expects.
 
 Format versions: 1 is the first; 2 adds `diverges_within` and `gradients_agree` to an expectation,
-and `[[pages.then]]`. A file that gives no `format_version` is read as the newest this nnstudio
+`[[pages.then]]`, and the set-up's `tab`. A file that gives no `format_version` is read as the newest this nnstudio
 knows; one that says 1 may not use what 2 added (an older nnstudio would refuse it).
 """
 
@@ -46,6 +47,9 @@ LESSONS_FOLDER = resource_path("lessons")
 
 # The instruments a page may open, by the name the window knows them under.
 INSTRUMENTS = ("inspector", "timeline", "hidden_units", "network", "landscape", "runs")
+# The tabs an instrument opens on, for those that have tabs: the step inspector's three phases, and
+# "gradients": its backward phase scrolled to the gradient computed three ways.
+INSTRUMENT_TABS = {"inspector": ("forward", "backward", "gradients", "update")}
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class PageSetup:
     model: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     instrument: str | None = None
+    tab: str | None = None  # the instrument's tab to show (one of INSTRUMENT_TABS[instrument])
 
     def experiment(self, training: dict[str, Any] | None = None) -> Experiment:
         """The preset with the page's overrides applied (validated like any experiment); then `training`."""
@@ -152,19 +157,32 @@ def _known(table: dict, keys: set[str], where: str) -> None:
         raise NNStudioError(f"{where}: unknown key '{unknown[0]}' (known: {', '.join(sorted(keys))})")
 
 
-def _setup(table: Any, where: str) -> PageSetup:
+def _tab(table: dict, instrument: str | None, where: str) -> str | None:
+    """An optional tab of the page's instrument: only an instrument with tabs has one to open on."""
+    if table.get("tab") is None:
+        return None
+    tabs = INSTRUMENT_TABS.get(instrument or "")
+    if tabs is None:
+        having = ", ".join(INSTRUMENT_TABS)
+        raise NNStudioError(f"{where}: 'tab' needs an instrument with tabs ({having}), not {instrument or 'none'}")
+    return _name(table, "tab", tabs, where)
+
+
+def _setup(table: Any, where: str, version: int) -> PageSetup:
     if not isinstance(table, dict):
         raise NNStudioError(f"{where}: [setup] must be a table, not {_kind(table)}")
-    _known(table, {"preset", "data", "model", "training", "instrument"}, f"{where} setup")
+    _known(table, {"preset", "data", "model", "training", "instrument", "tab"}, f"{where} setup")
+    _since_version_2({"tab"} & set(table), version, f"{where} setup")
     preset = _name(table, "preset", PRESETS, f"{where} setup")
     instrument = _name(table, "instrument", INSTRUMENTS, f"{where} setup")
+    tab = _tab(table, instrument, f"{where} setup")
     sections = {}
     for section in ("data", "model", "training"):
         value = table.get(section, {})
         if not isinstance(value, dict):
             raise NNStudioError(f"{where}: [setup.{section}] must be a table of settings, not {_kind(value)}")
         sections[section] = dict(value)
-    setup = PageSetup(preset, instrument=instrument, **sections)
+    setup = PageSetup(preset, instrument=instrument, tab=tab, **sections)
     try:
         setup.experiment()  # the experiment's own checks: every setting's type and range
     except NNStudioError as error:
@@ -279,7 +297,7 @@ def _page(page: Any, where: str, version: int) -> LessonPage:
     if not isinstance(page, dict):
         raise NNStudioError(f"{where}: must be a table, not {_kind(page)}")
     _known(page, {"title", "text", "formula", "setup", "expect", "then"}, where)
-    setup = _setup(page["setup"], where) if "setup" in page else None
+    setup = _setup(page["setup"], where, version) if "setup" in page else None
     expect = _expectation(page["expect"], where, version) if "expect" in page else None
     if expect is not None and setup is None:
         raise NNStudioError(f"{where}: [expect] needs a [setup] to train from")

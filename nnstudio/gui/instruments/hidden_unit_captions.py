@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.core.datasets.data import Dataset
-from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.gui import style
 from nnstudio.gui.instruments.hidden_unit_curves import CONTRIBUTIONS, HINGED, MAPS, ShownCurves, diverged
 from nnstudio.gui.instruments.instrument_support import NEGATIVE_LIGHT, POSITIVE_LIGHT, legend_entry
@@ -46,8 +46,8 @@ def caption(
     if shown.mode == CONTRIBUTIONS:
         g = layers[0].activation
         text = (
-            f"Each thin curve is one hidden unit's share  w₂ⱼ · {g}(w₁ⱼ·x + b₁ⱼ).  "
-            f"Add all {units} and the output bias b₂: you get the thick green prediction."
+            f"Each thin curve is one hidden unit's share  W2[j,1] · {g}(W1[1,j]·x + b1[j])  for unit j.  "
+            f"Add all {units} and the output bias b2[1]: you get the thick green prediction."
         )
         axis = "contribution to ŷ"
     else:
@@ -90,14 +90,14 @@ def legend_entries(layers: list[DenseLayer], shown: ShownCurves | None) -> list[
     if shown is None or shown.mode != CONTRIBUTIONS:
         return []
     entries = [
-        legend_entry(POSITIVE_LIGHT, "━━", "unit with w₂ > 0"),
-        legend_entry(NEGATIVE_LIGHT, "━━", "unit with w₂ < 0"),
+        legend_entry(POSITIVE_LIGHT, "━━", "unit with W2[j,1] > 0"),
+        legend_entry(NEGATIVE_LIGHT, "━━", "unit with W2[j,1] < 0"),
     ]
     if layers[0].activation in HINGED:
         entries.append(legend_entry("#444444", "●", "elbow: where the unit switches on"))
     entries += [
-        legend_entry("#555555", "┅┅", "b₂ (output bias)"),
-        legend_entry(style.PREDICTION_COLOUR, "━━", "sum + b₂ = prediction ŷ"),
+        legend_entry("#555555", "┅┅", "b2[1] (output bias)"),
+        legend_entry(style.PREDICTION_COLOUR, "━━", "sum + b2[1] = prediction ŷ"),
     ]
     return entries
 
@@ -113,15 +113,16 @@ def describe_unit(
     """One unit's weights (and, for a ReLU share, where it switches on), for the readout line."""
     layer = layers[shown.layer - 1]
     weights = parameters[layer.weight_name][:, unit]
-    text = f"<b>{prefix} {unit}</b> of hidden layer {shown.layer}: "
+    text = f"<b>{prefix} {unit + 1}</b> of hidden layer {shown.layer}: "  # counted from 1, as in W1[1,2]
     if len(weights) == 1:
-        text += f"w{layer.index} = {weights[0]:.4g}"
+        text += f"{entry_name(layer.weight_name, (0, unit))} = {weights[0]:.4g}"
     else:
-        text += f"|incoming w| = {np.linalg.norm(weights):.4g}"
+        text += f"|incoming weights| = {np.linalg.norm(weights):.4g}"
     if layer.bias:
-        text += f", b{layer.index} = {parameters[layer.bias_name][unit]:.4g}"
+        text += f", {entry_name(layer.bias_name, (unit,))} = {parameters[layer.bias_name][unit]:.4g}"
     if shown.mode == CONTRIBUTIONS:
-        text += f", w{layer.index + 1} = {parameters[layers[1].weight_name][unit, 0]:.4g}"
+        outgoing = layers[1].weight_name
+        text += f", {entry_name(outgoing, (unit, 0))} = {parameters[outgoing][unit, 0]:.4g}"
         if layer.activation in HINGED and weights[0] != 0 and layer.bias:
             scaler = dataset.scaler
             x_at = scaler.x_mean + scaler.x_sd * (-parameters[layer.bias_name][unit] / weights[0])

@@ -115,7 +115,7 @@ class UnitMaps(QWidget):
         columns = max(1, int(np.ceil(np.sqrt(count))))
         for unit in range(count):
             row, column = divmod(unit, columns)
-            self.graphics.ci.addLabel(f"unit {unit}", row=2 * row, col=column, size="8pt", color="#333333")
+            self.graphics.ci.addLabel(f"unit {unit + 1}", row=2 * row, col=column, size="8pt", color="#333333")
             box = self.graphics.ci.addViewBox(row=2 * row + 1, col=column, lockAspect=True, enableMouse=False)
             box.setMenuEnabled(False)
             image = pg.ImageItem(axisOrder="row-major")

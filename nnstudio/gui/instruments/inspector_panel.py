@@ -10,7 +10,7 @@ the `step_inspector` instrument; the panel itself never touches the trainer.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.instruments.inspector_pages import (
     BackwardPage,
     ForwardPage,
@@ -80,6 +81,13 @@ class StepInspectorPanel(QWidget):
 
         self.pages = {"forward": ForwardPage(), "backward": BackwardPage(), "update": UpdatePage()}
         self.pages["backward"].layer_chosen.connect(self.set_layer)  # a row of the backpropagation order
+        for widget, term in (
+            (self.check_label, "gradient"),
+            (self.pages["forward"], "activation"),
+            (self.pages["backward"], "backpropagation"),
+            (self.pages["update"], "optimiser"),
+        ):
+            explains(widget, term)  # F1 on it: the glossary's entry
         self.phase_tabs = QTabWidget()
         self.phase_tabs.setDocumentMode(True)
         for phase, title in zip(PHASES, PHASE_TITLES, strict=True):
@@ -171,6 +179,16 @@ class StepInspectorPanel(QWidget):
     @property
     def phase(self) -> str:
         return PHASES[self.phase_tabs.currentIndex()]
+
+    def scroll_to(self, key: str) -> None:
+        """Show the phase holding section `key` (e.g. "gradient.W": the three gradients), scrolled to its top."""
+        phase = next(phase for phase, page in self.pages.items() if key in page.sections)
+        page, section = self.pages[phase], self.pages[phase].sections[key]
+        self.set_phase(phase)
+        page.widget().layout().activate()  # the sections' places, before the first paint
+        page.verticalScrollBar().setValue(section.y())
+        # once the tables have their sizes (they settle as they are first laid out), again
+        QTimer.singleShot(0, page, lambda: page.verticalScrollBar().setValue(section.y()))
 
     @property
     def current_layer(self) -> LayerInspection | None:

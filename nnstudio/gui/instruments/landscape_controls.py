@@ -1,7 +1,7 @@
 """The loss landscape's controls: which slice to cut through a bigger network, and when.
 
-Along two weights, each picked as a parameter (W1, b1, W2, ...) and one entry of it, shown as
-numpy writes it ("[0, 3]"); or along two random directions drawn from a seed. For the
+Along two weights, each picked as a parameter (W1, b1, W2, ...) and one entry of it, counted
+from 1 as everywhere in the app ("[1,4]": row 1, column 4); or along two random directions drawn from a seed. For the
 two-parameter line there is nothing to choose: the whole plane is shown, and the only control
 forgets the dashed roads of earlier runs.
 """
@@ -30,7 +30,7 @@ ALONG_WEIGHTS, ALONG_RANDOM = "weights", "random"
 
 
 class WeightIndexBox(QSpinBox):
-    """A flat index into one parameter, shown and typed as numpy's [row, column]."""
+    """A flat index into one parameter, shown and typed as [row,column] counting from 1 (as in W1[1,4])."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,11 +44,11 @@ class WeightIndexBox(QSpinBox):
 
     def textFromValue(self, value: int) -> str:  # noqa: N802 (Qt's name)
         index = np.unravel_index(min(max(value, 0), int(np.prod(self.shape)) - 1), self.shape)
-        return "[" + ", ".join(str(int(i)) for i in index) + "]"
+        return "[" + ",".join(str(int(i) + 1) for i in index) + "]"
 
     def valueFromText(self, text: str) -> int:  # noqa: N802
-        numbers = [int(n) for n in re.findall(r"\d+", text)]
-        if len(numbers) != len(self.shape) or any(n >= s for n, s in zip(numbers, self.shape, strict=True)):
+        numbers = [int(n) - 1 for n in re.findall(r"\d+", text)]
+        if len(numbers) != len(self.shape) or any(not 0 <= n < s for n, s in zip(numbers, self.shape, strict=True)):
             return self.value()
         return int(np.ravel_multi_index(tuple(numbers), self.shape))
 
@@ -68,7 +68,9 @@ class WeightPicker(QWidget):
         self.parameter = QComboBox()
         self.parameter.setToolTip(f"The parameter the {which} axis runs along (W: weights, b: biases; 1 = first layer)")
         self.index = WeightIndexBox()
-        self.index.setToolTip(f"Which entry of it: [from unit, to unit] for a weight, [unit] for a bias ({which} axis)")
+        self.index.setToolTip(
+            f"Which entry of it, counting from 1: [from unit,to unit] for a weight, [unit] for a bias ({which} axis)"
+        )
         self._shapes: dict[str, tuple[int, ...]] = {}
         self.parameter.currentTextChanged.connect(self._on_parameter_changed)
         layout = QHBoxLayout(self)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pyqtgraph import functions as pg_functions
 
-from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.core.teaching.landscape import (
     default_line_ranges,
     least_squares_line,
@@ -97,7 +97,11 @@ def line_map(
     else:
         minimum, name = _lowest(w_values, b_values, losses), "lowest point on the map"
     units = " (standardised units)" if standardised else ""
-    return _finish(LINE, w_values, b_values, losses, minimum, name, f"w (weight){units}", f"b (bias){units}")
+    layer = layers[0]
+    w_label, b_label = entry_name(layer.weight_name, (0, 0)), entry_name(layer.bias_name, (0,))
+    return _finish(
+        LINE, w_values, b_values, losses, minimum, name, f"{w_label} (slope){units}", f"{b_label} (bias){units}"
+    )
 
 
 def slice_map(

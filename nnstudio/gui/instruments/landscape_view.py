@@ -1,6 +1,6 @@
 """The loss landscape: where the optimiser walks, on a map of the loss.
 
-For the tutorial's two-parameter line ŷ = w·x + b the map is the whole (w, b) plane: a heat map
+For the two-parameter line ŷ = W1[1,1]·x + b1[1] the map is the whole (w, b) plane: a heat map
 and contours of the training loss, the least-squares minimum marked with a star, and the road
 the optimiser takes drawn live from the window's frames, then replaced by the exactly recorded
 weights (`trainer.state_history`) whenever training pauses. Reset and train again (say with
@@ -68,7 +68,7 @@ class LandscapeView(QWidget):
         self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes(), enableMenu=False)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
-        style.style_axes(self.plot_item, "w", "b")
+        style.style_axes(self.plot_item, "W1[1,1]", "b1[1]")
         self.plot_item.showGrid(x=False, y=False)
         self.plot_item.setAspectLocked(True)  # both axes are weights: one unit is as long on each
         for side in ("bottom", "left"):
@@ -236,7 +236,7 @@ class LandscapeView(QWidget):
         if picture is None:
             return
         if picture.kind == LINE:
-            what = "The training loss for every line ŷ = w·x + b"
+            what = "The training loss for every line ŷ = W1[1,1]·x + b1[1] (slope and bias)"
         elif picture.directions is not None and picture.offset != (0.0, 0.0) or "[" in picture.x_label:
             what = (
                 f"A slice of the loss: only {picture.x_label} and {picture.y_label} change, every other weight "

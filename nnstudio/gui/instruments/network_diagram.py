@@ -30,9 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.engine.model import DenseLayer
+from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.app_context import HIDDEN_UNITS
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.instruments.instrument_support import (
     HIGHLIGHT_COLOUR,
     NEGATIVE_COLOUR,
@@ -57,16 +58,17 @@ NODE_PEN = "#333333"
 NODE_FILL, END_NODE_FILL = "#FFFFFF", "#E8E8E8"
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 70.0, 56.0, 16.0
 HOVER_PIXELS = 5.0
+READOUT_PROMPT = "Point at a line to see its weight and gradient; click a hidden node."
 DOCK_TOOLTIP = "Network diagram: every weight as a line, colour = sign, width = size (Ctrl+3)"
 
 
 @dataclass(frozen=True)
 class DrawnEdge:
-    """One weight drawn as a line: W{layer}[row, column]."""
+    """One weight drawn as a line: W{layer}[row + 1,column + 1] as the hover text names it."""
 
     layer: int  # 1-based: the matrix W{layer}
-    row: int  # the unit it comes from (in the layer before)
-    column: int  # the unit it goes to
+    row: int  # the unit it comes from (in the layer before), 0-based as numpy indexes it
+    column: int  # the unit it goes to, 0-based
     value: float
     colour: str
     width: float
@@ -148,6 +150,7 @@ class NetworkDiagram(QWidget):
         self.scene = QGraphicsScene(self)
         self.view = _DiagramView(self.scene)
         self.view.setToolTip("")
+        explains(self, "weights and biases")  # F1 on it: the glossary's entry
         self.view.resized.connect(self._layout)
         self.view.mouse_moved.connect(self._on_mouse_moved)
         self.view.clicked.connect(self._on_clicked)
@@ -158,7 +161,7 @@ class NetworkDiagram(QWidget):
         self.scene.addItem(self.hover_line)
         self.caption = text_label(tooltip="How to read the lines, and what is left out of a big network")
         self.readout = text_label(
-            "Point at a line to see its weight and gradient; click a hidden node.",
+            READOUT_PROMPT,
             READOUT_POINTS,
             "#000000",
             "The weight or unit under the mouse",
@@ -172,7 +175,10 @@ class NetworkDiagram(QWidget):
     # --- public -----------------------------------------------------------------------------------
 
     def set_model(self, layers: list[DenseLayer]) -> None:
-        """A new network shape: build its nodes and line pools (the only time items are created)."""
+        """A new network shape: build its nodes and line pools (the only time items are created).
+
+        Whatever the shape, what was read out under the mouse belonged to the run before: it goes."""
+        self.forget_readout()
         shape = [(layer.n_in, layer.n_out, layer.activation) for layer in layers]
         if shape == [(layer.n_in, layer.n_out, layer.activation) for layer in self.layers]:
             self.layers = list(layers)
@@ -222,6 +228,12 @@ class NetworkDiagram(QWidget):
             self._lines.append(pool)
             self._drawn.append((np.zeros(0, dtype=int), np.zeros(0, dtype=int)))
         self._layout()
+
+    def forget_readout(self) -> None:
+        """Back to the prompt: no weight pointed at, no value from an earlier run left under the diagram."""
+        self.hover_text, self._hovered = "", None
+        self.hover_line.hide()
+        self.readout.setText(READOUT_PROMPT)
 
     def set_parameters(self, parameters: dict[str, np.ndarray]) -> None:
         self.parameters = parameters
@@ -422,7 +434,7 @@ class NetworkDiagram(QWidget):
 
     def _describe_edge(self, index: int, row: int, column: int) -> str:
         layer = self.layers[index]
-        name = f"{layer.weight_name}[{row}, {column}]"
+        name = entry_name(layer.weight_name, (row, column))
         value = self.parameters[layer.weight_name][row, column]
         source, target = self._unit_name(index, row), self._unit_name(index + 1, column)
         text = f"<b>{name} = {format_value(value)}</b> &nbsp; from {source} to {target}"
@@ -435,9 +447,9 @@ class NetworkDiagram(QWidget):
         layer = self.layers[column - 1]
         text = f"<b>{name}</b> ({layer.activation})"
         if layer.bias and self.parameters is not None:
-            bias = self.parameters[layer.bias_name][unit]
-            text += f": bias {layer.bias_name}[{unit}] = {format_value(bias)}"
-            text += "<br>" + self._gradient_text(layer.bias_name, (unit,), f"{layer.bias_name}[{unit}]")
+            bias, name = self.parameters[layer.bias_name][unit], entry_name(layer.bias_name, (unit,))
+            text += f": bias {name} = {format_value(bias)}"
+            text += "<br>" + self._gradient_text(layer.bias_name, (unit,), name)
         if 0 < column < len(self.layers):
             text += "<br>Click to highlight this unit in the hidden-unit view."
         return text
@@ -446,14 +458,15 @@ class NetworkDiagram(QWidget):
         gradient = self.gradients.get(parameter)
         if self.gradient_withheld or gradient is None or gradient.shape != self.parameters[parameter].shape:
             return f"gradient: {self.gradient_withheld or self.gradient_note}"
-        return f"gradient ∂L/∂{name} = {format_value(gradient[index])} &nbsp; ({self.gradient_note})"
+        return f"gradient dL/d{name} = {format_value(gradient[index])} &nbsp; ({self.gradient_note})"
 
     def _unit_name(self, column: int, unit: int) -> str:
+        """Units are counted from 1, like the indices of W1[1,2]."""
         if column == 0:
-            return "input x" if self.layers[0].n_in == 1 else f"input {unit}"
+            return "input x" if self.layers[0].n_in == 1 else f"input x{_subscript(unit + 1)}"
         if column == len(self.layers):
-            return "output ŷ" if self.layers[-1].n_out == 1 else f"output {unit}"
-        return f"unit {unit} of hidden layer {column}"
+            return "output ŷ" if self.layers[-1].n_out == 1 else f"output {unit + 1}"
+        return f"unit {unit + 1} of hidden layer {column}"
 
     def _on_mouse_moved(self, position: QPointF, global_position) -> None:
         text = self.text_at(position)
@@ -486,6 +499,10 @@ class NetworkDiagram(QWidget):
         if 0 < column < len(self.layers):
             self.highlight_node(column, unit)
             self.unit_clicked.emit(column, unit)
+
+
+def _subscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 class NetworkDiagramInstrument:

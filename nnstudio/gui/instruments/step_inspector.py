@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext
 
 MOMENT_DELAY_MS = 150  # dragging the timeline computes one inspection when the slider rests, not one per pixel
+GRADIENTS_TAB, GRADIENT_SECTION = "gradients", "gradient.W"  # a lesson's tab: the gradient three ways
 DOCK_TOOLTIP = "Step inspector: one optimiser step taken apart, layer by layer (Ctrl+1)"
 
 
@@ -92,6 +93,7 @@ class StepInspector(QObject):
         self._moment_timer.setInterval(MOMENT_DELAY_MS)
         self._moment_timer.timeout.connect(self._inspect_moment_now)
         self._stale = True  # the trainer moved on since the panel last showed it
+        self._scroll_to: str | None = None  # a section to show with the next inspection (see open())
         self.session.state_changed.connect(self._on_state_changed)
         self.session.run_replaced.connect(self._on_run_replaced)
         self.dock.visibilityChanged.connect(self._on_visibility_changed)
@@ -160,11 +162,24 @@ class StepInspector(QObject):
         self._stale = False
         self.panel.show_inspection(inspection, headline)
         show_moment_in_title(self.dock, past_epoch)
+        if self._scroll_to is not None:  # asked for by open(): once there is something to scroll to
+            self.panel.scroll_to(self._scroll_to)
+            self._scroll_to = None
         self.shown.emit(inspection)
 
     def _next_request(self) -> int:
         self._request += 1
         return self._request
+
+    def open(self, tab: str | None = None) -> None:
+        """Show the panel (wide enough for three gradients side by side) on `tab`: a phase, or
+        "gradients": the backward phase scrolled to the gradient three ways, once it shows them."""
+        if tab == GRADIENTS_TAB:
+            self.panel.set_phase("backward")
+            self._scroll_to = GRADIENT_SECTION
+        elif tab is not None:
+            self.panel.set_phase(tab)
+        self._reveal()
 
     def _reveal(self) -> None:
         was_hidden = not self.dock.isVisible()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.engine.model import entry_name
 from nnstudio.core.teaching.diagnostics import summarise
 from nnstudio.gui.instruments.presentation import SCALES_ITSELF
 
@@ -73,7 +74,7 @@ def format_number(value: float, digits: int = 8) -> str:
 
 def index_labeller(name: str) -> Labeller:
     """Labels like W1[2,3] (1-based, as in the maths: row = input, column = unit)."""
-    return lambda index: f"{name}[{','.join(str(i + 1) for i in index)}]"
+    return lambda index: entry_name(name, index)
 
 
 def batch_labeller(units: int) -> Labeller:

@@ -67,7 +67,7 @@ MARKER_LABEL = "epoch {value:.0f} (fit: the weights after it)"
 MARKER_TOOLTIP = (
     "The epoch shown on the fit plot: drag to move through time.\n"
     "The fit shows the weights after this epoch's update(s). The loss curve's point here was measured\n"
-    "before them, as the log prints it (the tutorial's convention); so the loss of the weights shown\n"
+    "before them, as the log prints it (the usual convention); so the loss of the weights shown\n"
     "is the next epoch's point (with full batches)."
 )
 

@@ -35,6 +35,7 @@ from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
 from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import error_label, float_spin_box, int_spin_box, seed_spin_box
 
@@ -240,6 +241,8 @@ class DataPanel(SpecEditor):
         form.addRow("Subsample", subsample_row)
         form.addRow("", self.standardize)
         form.addRow("Test fraction", self.test_fraction)
+        explains(self.standardize, "standardised units")  # F1 on it: the glossary's entry
+        explains(self.test_fraction, "training and test points")
 
         self.error_label = error_label()
         self.summary = QLabel()

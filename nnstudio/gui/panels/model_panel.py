@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.engine.experiment import MAX_LAYERS, MAX_UNITS, LayerSpec, ModelSpec
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS, dense_layers, parameter_count
 from nnstudio.core.engine.presets import PRESETS
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import choice_combo, error_label, float_spin_box, int_spin_box, select_text
 
@@ -69,7 +70,7 @@ class ModelPanel(SpecEditor):
 
     def _build(self) -> None:
         self.preset = QComboBox()
-        self.preset.setToolTip("Load a whole experiment (data, model and training): the tutorial's come first")
+        self.preset.setToolTip("Load a whole experiment (data, model and training): the lessons' come first")
         self.preset.addItem("Load a preset…")
         for name, experiment in PRESETS.items():
             self.preset.addItem(name)
@@ -121,6 +122,8 @@ class ModelPanel(SpecEditor):
         layers_layout.addWidget(self.output_label)
 
         self.output_activation = choice_combo(ACTIVATIONS, "The output layer's activation (identity for regression)")
+        explains(self.output_activation, "activation")  # F1 on it: the glossary's entry
+        explains(self.table, "activation")
         self.output_bias = QCheckBox("Bias")
         self.output_bias.setToolTip("Whether the output layer adds a bias b")
         output_row = QHBoxLayout()

@@ -28,6 +28,7 @@ from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import suitable_losses
 from nnstudio.core.engine.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.losses import LOSSES
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import (
     ScientificSpinBox,
@@ -140,6 +141,17 @@ class TrainingPanel(SpecEditor):
         form.addRow("Batch", batch_row)
         form.addRow("Target epochs", self.epochs)
         form.addRow("Seed", self.seed)
+        for widget, term in (
+            (self.loss, "sse and mse"),
+            (self.optimizer, "optimiser"),
+            (self.learning_rate, "learning rate"),
+            (self.learning_rate_slider, "learning rate"),
+            (self.momentum, "momentum"),
+            (self.full_batch, "batch"),
+            (self.batch_size, "batch"),
+            (self.epochs, "epoch and step"),
+        ):
+            explains(widget, term)  # F1 on it: the glossary's entry
 
         self.slow_motion = QCheckBox("Slow motion")
         self.slow_motion.setToolTip("Off: train at full speed. On: take only this many steps per second (for demos)")

@@ -6,6 +6,7 @@ Every item is created once in the constructor; new data only ever goes in with `
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -79,7 +80,19 @@ class FitPlot(LegendPlot):
             self.true_curve.setData([], [])
         self.clear_prediction()
         self._update_legend()
+        self._name_axes(*dataset.axis_names)
         self.auto_range()
+
+    def axis_titles(self) -> tuple[str, str]:
+        return self.plot_item.getAxis("bottom").labelText, self.plot_item.getAxis("left").labelText
+
+    def _name_axes(self, x_name: str, y_name: str) -> None:
+        """x and y, or an imported file's column names (as typed: pyqtgraph reads a title as HTML)."""
+        for side, name in (("bottom", x_name), ("left", y_name)):
+            axis = self.plot_item.getAxis(side)
+            title = html.escape(name)
+            if axis.labelText != title:
+                axis.setLabel(title, **axis.labelStyle)  # in the style it has (presentation mode enlarges it)
 
     def set_prediction(self, prediction: np.ndarray) -> None:
         """The network's output on the dataset's grid: shape (G, 1) or (G,)."""

@@ -31,6 +31,7 @@ from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.losses import STANDARDISED_UNITS
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
+from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
 from nnstudio.gui.plots.loss_axis import LossAxis, followed_range
 from nnstudio.gui.plots.loss_history import BUCKETS_MAX, RAW_POINTS_MAX, Envelope, LossHistory, visible_indices
@@ -56,7 +57,7 @@ SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and i
 PAST_COLOUR = style.HOVER_COLOUR  # the timeline's marker colour: "this is the past"
 LOSS_CONVENTION = (
     "Each point is one epoch's training loss, measured on its batches before their updates, as the\n"
-    "log prints it (the tutorial's convention): with full batches, the loss at epoch 20 is that of\n"
+    "log prints it (the usual convention): with full batches, the loss at epoch 20 is that of\n"
     "the weights after epoch 19. Move the mouse over the plot to read the exact loss at an epoch."
 )
 Metric = Metrics | ClassificationMetrics | None
@@ -370,6 +371,7 @@ class LossPlot(QWidget):
         self._hide_hover()
         self.plot_item.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot_widget.setToolTip(LOSS_CONVENTION)
+        explains(self.plot_widget, "loss")  # F1 on it: the glossary's entry
 
     def _build_side(self) -> None:
         self.log_scale_check = QCheckBox("Log scale")
@@ -381,6 +383,8 @@ class LossPlot(QWidget):
             "the loss is in the units the model trains in), at the moment shown above the table:\n"
             "now, or the epoch picked on the timeline"
         )
+        explains(self.metrics_table, "MSE, RMSE and R²")
+        explains(self.metrics_table.horizontalHeader(), "training and test points")
         self.metrics_label = QLabel()
         self.metrics_label.setWordWrap(True)
         self.metrics_label.setFixedWidth(210)
