@@ -97,6 +97,7 @@ def test_after_typing_into_any_field_enter_or_escape_gives_every_shortcut_back(q
     keys = window_keys(window)
     assert {"Space", "N", "R", "B", "I", "L", "Ctrl+E", "Ctrl+1", "F2", "F5"} <= set(keys)
     counter = ShortcutCounter(set(keys.values()))
+    command_keys = [key for key in keys if "Ctrl+" in key or key.startswith("F")]
     experiment = window.experiment
     typed = []
     for field in each_field(qtbot, window):
@@ -110,6 +111,12 @@ def test_after_typing_into_any_field_enter_or_escape_gives_every_shortcut_back(q
             field.selectAll()
             qtbot.keyClicks(field, "7" if leave == Qt.Key.Key_Escape else text)
             typed.append(field)
+            for key in command_keys:  # Ctrl+E, Ctrl+1, F5…: the window's, even while the field has the focus
+                press(qtbot, key)
+            missed = {key for key in command_keys if counter.counts.get(key) != 1}
+            assert not missed, f"typing in {field.toolTip()!r}, these keys did nothing: {sorted(missed)}"
+            assert field.hasFocus()
+            counter.counts.clear()
         qtbot.keyClick(field, leave)
         assert not field.hasFocus(), f"{leave.name} left the focus in {field.toolTip()!r}"
         if isinstance(field, QAbstractSpinBox):
