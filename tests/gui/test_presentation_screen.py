@@ -175,3 +175,20 @@ def test_leaving_the_presentation_puts_the_window_back_within_the_screen(qtbot, 
     assert window.log_dock.isVisible() and registered(window, "step_inspector").dock.isHidden()
     QApplication.processEvents()
     assert window.size() == size  # the panels hidden while the fonts changed came back at their normal sizes
+
+
+def test_closing_during_the_presentation_remembers_the_normal_layout(qtbot, on_screen_of, app_font, monkeypatch):
+    window = on_screen_of(PROJECTOR)
+    QApplication.processEvents()
+
+    def panels():
+        return {dock.windowTitle() for dock in window.findChildren(QDockWidget) if not dock.isHidden()}
+
+    normal = panels()
+    saved = []
+    monkeypatch.setattr(window.settings, "save_window", lambda *_: saved.append((panels(), QApplication.font())))
+    press(qtbot, window, "F5")
+    settled(qtbot, window)
+    assert panels() == set()
+    window.close()
+    assert saved == [(normal, app_font)] and {"Training", "Log"} <= normal

@@ -126,7 +126,7 @@ class PresentationMode(QObject):
             dock.visibilityChanged.connect(self._on_dock_moved)
             dock.topLevelChanged.connect(self._on_dock_moved)
         self._undo.append(lambda: self._stop_following(docks))
-        window.installEventFilter(self)  # a resized window: legends wrap or unwrap
+        window.installEventFilter(self)  # resized: fit it again; closed: leave first
         self._undo.append(lambda: window.removeEventFilter(self))
         self._sweep_timer.start()
         self._undo.append(self._sweep_timer.stop)
@@ -164,8 +164,11 @@ class PresentationMode(QObject):
         self._fit_timer.start()  # once events settle: the instrument has built its view and asked for its width
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if watched is self.window and event.type() == QEvent.Type.Resize and self._active:
-            self._fit_timer.start()
+        if watched is self.window and self._active:
+            if event.type() == QEvent.Type.Resize:
+                self._fit_timer.start()
+            elif event.type() == QEvent.Type.Close:
+                self.set_active(False)  # the layout remembered for next time is the normal one, panels and all
         return False
 
     def _restore_layout(self, layout: QByteArray, window_state: Qt.WindowState, size: QSize) -> None:
