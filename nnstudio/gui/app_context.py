@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.actions import make_action
+from nnstudio.gui.dock_keys import raise_with_its_key
 from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 
@@ -146,6 +147,7 @@ class AppContext(QObject):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         self.host.addDockWidget(area, dock)
+        raise_with_its_key(dock)  # behind another tab, its key brings it to the front rather than hiding it
         return self.register(item_id, dock)
 
     def add_instrument_dock(

@@ -173,13 +173,7 @@ def fit_to_screen(window, available) -> None:
 
     Before the window is shown its frame is not known: room for a title bar and borders is kept; call it again
     once the window is shown to correct with the real frame."""
-    from PySide6.QtWidgets import QStyle
-
-    frame = window.frameGeometry()
-    extra_width, extra_height = frame.width() - window.width(), frame.height() - window.height()
-    if not window.isVisible() or extra_height <= 0:
-        title_bar = window.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight)
-        extra_width, extra_height = 16, title_bar + 16
+    extra_width, extra_height = frame_extra(window)
     room = available.height() - extra_height
     if window.minimumSizeHint().height() > room and not window.tabifiedDockWidgets(window.log_dock):
         # A short screen: the log becomes a tab beside the settings instead of a strip beneath them.
@@ -194,3 +188,32 @@ def fit_to_screen(window, available) -> None:
     left = available.left() + max(0, (available.width() - window.width() - extra_width) // 2)
     top = available.top() + max(0, (available.height() - window.height() - extra_height) // 2)
     window.move(left, top)
+
+
+def frame_extra(window) -> tuple[int, int]:
+    """How much wider and taller the window is with its frame (title bar, borders): measured once the
+    window manager has framed it, else room for a title bar and borders."""
+    from PySide6.QtWidgets import QStyle
+
+    frame = window.frameGeometry()
+    extra_width, extra_height = frame.width() - window.width(), frame.height() - window.height()
+    if not window.isVisible() or extra_height <= 0:
+        title_bar = window.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight)
+        extra_width, extra_height = 16, title_bar + 16
+    return extra_width, extra_height
+
+
+def room_on_screen(window):
+    """The largest size (a QSize) `window` may have, frame included, on the screen it is on: the available
+    geometry (without task bars) in a normal window, the whole screen in full screen."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QApplication
+
+    screen = window.screen() or QApplication.primaryScreen()
+    if window.isFullScreen():
+        return screen.geometry().size()
+    available = screen.availableGeometry()
+    if window.isMaximized():
+        return window.size()  # the window manager has sized it to the available room
+    extra_width, extra_height = frame_extra(window)
+    return QSize(available.width() - extra_width, available.height() - extra_height)

@@ -29,6 +29,7 @@ from nnstudio.gui.actions import make_action
 from nnstudio.gui.app_context import AppContext
 from nnstudio.gui.data_import import DataImport
 from nnstudio.gui.export_actions import ExportActions
+from nnstudio.gui.field_keys import FieldKeys
 from nnstudio.gui.file_actions import FileActions
 from nnstudio.gui.help_window import install as install_help
 from nnstudio.gui.instruments import install_instruments
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self._connect()
         install_instruments(self.context)
         self.lessons = install_lessons(self.context)
+        self.field_keys = FieldKeys(self)  # Enter or Escape in a field: the single-key shortcuts work again
 
         self._pending_loss: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_log: list[str] = []

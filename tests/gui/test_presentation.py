@@ -1,7 +1,7 @@
 """Presentation mode: bigger fonts, thicker lines, fewer panels, and back exactly as it was."""
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QToolBar
 
@@ -20,6 +20,19 @@ def app_font(qapp):
     qapp.setFont(font)
 
 
+@pytest.fixture
+def make_presenting_window(make_window):
+    """A window on a screen of `screen` size (the offscreen platform's is 800×800, smaller than the window)."""
+
+    def make(experiment=None, screen=(1280, 800)):
+        window = make_window(experiment or preset("sine"))
+        window.resize(min(window.width(), screen[0]), min(window.height(), screen[1]))
+        registered(window, "presentation").screen_room = lambda: QSize(*screen)
+        return window
+
+    return make
+
+
 def looks(window):
     """What presentation mode changes, as plain values."""
     fit, loss = window.fit_plot.plot_item, window.loss_plot.plot_item
@@ -35,14 +48,16 @@ def looks(window):
         "point size": window.fit_plot.train_points.opts["symbolSize"],
         "metrics width": window.loss_plot.metrics_table.width(),
         "title row": loss.titleLabel.maximumHeight(),
-        "docks": {d.windowTitle(): d.isVisible() for d in (window.data_dock, window.model_dock, window.log_dock)},
-        "training dock": window.training_dock.isVisible(),
+        "docks": {
+            d.windowTitle(): d.isVisible()
+            for d in (window.data_dock, window.model_dock, window.training_dock, window.log_dock, window.lessons.dock)
+        },
         "toolbar icons": window.findChild(QToolBar, "training_toolbar").iconSize().width(),
     }
 
 
-def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, make_window, app_font):
-    window = make_window(preset("sine"))
+def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, make_presenting_window, app_font):
+    window = make_presenting_window()
     window.run_to(40)
     qtbot.waitUntil(lambda: not window.session.is_running, timeout=20000)
     window.redraw()
@@ -65,8 +80,8 @@ def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, ma
     assert during["point size"] == pytest.approx(before["point size"] * SCALE)
     assert during["title row"] == pytest.approx(before["title row"] * SCALE)
     qtbot.waitUntil(lambda: window.loss_plot.metrics_table.width() == round(before["metrics width"] * SCALE))
-    assert during["docks"] == {"Data": False, "Model": False, "Log": False}
-    assert during["training dock"] and during["toolbar icons"] > before["toolbar icons"]
+    assert during["docks"] == dict.fromkeys(("Data", "Model", "Training", "Log", "Lessons"), False)
+    assert during["toolbar icons"] > before["toolbar icons"]
     # the thicker prediction line covers more pixels of its colour
     assert pixels_near(rendered_pixels(window.fit_plot), style.PREDICTION_COLOUR) > 1.3 * green_before
 
@@ -77,8 +92,8 @@ def test_presentation_mode_enlarges_everything_and_restores_it_exactly(qtbot, ma
     assert QApplication.font() == app_font
 
 
-def test_panels_opened_during_the_presentation_are_put_back_too(qtbot, make_window, app_font):
-    window = make_window(preset("sine"))
+def test_panels_opened_during_the_presentation_are_put_back_too(qtbot, make_presenting_window, app_font):
+    window = make_presenting_window()
     QApplication.processEvents()  # let the first layout settle (no waiting: only what is queued)
     state = window.saveState()
     registered(window, "presentation").set_active(True)
@@ -89,8 +104,8 @@ def test_panels_opened_during_the_presentation_are_put_back_too(qtbot, make_wind
     assert QApplication.font() == app_font
 
 
-def test_f11_toggles_full_screen_and_leaving_presentation_leaves_it(qtbot, make_window, app_font):
-    window = make_window(preset("sine"))
+def test_f11_toggles_full_screen_and_leaving_presentation_leaves_it(qtbot, make_presenting_window, app_font):
+    window = make_presenting_window()
     assert not window.isFullScreen()
     qtbot.keyClick(window, Qt.Key.Key_F11)
     qtbot.waitUntil(window.isFullScreen)
@@ -105,8 +120,8 @@ def test_f11_toggles_full_screen_and_leaving_presentation_leaves_it(qtbot, make_
     assert not registered(window, "presentation").full_screen_action.isChecked()
 
 
-def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_window, app_font):
-    window = make_window(preset("sine"))
+def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_presenting_window, app_font):
+    window = make_presenting_window()
     presentation = registered(window, "presentation")
     for action, key in ((presentation.action, "F5"), (presentation.full_screen_action, "F11")):
         assert action in window.context.menu("menu.view").actions()
@@ -116,8 +131,8 @@ def test_the_view_menu_actions_have_tooltips_and_free_shortcuts(qtbot, make_wind
     assert len(taken) == len(set(taken)), f"two actions share a shortcut: {sorted(taken)}"
 
 
-def test_the_step_inspector_fits_beside_the_plots_in_presentation_mode(qtbot, make_window, app_font):
-    window = make_window(preset("sine"))
+def test_the_step_inspector_fits_beside_the_plots_in_presentation_mode(qtbot, make_presenting_window, app_font):
+    window = make_presenting_window()
     width = window.width()
     registered(window, "presentation").set_active(True)
     with qtbot.waitSignal(registered(window, "step_inspector").shown, timeout=30000):

@@ -1,10 +1,14 @@
 """Presentation mode: the window readable from the back of a classroom, and back again exactly.
 
 View ▸ Presentation Mode (F5) scales the application font, every plot's axis fonts, legend
-text, line widths and point sizes, and the toolbar icons by `SCALE`, and hides the panels a
-class does not need to see (Data, Model, Log; the toolbar, the Training panel and the
-instruments stay). Every change is recorded with the way to undo it, so switching it off
-restores the window exactly as it was. View ▸ Full Screen (F11) works in either mode.
+text, line widths and point sizes, and the toolbar icons, and hides the side panels (Data,
+Model, Training, Log, Lessons): the plots get the screen, with at most one panel beside them.
+What opens later (F2, an instrument with Ctrl+1…5) and what is drawn later (an instrument's
+plots, built when it first opens; the loss plot's thinner pen after 1,000 epochs) is enlarged
+too, within a fraction of a second (`presentation_scaling`). The window never grows past the
+screen, and nothing is cut (`presentation_layout`). Every change is recorded with the way to
+undo it, so switching it off restores the window exactly as it was. View ▸ Full Screen (F11)
+works in either mode.
 """
 
 from __future__ import annotations
@@ -13,44 +17,25 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QFont, QPen
-from PySide6.QtWidgets import QApplication, QToolBar, QWidget
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QFont
+from PySide6.QtWidgets import QApplication, QDockWidget, QToolBar, QWidget
 
 from nnstudio.gui.app_context import VIEW_MENU
+from nnstudio.gui.desktop import room_on_screen
+from nnstudio.gui.dock_keys import on_screen
+from nnstudio.gui.instruments.presentation_layout import ScreenFit
+from nnstudio.gui.instruments.presentation_scaling import LINE_SCALE, SCALE, Enlarger, scaled_font
 
 if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext
 
-HIDDEN_DOCKS = ("dock.data", "dock.model", "dock.log")  # what a class does not need to see
+__all__ = ["LINE_SCALE", "SCALE", "SCALES_ITSELF", "PresentationMode", "install"]
 
-SCALE = 1.6  # fonts; lines and points grow by LINE_SCALE
-LINE_SCALE = 1.75
 QWIDGETSIZE_MAX = (1 << 24) - 1
-SIZE_RESOLVED = 0x0002  # QFont::SizeResolved, which PySide6 does not expose
 SCALES_ITSELF = "scales_itself"  # a widget with this property refits itself when its font changes
-
-
-def scaled_font(font: QFont, factor: float) -> QFont:
-    bigger = QFont(font)
-    if font.pointSizeF() > 0:
-        bigger.setPointSizeF(font.pointSizeF() * factor)
-    elif font.pixelSize() > 0:
-        bigger.setPixelSize(round(font.pixelSize() * factor))
-    return bigger
-
-
-def scaled_pen(spec, factor: float) -> QPen:
-    pen = QPen(pg.mkPen(spec))
-    pen.setWidthF(max(pen.widthF(), 1.0) * factor)
-    return pen
-
-
-def _scaled_css_size(size: str, factor: float) -> str:
-    for unit in ("pt", "px"):
-        if size.endswith(unit):
-            return f"{float(size[: -len(unit)]) * factor:g}{unit}"
-    return size
+ICON_SCALE = 1.5
+SWEEP_MS = 300  # how soon something drawn or opened during the presentation is enlarged
 
 
 class PresentationMode(QObject):
@@ -60,13 +45,24 @@ class PresentationMode(QObject):
         super().__init__(context.host)
         self.context = context
         self.window = context.host  # the whole window is what grows
+        self.screen_room: Callable[[], QSize] = lambda: room_on_screen(self.window)  # the window's largest size
+        self._active = False
         self._undo: list[Callable[[], None]] = []  # how to put back each change, newest last
+        self._enlarger = Enlarger()
+        self.screen_fit = ScreenFit(context, self._enlarger, lambda: self.screen_room(), self._undo.append)
+        self._sweep_timer = QTimer(self)
+        self._sweep_timer.setInterval(SWEEP_MS)
+        self._sweep_timer.timeout.connect(self.sweep)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.sweep)
         self.action = _checkable(
             context,
             "action.presentation",
             "&Presentation Mode",
             "F5",
-            "Large fonts and thick lines for a projector; Data, Model and Log panels hidden. F5 switches back",
+            "Large fonts and thick lines for a projector; the side panels hidden. F5 switches back",
         )
         self.action.toggled.connect(self.set_active)
         self.full_screen_action = _checkable(
@@ -80,7 +76,7 @@ class PresentationMode(QObject):
 
     @property
     def active(self) -> bool:
-        return bool(self._undo)
+        return self._active
 
     def set_active(self, on: bool) -> None:
         if on == self.active:
@@ -88,11 +84,7 @@ class PresentationMode(QObject):
         if on:
             self._enter()
         else:
-            while self._undo:
-                self._undo.pop()()
-            self.full_screen_action.blockSignals(True)
-            self.full_screen_action.setChecked(self.window.isFullScreen())
-            self.full_screen_action.blockSignals(False)
+            self._leave()
         self.action.blockSignals(True)
         self.action.setChecked(on)
         self.action.blockSignals(False)
@@ -104,23 +96,80 @@ class PresentationMode(QObject):
         else:
             window.setWindowState(window.windowState() & ~Qt.WindowState.WindowFullScreen)
 
+    def sweep(self) -> None:
+        """Enlarge what appeared or changed since the last sweep, and fit the window to the screen again."""
+        if not self._active:
+            return
+        self._enlarger.sweep_widgets(self.window.findChildren(QWidget), self.screen_fit.font_factors())
+        for view in self.window.findChildren(pg.GraphicsView):
+            self._enlarger.sweep_scene_items(view.scene().items())
+        self.screen_fit.show_texts_in_full()
+        self.screen_fit.fit()
+
     # --- entering: each change remembers its undo ---------------------------------------------------
 
     def _enter(self) -> None:
         window = self.window
         layout, window_state, window_size = window.saveState(), window.windowState(), window.size()
         self._undo.append(lambda: self._restore_layout(layout, window_state, window_size))
-        for dock_id in HIDDEN_DOCKS:
-            self.context.get(dock_id).hide()
+        self._active = True
+        self._hide_side_panels()
         self._scale_fonts()
         self._scale_fixed_sizes()
         for toolbar in window.findChildren(QToolBar):
             size = toolbar.iconSize()
-            toolbar.setIconSize(QSize(round(size.width() * 1.5), round(size.height() * 1.5)))
+            toolbar.setIconSize(QSize(round(size.width() * ICON_SCALE), round(size.height() * ICON_SCALE)))
             self._undo.append(lambda t=toolbar, s=size: t.setIconSize(s))
-        for view in window.findChildren(pg.GraphicsView):
-            for item in view.scene().items():
-                self._scale_plot_item(item)
+        self._undo.append(self._enlarger.restore)
+        docks = window.findChildren(QDockWidget)
+        for dock in docks:
+            dock.visibilityChanged.connect(self._on_dock_moved)
+            dock.topLevelChanged.connect(self._on_dock_moved)
+        self._undo.append(lambda: self._stop_following(docks))
+        window.installEventFilter(self)  # resized: fit it again; closed: leave first
+        self._undo.append(lambda: window.removeEventFilter(self))
+        self._sweep_timer.start()
+        self._undo.append(self._sweep_timer.stop)
+        self._undo.append(self.screen_fit.restore)
+        self.sweep()
+
+    def _leave(self) -> None:
+        self._active = False
+        self._fit_timer.stop()
+        while self._undo:
+            self._undo.pop()()
+        self.full_screen_action.blockSignals(True)
+        self.full_screen_action.setChecked(self.window.isFullScreen())
+        self.full_screen_action.blockSignals(False)
+
+    def _hide_side_panels(self) -> None:
+        """Everything but the instruments goes (the settings, the log, the lessons); of the instruments in
+        front, one stays (a floating one stays too: it is on a screen of its own)."""
+        instruments = self.context.instrument_docks
+        kept = None
+        for dock in self.window.findChildren(QDockWidget):
+            if dock.isHidden():
+                continue
+            if dock in instruments and kept is None and on_screen(dock):
+                kept = dock
+            elif dock not in instruments or not dock.isFloating():
+                dock.hide()
+
+    def _stop_following(self, docks: list[QDockWidget]) -> None:
+        for dock in docks:
+            dock.visibilityChanged.disconnect(self._on_dock_moved)
+            dock.topLevelChanged.disconnect(self._on_dock_moved)
+
+    def _on_dock_moved(self, _value: bool = False) -> None:
+        self._fit_timer.start()  # once events settle: the instrument has built its view and asked for its width
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.window and self._active:
+            if event.type() == QEvent.Type.Resize:
+                self._fit_timer.start()
+            elif event.type() == QEvent.Type.Close:
+                self.set_active(False)  # the layout remembered for next time is the normal one, panels and all
+        return False
 
     def _restore_layout(self, layout: QByteArray, window_state: Qt.WindowState, size: QSize) -> None:
         window = self.window
@@ -128,10 +177,13 @@ class PresentationMode(QObject):
         def restore() -> None:
             if window.windowState() != window_state:
                 window.setWindowState(window_state)
+            window.restoreState(layout)
+            # The panels shown again were hidden while the fonts changed: their sizes follow only now, and
+            # until then their old large minimums may have pushed the window past its size (and the screen).
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
             normal = not window_state & (Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen)
             if normal and window.size() != size:
-                window.resize(size)  # large fonts may have pushed the window's minimum size up
-            window.restoreState(layout)
+                window.resize(size)
 
         restore()  # the panels come back at once, and their sizes once the normal fonts have
         QTimer.singleShot(0, window, restore)  # shrunk the panels' minimum sizes again
@@ -139,16 +191,10 @@ class PresentationMode(QObject):
     def _scale_fonts(self) -> None:
         app = QApplication.instance()
         font = QFont(app.font())
+        self.screen_fit.normal_font = font
         app.setFont(scaled_font(font, SCALE))
         self._repolish_style_sheets()
         self._undo.append(lambda: (app.setFont(font), self._repolish_style_sheets()))
-        # Widgets given a font of their own with a size (the log's fixed-width font) do not follow the
-        # application's, so they grow here; fonts that set only a family inherit the size and grow anyway.
-        for widget in self.window.findChildren(QWidget):
-            if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) and _sets_size(widget.font()):
-                own = QFont(widget.font())
-                widget.setFont(scaled_font(own, SCALE))
-                self._undo.append(lambda w=widget, f=own: w.setFont(f))
 
     def _repolish_style_sheets(self) -> None:
         """A widget with a style sheet keeps the font it was polished with: polish it again."""
@@ -171,61 +217,6 @@ class PresentationMode(QObject):
                 height = widget.minimumHeight()
                 widget.setFixedHeight(round(height * SCALE))
                 self._undo.append(lambda w=widget, v=height: w.setFixedHeight(v))
-
-    def _scale_plot_item(self, item) -> None:
-        undo = self._undo
-        if isinstance(item, pg.AxisItem):
-            tick_font = item.style.get("tickFont")
-            if tick_font is not None:
-                original = QFont(tick_font)
-                item.setTickFont(scaled_font(original, SCALE))
-                undo.append(lambda a=item, f=original: a.setTickFont(f))
-            if "font-size" in item.labelStyle:
-                label_style = dict(item.labelStyle)
-                bigger = {**label_style, "font-size": _scaled_css_size(label_style["font-size"], SCALE)}
-                item.setLabel(item.labelText, item.labelUnits or None, **bigger)
-                undo.append(lambda a=item, s=label_style: a.setLabel(a.labelText, a.labelUnits or None, **s))
-        elif isinstance(item, pg.LegendItem):
-            size = item.labelTextSize()
-            _set_legend_text_size(item, _scaled_css_size(size, SCALE))
-            undo.append(lambda legend=item, s=size: _set_legend_text_size(legend, s))
-        elif isinstance(item, pg.PlotItem) and item.titleLabel.isVisible():
-            height = item.titleLabel.maximumHeight()
-            item.titleLabel.setMaximumHeight(height * SCALE)
-            item.layout.setRowFixedHeight(0, height * SCALE)
-            undo.append(lambda p=item, h=height: (p.titleLabel.setMaximumHeight(h), p.layout.setRowFixedHeight(0, h)))
-        elif isinstance(item, pg.PlotDataItem):
-            pen, size = item.opts.get("pen"), item.opts.get("symbolSize")
-            if pen is not None:
-                item.setPen(scaled_pen(pen, LINE_SCALE))
-                undo.append(lambda i=item, p=pen: i.setPen(p))
-            if item.opts.get("symbol") is not None and size:
-                item.setSymbolSize(size * SCALE)
-                undo.append(lambda i=item, s=size: i.setSymbolSize(s))
-        elif isinstance(item, pg.PlotCurveItem) and not isinstance(item.parentItem(), pg.PlotDataItem):
-            pen = item.opts.get("pen")
-            item.setPen(scaled_pen(pen, LINE_SCALE))
-            undo.append(lambda i=item, p=pen: i.setPen(p))
-        elif isinstance(item, pg.InfiniteLine):
-            pen = QPen(item.pen)
-            item.setPen(scaled_pen(pen, LINE_SCALE))
-            undo.append(lambda i=item, p=pen: i.setPen(p))
-        elif isinstance(item, pg.TextItem):
-            font = QFont(item.textItem.font())
-            item.setFont(scaled_font(font, SCALE))
-            undo.append(lambda i=item, f=font: i.setFont(f))
-
-
-def _set_legend_text_size(legend: pg.LegendItem, size: str) -> None:
-    legend.setLabelTextSize(size)
-    for _, label in legend.items:  # setLabelTextSize only records the size: draw the text again...
-        label.setText(label.text)
-        label.resize(label.effectiveSizeHint(Qt.SizeHint.PreferredSize))  # ...and let the label shrink too
-    legend.updateSize()
-
-
-def _sets_size(font: QFont) -> bool:
-    return bool(font.resolveMask() & SIZE_RESOLVED)
 
 
 def _checkable(context: AppContext, item_id: str, text: str, shortcut: str, tooltip: str) -> QAction:
