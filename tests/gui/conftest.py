@@ -2,6 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QThreadPool
+from PySide6.QtGui import QFont
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +47,11 @@ def data_panel(qtbot):
     panel = DataPanel(DataSpec())
     qtbot.addWidget(panel)
     return panel
+
+
+@pytest.fixture
+def app_font(qapp):
+    """The application font is global: put it back even when a test fails half-way."""
+    font = QFont(qapp.font())
+    yield font
+    qapp.setFont(font)

@@ -2,7 +2,6 @@
 
 import pytest
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from nnstudio.core.engine.presets import preset
@@ -10,14 +9,6 @@ from nnstudio.gui import style
 from nnstudio.gui.instruments.presentation import LINE_SCALE, SCALE
 from tests.gui.driving import registered
 from tests.gui.image_checks import pixels_near, rendered_pixels
-
-
-@pytest.fixture
-def app_font(qapp):
-    """The application font is global: put it back even when a test fails half-way."""
-    font = QFont(qapp.font())
-    yield font
-    qapp.setFont(font)
 
 
 @pytest.fixture

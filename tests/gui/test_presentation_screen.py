@@ -5,7 +5,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QSize, QThreadPool
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel
 
 from nnstudio.core.engine.presets import preset
@@ -17,13 +17,6 @@ from tests.gui.driving import registered
 
 PROJECTOR = QSize(1008, 728)  # 1024×768, less the window's frame
 LAPTOP = QSize(1350, 728)  # 1366×768
-
-
-@pytest.fixture
-def app_font(qapp):
-    font = QFont(qapp.font())
-    yield font
-    qapp.setFont(font)
 
 
 @pytest.fixture
