@@ -198,3 +198,22 @@ def test_an_exported_script_reproduces_the_penalised_run(tmp_path, kind, name, f
         assert words[4] == "Penalty:"
         assert float(words[3]) == pytest.approx(history.train[epoch - 1], rel=1e-8)
         assert float(words[5]) == pytest.approx(history.penalty[epoch - 1], rel=1e-8)
+
+
+def test_the_step_inspector_shows_the_penalty_part_of_each_weight_gradient():
+    from nnstudio.core.teaching.inspector import inspect_step
+
+    trainer = Trainer(small_sine("l2", 0.5, learning_rate=0.01))
+    before = trainer.backend.parameters()
+    inspection = inspect_step(trainer, max_finite_difference_entries=50)
+    for layer in inspection.layers:
+        w = layer.layer.weight_name
+        np.testing.assert_allclose(layer.penalty_gradient, 0.5 * before[w], rtol=1e-12)
+        # the data part (the backward pass) plus the penalty part is the gradient the step used
+        np.testing.assert_allclose(
+            layer.backward.weight_gradient + layer.penalty_gradient, layer.weight_gradients.manual
+        )
+        assert layer.penalty_note().startswith(f"penalty part of dL/d{w}: rate·{w} = 0.5·{w}")
+        assert " % of Σ|dL/d" in layer.penalty_note()
+    plain = inspect_step(Trainer(small_sine("none", 0.0)), max_finite_difference_entries=50)
+    assert all(layer.penalty_note() == "" for layer in plain.layers)

@@ -210,6 +210,8 @@ class BackwardPage(PhasePage):
     def show_layer(self, inspection: StepInspection, layer: LayerInspection) -> None:
         k = layer.layer.index
         lines = [inspection.loss_formula, inspection.loss_gradient_formula, *layer.formulas.backward]
+        if layer.penalty_note():  # regularisation: the weights' penalty adds its own part to dL/dW
+            lines.append(layer.penalty_note())
         self.formulas.setText(formula_html(lines))
         a, z = f"dL/da{k}", f"dL/dz{k}"
         self.sections["backward"].set_text(
