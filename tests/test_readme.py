@@ -129,7 +129,9 @@ def test_the_json_table_names_every_key_printed(capsys, tmp_path):
     assert set(rows) == {"epoch", "summary", "gradcheck", "presets", "bench", "record"}
     regression = json_lines(capsys, "train", "--preset", "sine", "--epochs", "10", "--test-fraction", "0.2", "--json")
     classification = json_lines(capsys, "train", "--preset", "circle", "--epochs", "10", "--json")
-    assert rows["epoch"] == set(regression[0]) - {"type"}
+    penalty = ["--regularization", "l2", "--reg-rate", "0.01"]
+    penalised = json_lines(capsys, "train", "--preset", "sine", "--epochs", "10", *penalty, "--json")
+    assert rows["epoch"] == set(penalised[0]) - {"type"} == (set(regression[0]) | {"penalty"}) - {"type"}
     assert classification[-1]["test_accuracy"] is not None  # the circle preset keeps a test set
     assert rows["summary"] == (set(regression[-1]) | set(classification[-1])) - {"type"}
     (gradcheck,) = json_lines(capsys, "gradcheck", "--preset", "linear", "--json")

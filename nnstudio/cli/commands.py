@@ -60,7 +60,8 @@ def command_gradcheck(options: argparse.Namespace) -> int:
 
     if options.dtype == "float32":
         raise NNStudioError(GRADCHECK_FLOAT32)
-    result = check_trainer(build_trainer(options))
+    trainer = build_trainer(options)
+    result = check_trainer(trainer)
     if options.json:
         print(json.dumps({"type": "gradcheck", "dtype": "float64", **result.to_dict()}), flush=True)
         return EXIT_OK
@@ -69,6 +70,12 @@ def command_gradcheck(options: argparse.Namespace) -> int:
         return "n/a (no torch)" if value is None else f"{value:.2e}"
 
     print(f"loss at the initial weights: {result.loss:.7g} (all three gradients in float64)")
+    training = trainer.training
+    if training.penalised:
+        print(
+            f"{training.regularization.upper()} penalty {result.penalty:.7g} (rate {training.regularization_rate:g}): "
+            "the gradients are those of the loss + penalty"
+        )
     print(
         f"{'parameter':<10} {'shape':<10} {'max |dL/dθ|':>12} {'manual vs autograd':>20} {'manual vs finite diff':>22}"
     )

@@ -39,6 +39,13 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--optimizer", choices=("gd", "momentum", "adam"))
     parser.add_argument("--lr", type=float, metavar="F", help="learning rate")
+    parser.add_argument(
+        "--regularization",
+        choices=("none", "l1", "l2"),
+        help="a penalty on the weights (not the biases) added to the loss: "
+        "l1 rate·Σ|w|, l2 rate·½·Σw² (default: the experiment's, else none)",
+    )
+    parser.add_argument("--reg-rate", type=float, metavar="F", help="the regularisation rate (≥ 0)")
     parser.add_argument("--epochs", type=int, metavar="N")
     parser.add_argument("--batch-size", type=int, metavar="N", help="mini-batch size (default: the whole set)")
     scaling = parser.add_mutually_exclusive_group()
@@ -105,6 +112,8 @@ def training_changes(options: argparse.Namespace) -> dict:
         "seed": options.seed,
         "dtype": options.dtype,
         "log_every": options.log_every,
+        "regularization": options.regularization,
+        "regularization_rate": options.reg_rate,
     }
     return {name: value for name, value in given.items() if value is not None}
 

@@ -48,10 +48,13 @@ def command_train(options: argparse.Namespace) -> int:
         cancel = CancelToken()
         with _interrupt_stops(cancel) if options.save is not None else contextlib.nullcontext():
             for snapshot in trainer.run(until_epoch=experiment.training.epochs, snapshot_interval=0.2, cancel=cancel):
-                for epoch, loss in snapshot.log_entries:
+                penalties = snapshot.log_penalties or (None,) * len(snapshot.log_entries)
+                for (epoch, loss), penalty in zip(snapshot.log_entries, penalties, strict=True):
                     if epoch > start_epoch:
                         entry = {"type": "epoch", "epoch": epoch, "loss": json_number(loss)}
-                        emit(options, entry, format_log_line(epoch, loss))
+                        if penalty is not None:  # the data loss stays "loss"; the weights' penalty beside it
+                            entry["penalty"] = json_number(penalty)
+                        emit(options, entry, format_log_line(epoch, loss, penalty))
                 final = snapshot
     except KeyboardInterrupt:
         print("nnstudio train: interrupted", file=sys.stderr)
@@ -67,6 +70,7 @@ def command_train(options: argparse.Namespace) -> int:
     summary = {
         "type": "summary",
         "final_loss": json_number(float(history.train[-1])) if len(history) else None,
+        "penalty": json_number(trainer.backend.penalty()) if trainer.training.penalised else None,
         "train_mse": json_number(train_metrics.mse) if train_metrics else None,
         "train_rmse": json_number(train_metrics.rmse) if train_metrics else None,
         "train_r2": json_number(train_metrics.r2) if train_metrics else None,

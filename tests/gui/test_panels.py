@@ -424,3 +424,20 @@ def test_every_control_has_a_tooltip_and_the_panel_renders(qtbot, make):
     qtbot.waitExposed(panel)
     assert controls_without_tooltip(panel) == []
     assert distinct_colours(rendered_pixels(panel)) > 50
+
+
+def test_the_regularisation_combo_and_rate_emit_the_penalty_and_show_its_formulas(qtbot, training_panel):
+    assert not training_panel.regularization_rate.isEnabled()  # none: no rate to set
+    spec = emitted(qtbot, training_panel.spec_changed, lambda: training_panel.regularization.setCurrentText("l2"))
+    assert (spec.regularization, spec.regularization_rate) == ("l2", training_panel_module.DEFAULT_REGULARIZATION_RATE)
+    assert training_panel.regularization_rate.isEnabled()
+    assert "rate·½·Σw²" in training_panel.regularization.toolTip()
+    assert "rate·sign(w)" in training_panel.regularization_rate.toolTip()
+    spec = emitted(qtbot, training_panel.spec_changed, lambda: training_panel.regularization_rate.setValue(0.05))
+    assert (spec.regularization, spec.regularization_rate) == ("l2", 0.05)
+    spec = emitted(qtbot, training_panel.spec_changed, lambda: training_panel.regularization.setCurrentText("none"))
+    assert spec.regularization == "none"
+    with qtbot.assertNotEmitted(training_panel.spec_changed):
+        training_panel.set_spec(TrainingSpec(regularization="l1", regularization_rate=0.2))
+    assert training_panel.regularization.currentText() == "l1"
+    assert training_panel.regularization_rate.value() == 0.2

@@ -31,6 +31,14 @@ OPTIMIZERS: dict[str, str] = {
     "momentum": "momentum (PyTorch SGD): v ← μ·v + g,  w ← w − lr·v",
     "adam": "Adam: m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − lr·m̂ / (√v̂ + ε)",
 }
+# A penalty on the weights (never the biases) added to the loss the optimiser minimises, as in
+# TensorFlow Playground; the log and the plot show the data loss and the penalty side by side.
+REGULARIZATIONS: dict[str, str] = {
+    "none": "no penalty: the optimiser minimises the data loss alone",
+    "l1": "L1: penalty = rate·Σ|w|,  its gradient rate·sign(w)  (pushes weights to exactly 0)",
+    "l2": "L2: penalty = rate·½·Σw²,  its gradient rate·w  (shrinks every weight in proportion)",
+}
+MAX_REGULARIZATION_RATE = 1e6
 BACKENDS = ("numpy", "torch")
 DTYPES = ("float64", "float32")
 DEVICES = ("cpu", "cuda", "mps")
@@ -243,6 +251,8 @@ class TrainingSpec:
     dtype: str = "float64"
     device: str = "cpu"
     log_every: int = 10
+    regularization: str = "none"  # a key of REGULARIZATIONS
+    regularization_rate: float = 0.0  # the penalty's factor (Playground's "regularization rate")
 
     def __post_init__(self) -> None:
         s = "training"
@@ -261,6 +271,13 @@ class TrainingSpec:
         _check_choice(s, "dtype", self.dtype, DTYPES)
         _check_choice(s, "device", self.device, DEVICES)
         _check_int(s, "log_every", self.log_every, 1, MAX_EPOCHS)
+        _check_choice(s, "regularization", self.regularization, REGULARIZATIONS)
+        _check_float(s, "regularization_rate", self.regularization_rate, 0.0, MAX_REGULARIZATION_RATE)
+
+    @property
+    def penalised(self) -> bool:
+        """Whether a weight penalty is added to the loss (a rate of 0 adds nothing)."""
+        return self.regularization != "none" and self.regularization_rate > 0
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.engine.backends.base import TrainingState, create_backend, torch_available
-from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.backends.numpy_backend import forward, weight_penalty
 from nnstudio.core.engine.losses import LOSSES
 
 if TYPE_CHECKING:
@@ -98,10 +98,14 @@ def verdict(checks: list[ParameterCheck]) -> str:
 
 @dataclass(frozen=True, eq=False)
 class GradientCheck:
-    """The loss at the checked weights and, per parameter tensor, its gradient three ways."""
+    """The loss at the checked weights and, per parameter tensor, its gradient three ways.
+
+    With regularisation the gradients are those of the objective loss + penalty; `loss` is the data loss.
+    """
 
     loss: float
     parameters: list[ParameterCheck]
+    penalty: float = 0.0  # the weights' penalty (0 without regularisation)
 
     @property
     def max_rel_diff_manual_vs_autograd(self) -> float | None:
@@ -121,6 +125,7 @@ class GradientCheck:
         entry was not computed (finite differences sample big tensors) or is not a finite number."""
         return {
             "loss": _finite_or_none(self.loss),
+            "penalty": _finite_or_none(self.penalty),
             "parameters": {
                 p.name: {
                     "shape": list(p.manual.shape),
@@ -158,8 +163,13 @@ def finite_difference_gradients(
     step: float = FINITE_DIFFERENCE_STEP,
     max_entries: int = MAX_FINITE_DIFFERENCE_ENTRIES,
     seed: int = 0,
+    regularization: tuple[str, float] = ("none", 0.0),
 ) -> dict[str, np.ndarray]:
-    """dL/dθ ≈ (L(θ + h) − L(θ − h)) / 2h, one entry at a time, in float64."""
+    """dL/dθ ≈ (L(θ + h) − L(θ − h)) / 2h, one entry at a time, in float64.
+
+    L is the objective the optimiser minimises: the loss plus the weights' penalty (`regularization`:
+    its kind and rate).
+    """
     loss = LOSSES[loss_name].value
     theta = {name: value.astype(np.float64).copy() for name, value in parameters.items()}
     total = sum(value.size for value in theta.values())
@@ -167,7 +177,7 @@ def finite_difference_gradients(
     rng = np.random.default_rng(seed)
 
     def loss_now() -> float:
-        return loss(forward(layers, theta, x)[-1].outputs, y)
+        return loss(forward(layers, theta, x)[-1].outputs, y) + weight_penalty(layers, theta, *regularization)
 
     gradients = {}
     with np.errstate(over="ignore", invalid="ignore"):
@@ -203,17 +213,23 @@ def check_gradients(
     autograd: dict[str, np.ndarray] | None = None
     if torch_available()[0]:
         autograd = create_backend("torch", layers, training, state).gradients(x, y)
+    penalty = (training.regularization, training.regularization_rate) if training.penalised else ("none", 0.0)
     numeric = finite_difference_gradients(
-        layers, training.loss, state.parameters, x, y, max_entries=max_finite_difference_entries
+        layers,
+        training.loss,
+        state.parameters,
+        x,
+        y,
+        max_entries=max_finite_difference_entries,
+        regularization=penalty,
     )
-    loss = manual_backend.loss(x, y)
+    loss, penalty_value = manual_backend.loss(x, y), manual_backend.penalty()
+    floor = zero_floor(loss + penalty_value)  # of the objective the gradients belong to
     checks = [
-        ParameterCheck(
-            name, manual[name], None if autograd is None else autograd[name], numeric[name], zero_floor(loss)
-        )
+        ParameterCheck(name, manual[name], None if autograd is None else autograd[name], numeric[name], floor)
         for name in manual_backend.parameters()
     ]
-    return GradientCheck(loss, checks)
+    return GradientCheck(loss, checks, penalty_value)
 
 
 def check_trainer(trainer: Trainer, **options) -> GradientCheck:

@@ -19,26 +19,29 @@ MAX_STATES = 512
 
 
 class LossHistory:
-    """Train and test loss per completed epoch, in growable arrays (no per-epoch Python objects)."""
+    """Train and test loss per completed epoch, in growable arrays (no per-epoch Python objects).
+
+    With regularisation, `penalty` holds the weights' penalty beside the (data) train loss; NaN without.
+    """
 
     def __init__(self) -> None:
         self._epochs = np.empty(1024, dtype=np.int64)
         self._train = np.empty(1024)
         self._test = np.empty(1024)
+        self._penalty = np.empty(1024)
         self._size = 0
 
     def __len__(self) -> int:
         return self._size
 
-    def append(self, epoch: int, train_loss: float, test_loss: float) -> None:
+    def append(self, epoch: int, train_loss: float, test_loss: float, penalty: float = float("nan")) -> None:
         if self._size == len(self._epochs):
-            capacity = 2 * len(self._epochs)
-            self._epochs = np.resize(self._epochs, capacity)
-            self._train = np.resize(self._train, capacity)
-            self._test = np.resize(self._test, capacity)
+            for name, column in self._columns().items():
+                setattr(self, name, np.resize(column, 2 * len(column)))
         self._epochs[self._size] = epoch
         self._train[self._size] = train_loss
         self._test[self._size] = test_loss
+        self._penalty[self._size] = penalty
         self._size += 1
 
     @property
@@ -52,6 +55,10 @@ class LossHistory:
     @property
     def test(self) -> np.ndarray:
         return self._test[: self._size]
+
+    @property
+    def penalty(self) -> np.ndarray:
+        return self._penalty[: self._size]
 
     def since(self, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Copies of the records from index `start` on: what a snapshot sends to the window."""

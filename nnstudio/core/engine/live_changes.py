@@ -24,6 +24,8 @@ SETTING_NAMES = {
     "batch_size": "batch size",
     "epochs": "target epochs",
     "log_every": "log every",
+    "regularization": "regularisation",
+    "regularization_rate": "regularisation rate",
 }
 
 

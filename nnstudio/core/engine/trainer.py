@@ -151,9 +151,17 @@ class Snapshot:
     # the first epoch). With mini-batches it is not `last_step_loss`, one batch's.
     epoch_loss: float = math.nan
     batches_per_epoch: int = 1  # optimiser steps per epoch (1: full batches, a step is an epoch)
+    # With regularisation: the weights' penalty of each of new_epochs, and of each log entry (else empty).
+    new_penalty: np.ndarray = field(default_factory=lambda: np.empty(0))
+    log_penalties: tuple[float, ...] = ()
 
     @property
     def log_lines(self) -> tuple[str, ...]:
+        if self.log_penalties:
+            return tuple(
+                format_log_line(epoch, loss, penalty)
+                for (epoch, loss), penalty in zip(self.log_entries, self.log_penalties, strict=True)
+            )
         return tuple(format_log_line(epoch, loss) for epoch, loss in self.log_entries)
 
 
@@ -198,9 +206,11 @@ class RunState:
         return parameter_count(list(self.layers))
 
 
-def format_log_line(epoch: int, loss: float) -> str:
-    """The tutorial's log line; 7 significant digits, as R prints them."""
-    return f"Epoch: {epoch} Loss: {loss:.7g}"
+def format_log_line(epoch: int, loss: float, penalty: float | None = None) -> str:
+    """The tutorial's log line; 7 significant digits, as R prints them. The loss is the data loss;
+    with regularisation the weights' penalty follows it."""
+    line = f"Epoch: {epoch} Loss: {loss:.7g}"
+    return line if penalty is None else f"{line} Penalty: {penalty:.7g}"
 
 
 def measure_fit(
@@ -286,6 +296,7 @@ class Trainer:
         self._epoch_loss, self._epoch_test_loss = progress.epoch_loss, progress.epoch_test_loss
         self._epoch_order = epoch_order
         self.diverged_message = progress.diverged_message
+        self._epoch_penalty = float("nan")  # measured again at the next step
         self.loss_history.truncate(self.epoch)
         self.state_history.truncate(self.epoch)
         self.reported = min(self.reported, len(self.loss_history))
@@ -442,6 +453,8 @@ class Trainer:
             raise NNStudioError("training has diverged: Reset, or choose a smaller learning rate")
         if self.batch_in_epoch == 0 and self.dataset.n_test:
             self._epoch_test_loss = self.backend.loss(self.dataset.x_test, self.dataset.y_test)
+        if self.training.penalised and (self.batch_in_epoch == 0 or math.isnan(self._epoch_penalty)):
+            self._epoch_penalty = self.backend.penalty()  # like the test loss: at the weights the epoch begins with
         rows = self._batch_rows()
         loss = self.backend.step(rows)
         self.step_count += 1
@@ -462,7 +475,9 @@ class Trainer:
 
     def _finish_epoch(self) -> None:
         self.epoch += 1
-        self.loss_history.append(self.epoch, self._epoch_loss, self._epoch_test_loss)
+        penalty = self._epoch_penalty if self.training.penalised else float("nan")
+        self.loss_history.append(self.epoch, self._epoch_loss, self._epoch_test_loss, penalty)
+        self._epoch_penalty = float("nan")
         if self.state_history.wants(self.epoch):
             self.state_history.record(self.epoch, self.backend.state())
         self._epoch_loss = 0.0
@@ -512,7 +527,10 @@ class Trainer:
         start = 0 if full_history else self.reported
         epochs, train, test = self.loss_history.since(start)
         every = self.training.log_every
-        entries = tuple((int(e), float(loss)) for e, loss in zip(epochs, train, strict=True) if e % every == 0)
+        logged = epochs % every == 0
+        entries = tuple((int(e), float(loss)) for e, loss in zip(epochs[logged], train[logged], strict=True))
+        penalty = self.loss_history.penalty[start:].copy() if self.training.penalised else np.empty(0)
+        log_penalties = tuple(float(p) for p in penalty[logged]) if self.training.penalised else ()
         train_metrics, test_metrics = self.metrics() if with_metrics else (None, None)
         return Snapshot(
             epoch=self.epoch,
@@ -533,6 +551,8 @@ class Trainer:
             full_history=full_history,
             epoch_loss=float(self.loss_history.train[-1]) if len(self.loss_history) else math.nan,
             batches_per_epoch=self.batches_per_epoch(),
+            new_penalty=penalty,
+            log_penalties=log_penalties,
         )
 
     def report(self, status: str = TRAINING, message: str = "", **options) -> Snapshot:

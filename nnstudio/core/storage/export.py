@@ -23,7 +23,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage.script_export import ScriptInputs, script_source
 
 # CSV headings for LossHistory.to_arrays()'s names; a kind added later keeps its own name.
-LOSS_COLUMNS = {"epochs": "epoch", "train": "train_loss", "test": "test_loss"}
+LOSS_COLUMNS = {"epochs": "epoch", "train": "train_loss", "test": "test_loss", "penalty": "penalty"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +127,8 @@ def save_state_dict(results: Results, path: str | os.PathLike) -> None:
 
 def loss_history_csv(history: dict[str, np.ndarray]) -> str:
     """One row per epoch: epoch,train_loss,test_loss (an empty cell where there is no value)."""
-    names = list(history)
+    # the penalty only for a regularised run (NaN throughout otherwise)
+    names = [name for name in history if name != "penalty" or np.isfinite(history[name]).any()]
     lines = [",".join(LOSS_COLUMNS.get(name, name) for name in names)]
     for row in zip(*(history[name] for name in names), strict=True):
         lines.append(",".join(_cell(value) for value in row))

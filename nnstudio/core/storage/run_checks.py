@@ -25,7 +25,7 @@ from nnstudio.core.errors import NNStudioError
 RUN_MEMBER, ARRAYS_MEMBER = "run.toml", "arrays.npz"
 MAX_COUNT = 2**53  # steps, epochs...: beyond this a float no longer counts them exactly; no run gets near
 MAX_MESSAGE_CHARS = 2000
-LOSS_HISTORY_KINDS = ("epochs", "train", "test")
+LOSS_HISTORY_KINDS = ("epochs", "train", "test", "penalty")
 _NAME = r"[A-Za-z0-9_]{1,64}"  # W1, b1, exp_avg...: never a line break or a path
 _STATE_KEY = re.compile(rf"(state|state_history/\d{{1,19}})/(parameters/{_NAME}|optimizer_buffers/{_NAME}/{_NAME})")
 

@@ -34,7 +34,7 @@ from nnstudio import __version__
 from nnstudio.core.engine import losses
 from nnstudio.core.engine import model as model_module
 from nnstudio.core.engine.backends import numpy_backend as backend
-from nnstudio.core.engine.experiment import Experiment
+from nnstudio.core.engine.experiment import REGULARIZATIONS, Experiment
 from nnstudio.core.engine.model import DenseLayer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import script_templates as templates
@@ -54,6 +54,7 @@ LOSS_SOURCES = {
         losses.cross_entropy_gradient,
     ),
 }
+PENALTY_FUNCTIONS = (backend.weight_penalty, backend.penalty_gradient, backend.add_penalty_gradients)
 OPTIMIZER_FUNCTIONS = {"gd": backend.gd_update, "momentum": backend.momentum_update, "adam": backend.adam_update}
 SCRIPT_LOSSES = tuple(LOSS_SOURCES)
 SCRIPT_OPTIMIZERS = tuple(OPTIMIZER_FUNCTIONS)
@@ -104,7 +105,7 @@ def script_source(inputs: ScriptInputs, flavour: str, epochs: int | None = None,
         _data(experiment, dataset),
         _model(experiment, layers, flavour),
         _ENGINE[flavour](experiment, layers),
-        _LOOP[flavour],
+        _loop(flavour, training),
     ]
     code = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
     code = re.sub(r"^# --- (.+?) -+$", lambda m: f"# --- {m.group(1)} ".ljust(100, "-"), code, flags=re.MULTILINE)
@@ -157,6 +158,9 @@ def _settings(experiment: Experiment, epochs: int, flavour: str) -> str:
         lines.append(f"MOMENTUM = {t.momentum!r}")
     if t.optimizer == "adam":
         lines.append(f"BETA1, BETA2, EPS = {t.beta1!r}, {t.beta2!r}, {t.eps!r}")
+    if t.penalised:
+        lines.append(f"REGULARIZATION, REGULARIZATION_RATE = {t.regularization!r}, {t.regularization_rate!r}")
+        lines.append(f"# {REGULARIZATIONS[t.regularization]}")
     lines.append(f"DTYPE = {dtype}")
     return "\n".join(lines) + "\n"
 
@@ -280,6 +284,11 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
         _source(backend.LayerTrace, backend.LayerGradients, backend.dense_forward, backend.dense_backward),
         "# --- the whole network ---",
         _source(backend.forward, backend.backward, backend.parameter_gradients),
+        *(
+            ["# --- regularisation: a penalty on the weights ---", _source(*PENALTY_FUNCTIONS)]
+            if training.penalised
+            else []
+        ),
         "# --- the loss ---",
         _source(*loss_functions, constants_from=losses),
         f"loss_value, loss_gradient = {value.__name__}, {gradient.__name__}\n"
@@ -331,6 +340,8 @@ def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
         "adam": "torch.optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(BETA1, BETA2), eps=EPS)",
     }[t.optimizer]
     loss = templates.TORCH_LOSSES[t.loss]
+    if t.penalised:
+        loss += "\n\n" + templates.TORCH_PENALTY[t.regularization]
     return (
         "# --- the network in PyTorch " + "-" * 72 + "\n\n\n"
         "def build_model():\n"
@@ -352,3 +363,17 @@ def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
 
 _ENGINE = {"numpy": _numpy_engine, "torch": _torch_engine}
 _LOOP = {"numpy": templates.NUMPY_LOOP, "torch": templates.TORCH_LOOP}
+_PENALTY_LINES = {"numpy": templates.NUMPY_PENALTY_LINES, "torch": templates.TORCH_PENALTY_LINES}
+
+
+def _loop(flavour: str, training) -> str:
+    """The training loop; with regularisation, its lines that add the penalty and print it."""
+    loop = _LOOP[flavour]
+    if not training.penalised:
+        return loop
+    old_log, new_log = templates.PENALTY_LOG[flavour]
+    for old, new in [*_PENALTY_LINES[flavour].items(), (old_log, new_log)]:
+        if loop.count(old) != 1:  # the template changed: fail loudly rather than export a script without the penalty
+            raise AssertionError(f"the {flavour} loop no longer has the line {old.strip()!r}")
+        loop = loop.replace(old, new)
+    return loop

@@ -287,3 +287,50 @@ def loss_function(logits, y):
 AVERAGED = True  # a mean: a mini-batch's loss counts by its share of the points in the epoch's loss
 ''',
 }
+
+
+# With regularisation, the loops above change in these lines (old → new): the gradient gains the
+# weights' penalty, and each log line shows the penalty, measured as the epoch begins, beside the loss.
+NUMPY_PENALTY_LINES = {
+    "        epoch_loss = 0.0\n": (
+        "        epoch_loss = 0.0\n"
+        "        penalty = weight_penalty(LAYERS, parameters, REGULARIZATION, REGULARIZATION_RATE)\n"
+    ),
+    "                optimizer.update(parameters, parameter_gradients(LAYERS, gradients))\n": (
+        "                gradients = parameter_gradients(LAYERS, gradients)\n"
+        "                add_penalty_gradients(LAYERS, parameters, gradients, REGULARIZATION, REGULARIZATION_RATE)\n"
+        "                optimizer.update(parameters, gradients)\n"
+    ),
+}
+TORCH_PENALTY_LINES = {
+    "        epoch_loss = 0.0\n": (
+        "        epoch_loss = 0.0\n        with torch.no_grad():\n            penalty_value = float(penalty(model))\n"
+    ),
+    "            loss.backward()  # autograd computes dL/dθ for every parameter\n": (
+        "            (loss + penalty(model)).backward()  # autograd: dL/dθ of the loss plus the weights' penalty\n"
+    ),
+}
+PENALTY_LOG = {
+    "numpy": (
+        "Loss: {number(epoch_loss, precise)}",
+        "Loss: {number(epoch_loss, precise)} Penalty: {number(penalty, precise)}",
+    ),
+    "torch": (
+        "Loss: {number(epoch_loss, precise)}",
+        "Loss: {number(epoch_loss, precise)} Penalty: {number(penalty_value, precise)}",
+    ),
+}
+TORCH_PENALTY = {
+    "l1": """\
+def penalty(model):
+    \"\"\"L1: rate·Σ|w| over the weights of every nn.Linear (the biases go free).\"\"\"
+    weights = [module.weight for module in model if isinstance(module, nn.Linear)]
+    return REGULARIZATION_RATE * sum(w.abs().sum() for w in weights)
+""",
+    "l2": """\
+def penalty(model):
+    \"\"\"L2: rate·½·Σw² over the weights of every nn.Linear (the biases go free).\"\"\"
+    weights = [module.weight for module in model if isinstance(module, nn.Linear)]
+    return REGULARIZATION_RATE * sum(0.5 * (w * w).sum() for w in weights)
+""",
+}

@@ -32,6 +32,7 @@ from nnstudio.core.engine.backends.numpy_backend import (
     forward,
     gd_update,
     momentum_update,
+    penalty_gradient,
 )
 from nnstudio.core.engine.experiment import OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.gradcheck import GradientCheck, ParameterCheck, check_gradients
@@ -105,6 +106,18 @@ class LayerInspection:
     biases_after: np.ndarray | None = None
     weight_update: UpdateParts | None = None
     bias_update: UpdateParts | None = None
+    penalty_gradient: np.ndarray | None = None  # the regularisation penalty's part of dL/dW (None: no penalty)
+    penalty_formula: str = ""  # that part's formula, e.g. rate·W1 = 0.01·W1
+
+    def penalty_note(self) -> str:
+        """One line: the penalty's part of dL/dW and its share of the whole gradient (empty without a penalty)."""
+        if self.penalty_gradient is None:
+            return ""
+        w = self.layer.weight_name
+        part = float(np.abs(self.penalty_gradient).sum())
+        whole = float(np.abs(self.weight_gradients.manual).sum())
+        share = f"{100 * part / whole:.3g} %" if whole > 0 and np.isfinite(whole) else "—"
+        return f"penalty part of dL/d{w}: {self.penalty_formula}   (Σ|·| = {part:.4g}: {share} of Σ|dL/d{w}|)"
 
     def summaries(self) -> dict[str, TensorSummary]:
         """Small summaries of this layer's tensors (norms, a ≤ 32×32 heat map), by name."""
@@ -222,6 +235,21 @@ def update_parts(
     return UpdateParts(name, training.optimizer, applied, predicted, parts, constants, OPTIMIZERS[training.optimizer])
 
 
+def _penalty_part(training: TrainingSpec, name: str, W: np.ndarray) -> dict:
+    """The penalty's part of dL/dW and its formula, as LayerInspection fields (none without a penalty)."""
+    if not training.penalised:
+        return {}
+    rate = f"{training.regularization_rate:g}"
+    formula = (
+        f"rate·sign({name}) = {rate}·sign({name})"
+        if training.regularization == "l1"
+        else f"rate·{name} = {rate}·{name}"
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        part = penalty_gradient(W, training.regularization, training.regularization_rate)
+    return {"penalty_gradient": part, "penalty_formula": formula}
+
+
 # --- the two entry points ----------------------------------------------------------------------------
 
 
@@ -308,6 +336,7 @@ def _inspect(
                 biases_after=None if after is None or not layer.bias else after.parameters[b],
                 weight_update=weight_update,
                 bias_update=bias_update,
+                **_penalty_part(training, w, parameters[w]),
             )
         )
     return StepInspection(

@@ -283,6 +283,8 @@ class BackwardPage(PhasePage):
         k, n = layer.layer.index, len(inspection.layers)
         self._show_order(inspection, k)
         lines = [inspection.loss_formula, inspection.loss_gradient_formula, *layer.formulas.backward]
+        if layer.penalty_note():  # regularisation: the weights' penalty adds its own part to dL/dW
+            lines.append(layer.penalty_note())
         self.formulas.setText(formula_html(lines))
         a, z = f"dL/da{k}", f"dL/dz{k}"
         self.sections["backward"].set_text(

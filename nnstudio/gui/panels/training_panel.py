@@ -1,4 +1,5 @@
-"""The training panel: backend, loss, optimiser, learning rate, batch size, epochs, seed — and run options.
+"""The training panel: backend, loss, optimiser, learning rate, regularisation, batch size, epochs, seed — and run
+options.
 
 The first group edits the experiment's `TrainingSpec` and emits a new one on every edit. The
 "Run" group holds what is not part of the experiment (how fast to go, when to stop early) and
@@ -26,7 +27,15 @@ from PySide6.QtWidgets import (
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import suitable_losses
-from nnstudio.core.engine.experiment import BACKENDS, MAX_EPOCHS, MAX_POINTS, OPTIMIZERS, TrainingSpec
+from nnstudio.core.engine.experiment import (
+    BACKENDS,
+    MAX_EPOCHS,
+    MAX_POINTS,
+    MAX_REGULARIZATION_RATE,
+    OPTIMIZERS,
+    REGULARIZATIONS,
+    TrainingSpec,
+)
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.panels.spec_editor import SpecEditor
@@ -45,6 +54,8 @@ LEARNING_RATE_MAX = 1000.0  # large enough to show a class what divergence looks
 SLIDER_STEPS_PER_DECADE = 100  # the slider moves log10(learning rate) in steps of 0.01
 DEFAULT_SPEED = 5.0  # steps per second when slow motion is switched on
 DEFAULT_STOP_BELOW = 0.01
+REGULARIZATION_RATE_MIN = 1e-6  # the box's smallest rate; "none" stands for no penalty at all
+DEFAULT_REGULARIZATION_RATE = 0.001  # shown while the experiment has no rate yet (Playground's small one)
 
 BACKEND_NOTES = {
     "numpy": "Hand-written forward and backward passes in NumPy: the code a student can read",
@@ -115,6 +126,21 @@ class TrainingPanel(SpecEditor):
         self.momentum = float_spin_box(
             0.0, 0.9999, 4, 0.05, "Momentum μ (momentum optimiser only): v ← μ·v + g,  w ← w − lr·v"
         )
+        self.regularization = choice_combo(
+            REGULARIZATIONS,
+            "A penalty on the weights (not the biases) added to the loss the optimiser minimises;\n"
+            "the log and the loss plot show it beside the data loss",
+        )
+        self.regularization_rate = ScientificSpinBox(
+            REGULARIZATION_RATE_MIN,
+            MAX_REGULARIZATION_RATE,
+            "Regularisation rate: how much the penalty counts.\n"
+            "L1: + rate·Σ|w|, gradient rate·sign(w).   L2: + rate·½·Σw², gradient rate·w",
+        )
+        regularization_row = QHBoxLayout()
+        regularization_row.addWidget(self.regularization)
+        regularization_row.addWidget(QLabel("rate"))
+        regularization_row.addWidget(self.regularization_rate, 1)
         self.full_batch = QCheckBox("Full batch")
         self.full_batch.setToolTip("Every step uses all the training points (one step = one epoch)")
         self.batch_size = int_spin_box(
@@ -138,6 +164,7 @@ class TrainingPanel(SpecEditor):
         slider_row.addWidget(_small_label("10³"))
         form.addRow("", slider_row)
         form.addRow("Momentum μ", self.momentum)
+        form.addRow("Regularisation", regularization_row)
         form.addRow("Batch", batch_row)
         form.addRow("Target epochs", self.epochs)
         form.addRow("Seed", self.seed)
@@ -190,9 +217,16 @@ class TrainingPanel(SpecEditor):
         self.backend.setToolTip(f"{self.backend.toolTip()}\n{name} is not available: {reason}")
 
     def _connect(self) -> None:
-        for combo in (self.backend, self.loss, self.optimizer):
+        for combo in (self.backend, self.loss, self.optimizer, self.regularization):
             combo.currentIndexChanged.connect(self._on_edited)
-        for box in (self.learning_rate, self.momentum, self.batch_size, self.epochs, self.seed):
+        for box in (
+            self.learning_rate,
+            self.momentum,
+            self.regularization_rate,
+            self.batch_size,
+            self.epochs,
+            self.seed,
+        ):
             box.valueChanged.connect(self._on_edited)
         self.full_batch.toggled.connect(self._on_edited)
         self.learning_rate.valueChanged.connect(self._sync_slider)
@@ -224,6 +258,7 @@ class TrainingPanel(SpecEditor):
 
     def _update_enabled(self) -> None:
         self.momentum.setEnabled(self.optimizer.currentText() == "momentum")
+        self.regularization_rate.setEnabled(self.regularization.currentText() != "none")
         self.batch_size.setEnabled(not self.full_batch.isChecked())
 
     def _update_run_enabled(self) -> None:
@@ -237,6 +272,9 @@ class TrainingPanel(SpecEditor):
         self._exact.show(self.learning_rate, spec.learning_rate)
         self._sync_slider()
         self._exact.show(self.momentum, spec.momentum)
+        select_text(self.regularization, spec.regularization)
+        rate = spec.regularization_rate if spec.regularization_rate > 0 else DEFAULT_REGULARIZATION_RATE
+        self._exact.show(self.regularization_rate, rate)
         self.full_batch.setChecked(spec.batch_size is None)
         if spec.batch_size is not None:
             self.batch_size.setValue(spec.batch_size)
@@ -251,10 +289,17 @@ class TrainingPanel(SpecEditor):
             optimizer=self.optimizer.currentText(),
             learning_rate=self._exact.read(self.learning_rate),
             momentum=self._exact.read(self.momentum),
+            **self._regularization_from_widgets(),
             batch_size=None if self.full_batch.isChecked() else self.batch_size.value(),
             epochs=self.epochs.value(),
             seed=int(self.seed.value()),
         )
+
+    def _regularization_from_widgets(self) -> dict:
+        kind = self.regularization.currentText()
+        if kind == "none":  # the rate box is off: the experiment's own rate stays as it was
+            return {"regularization": kind, "regularization_rate": self._spec.regularization_rate}
+        return {"regularization": kind, "regularization_rate": self._exact.read(self.regularization_rate)}
 
     def _on_speed_edited(self, *_) -> None:
         self._update_run_enabled()

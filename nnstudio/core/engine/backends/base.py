@@ -57,17 +57,24 @@ class Backend(Protocol):
     def step(self, rows: np.ndarray | None = None) -> float:
         """One optimiser step on the given rows of the training set (all when None).
 
-        Returns the loss of that batch before the update, as the tutorial logs it.
+        The step follows the gradient of the data loss plus the penalty (see penalty()).
+        Returns the data loss of that batch before the update, as the tutorial logs it.
         """
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
-        """The loss of the current weights on (x, y), without changing anything."""
+        """The (data) loss of the current weights on (x, y), without changing anything."""
+
+    def penalty(self) -> float:
+        """The regularisation penalty of the current weights (0 without regularisation)."""
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The network's output for x, as a float64 array of shape (n, outputs)."""
 
     def gradients(self, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
-        """dL/dθ for every parameter at the current weights, without updating them."""
+        """dL/dθ for every parameter at the current weights, without updating them.
+
+        L is the objective the optimiser minimises: the data loss plus the weights' penalty.
+        """
 
     def last_gradients(self) -> dict[str, np.ndarray]:
         """The gradients the last step() used (empty before the first step)."""

@@ -208,6 +208,42 @@ def parameter_gradients(layers: list[DenseLayer], gradients: list[LayerGradients
     return named
 
 
+# --- regularisation: a penalty on the weights W (the biases go free) ---------------------------
+# The optimiser then minimises  L + penalty:  a large weight costs something even where it fits.
+
+
+def weight_penalty(layers: list[DenseLayer], parameters: dict[str, np.ndarray], kind: str, rate: float) -> float:
+    """The penalty on every layer's W: L1 rate·Σ|w|, L2 rate·½·Σw², none 0."""
+    if kind == "none":
+        return 0.0
+    total = 0.0
+    for layer in layers:
+        W = parameters[layer.weight_name]
+        total += np.abs(W).sum() if kind == "l1" else 0.5 * np.dot(W.ravel(), W.ravel())
+    return float(rate * total)
+
+
+def penalty_gradient(W: np.ndarray, kind: str, rate: float) -> np.ndarray:
+    """The penalty's part of dL/dW, added to the data loss's part."""
+    if kind == "l1":
+        return rate * np.sign(W)  # d/dW (rate·Σ|w|) = rate·sign(w)   (0 at w = 0, as autograd takes it)
+    if kind == "l2":
+        return rate * W  # d/dW (rate·½·Σw²) = rate·w
+    return np.zeros_like(W)
+
+
+def add_penalty_gradients(
+    layers: list[DenseLayer],
+    parameters: dict[str, np.ndarray],
+    gradients: dict[str, np.ndarray],
+    kind: str,
+    rate: float,
+) -> None:
+    """dL/dW += the penalty's part, for every layer's W (in place; dL/db is left as it is)."""
+    for layer in layers:
+        gradients[layer.weight_name] += penalty_gradient(parameters[layer.weight_name], kind, rate)
+
+
 # --- optimisers: how a gradient becomes an update ------------------------------------------------
 # Each takes the weights θ and their gradient g (arrays of any shape) and changes θ in place; each
 # returns the change Δθ it applied. They follow torch.optim's update rules operation for operation,
@@ -319,6 +355,8 @@ class NumpyBackend:
         self.dtype = np.dtype(training.dtype)
         self.loss_function = LOSSES[training.loss]
         self.optimizer = ThetaOptimizer(training)
+        self.regularization = training.regularization if training.penalised else "none"
+        self.regularization_rate = training.regularization_rate
         self._x_train = self._y_train = None
         self._last_gradients: dict[str, np.ndarray] = {}
         self.load_state(state)
@@ -337,9 +375,19 @@ class NumpyBackend:
             loss = self.loss_function.value(prediction, y)
             loss_gradient = self.loss_function.gradient(prediction, y)
             backward(self.layers, self.parameters_, traces, loss_gradient, out=self.gradients_)
+            if self.regularization != "none":
+                add_penalty_gradients(self.layers, self.parameters_, self.gradients_, *self._penalty_setting)
             self.optimizer.update(self.theta, self.gradient_vector)
         self._last_gradients = self.gradients_
         return loss
+
+    @property
+    def _penalty_setting(self) -> tuple[str, float]:
+        return self.regularization, self.regularization_rate
+
+    def penalty(self) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return weight_penalty(self.layers, self.parameters_, *self._penalty_setting)
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -357,8 +405,9 @@ class NumpyBackend:
         with np.errstate(over="ignore", invalid="ignore"):
             traces = forward(self.layers, self.parameters_, x)
             loss_gradient = self.loss_function.gradient(traces[-1].outputs, y)
-            gradients = backward(self.layers, self.parameters_, traces, loss_gradient)
-        return {name: g.astype(np.float64) for name, g in parameter_gradients(self.layers, gradients).items()}
+            gradients = parameter_gradients(self.layers, backward(self.layers, self.parameters_, traces, loss_gradient))
+            add_penalty_gradients(self.layers, self.parameters_, gradients, *self._penalty_setting)
+        return {name: g.astype(np.float64) for name, g in gradients.items()}
 
     def trace(self, x: np.ndarray) -> list[LayerTrace]:
         """The forward pass with every layer's z and a, for the step inspector."""

@@ -103,6 +103,8 @@ class TorchBackend:
         else:
             self.optimizer = torch.optim.SGD(self.model.parameters(), lr=training.learning_rate)
         self._optimizer_name = training.optimizer
+        self._regularization = training.regularization if training.penalised else "none"
+        self._regularization_rate = training.regularization_rate
         self._steps = 0
         self._x_train = self._y_train = None
         self.load_state(state)
@@ -131,10 +133,27 @@ class TorchBackend:
             x, y = x[index], y[index]
         loss = self.loss_function(self.model(x), y)
         self.optimizer.zero_grad()
-        loss.backward()
+        self._objective(loss).backward()  # autograd differentiates the penalty too
         self.optimizer.step()
         self._steps += 1
         return loss.item()
+
+    def _penalty(self) -> torch.Tensor | float:
+        """L1 rate·Σ|w| or L2 rate·½·Σw² over the weights (nn.Linear.weight; the biases go free)."""
+        weights = [p for name, p in self._by_name.items() if name in self._transposed]
+        if self._regularization == "l1":
+            return self._regularization_rate * sum(w.abs().sum() for w in weights)
+        if self._regularization == "l2":
+            return self._regularization_rate * sum(0.5 * (w * w).sum() for w in weights)
+        return 0.0
+
+    def _objective(self, loss: torch.Tensor) -> torch.Tensor:
+        """What the optimiser minimises: the data loss plus the weights' penalty."""
+        return loss if self._regularization == "none" else loss + self._penalty()
+
+    def penalty(self) -> float:
+        with torch.no_grad():
+            return float(self._penalty())
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
         with torch.no_grad():
@@ -147,7 +166,7 @@ class TorchBackend:
     def gradients(self, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
         saved = {name: p.grad for name, p in self._by_name.items()}
         self.model.zero_grad(set_to_none=True)
-        self.loss_function(self.model(self._tensor(x)), self._tensor(y)).backward()
+        self._objective(self.loss_function(self.model(self._tensor(x)), self._tensor(y))).backward()
         gradients = {name: self._to_ours(name, p.grad) for name, p in self._by_name.items()}
         for name, p in self._by_name.items():  # leave last_gradients() as the last step saw them
             p.grad = saved[name]
