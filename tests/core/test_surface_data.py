@@ -54,3 +54,10 @@ def test_the_surface_presets_fit_their_data(name):
     assert train.r2 >= 0.9 and test.r2 >= 0.9
     assert test.rmse == pytest.approx(np.sqrt(test.mse))
     assert trainer.prediction_on_grid().shape == (GRID_SIDE**2, 1)
+
+
+def test_an_experiment_file_keeps_the_surface_generator_and_its_noise():
+    experiment = PRESETS["multi-gaussian"].with_data(noise_sd=0.25, standardize=True)
+    again = type(experiment).from_toml(experiment.to_toml())
+    assert again == experiment and again.data.task == "regression"
+    np.testing.assert_array_equal(prepare(again.data).y_train_raw, prepare(experiment.data).y_train_raw)

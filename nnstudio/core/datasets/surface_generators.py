@@ -51,8 +51,8 @@ class SurfaceGenerator:
 
 
 SURFACE_GENERATORS: dict[str, SurfaceGenerator] = {
-    "plane": SurfaceGenerator("y = (x₁ + x₂)/10, a tilted plane", plane),
-    "multi-gaussian": SurfaceGenerator("six bumps of ±1 on a 3 × 2 chequerboard", gaussians),
+    "plane": SurfaceGenerator("y = (x₁ + x₂)/10", plane),
+    "multi-gaussian": SurfaceGenerator("six ±1 bumps over (x₁, x₂)", gaussians),
 }
 
 

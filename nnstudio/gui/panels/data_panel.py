@@ -285,10 +285,11 @@ class DataPanel(SpecEditor):
                 self.generator.count() - 1, f"{name}: {generator.formula} + noise", Qt.ItemDataRole.ToolTipRole
             )
         for name, surface in SURFACE_GENERATORS.items():  # two inputs, still numbers to fit
-            self.generator.addItem(f"{name}:  {surface.formula} (x₁, x₂)", name)
+            self.generator.addItem(f"{name}:  {surface.formula}", name)
             self.generator.setItemData(
                 self.generator.count() - 1,
-                f"{name}: {surface.formula}, over x₁, x₂ in [−6, 6]; the noise moves where the target is read",
+                f"{name}: {surface.formula}, two inputs x₁, x₂ in [−6, 6] (TensorFlow Playground's data); "
+                "the noise (a fraction, 0 … 0.5) moves where the target is read",
                 Qt.ItemDataRole.ToolTipRole,
             )
         self._add_classification_generators()
