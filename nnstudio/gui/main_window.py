@@ -34,6 +34,7 @@ from nnstudio.gui.file_actions import FileActions
 from nnstudio.gui.help_window import install as install_help
 from nnstudio.gui.instruments import install_instruments
 from nnstudio.gui.lessons import install as install_lessons
+from nnstudio.gui.map_options import MapOptions
 from nnstudio.gui.pacing import RedrawPacer
 from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
                 "&Fit Plots to Data", self.autorange_plots, "Ctrl+0", "Zoom both plots back to show all their data"
             )
         )
+        self.map_options = MapOptions(self.context, self.prediction_plots)
 
         train_menu = register(ids.TRAIN_MENU, bar.addMenu("&Train"))
         for action in self.controls.actions():

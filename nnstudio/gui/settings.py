@@ -38,6 +38,8 @@ MAX_PAGE = 9999
 _GEOMETRY, _WINDOW_STATE, _SPLITTER = "window/geometry", "window/state", "window/plots_splitter"
 _RECENT, _LAST, _THEME = "files/recent", "files/last_experiment", "view/theme"
 _LESSON, _PAGE, _OFFERED = "lessons/path", "lessons/page", "lessons/offered"
+# View preferences of the two-input maps (not the experiment's): name → (what it is, in words; default)
+MAP_OPTIONS = {"discretize_output": ("discretize output", False), "show_test_data": ("show test data", True)}
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +269,27 @@ class Settings:
 
     def set_lessons_offered(self) -> None:
         self._set(_OFFERED, "true")
+
+    # --- the two-input maps' view options -----------------------------------------------------------
+
+    def map_option(self, name: str) -> bool:
+        """A toggle of MAP_OPTIONS as last set (its default when unset or unreadable)."""
+        what, default = MAP_OPTIONS[name]
+        key = f"view/{name}"
+        value = self._get(key)
+        if value is None:
+            return default
+        if value is True or value is False:
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        self._forget(key, f"the map option {what!r}", f"expected true or false, found {_shown(value)}")
+        return default
+
+    def set_map_option(self, name: str, on: bool) -> None:
+        if name not in MAP_OPTIONS:
+            raise ValueError(f"unknown map option {name!r}")
+        self._set(f"view/{name}", "true" if on else "false")
 
     # --- the theme ------------------------------------------------------------------------------------
 

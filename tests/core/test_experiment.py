@@ -64,8 +64,8 @@ BAD_VALUES = [
     (lambda: DataSpec(n_points=1), "data.n_points must be a whole number from 2 to 10000000, got 1"),
     (
         lambda: DataSpec(generator="helix"),
-        "data.generator must be one of line, sine, cubic, step, abs, bump, gaussians, circle, xor, spiral, csv, "
-        "got 'helix'",
+        "data.generator must be one of line, sine, cubic, step, abs, bump, plane, multi-gaussian, "
+        "gaussians, circle, xor, spiral, csv, got 'helix'",
     ),  # fmt: skip
     (lambda: DataSpec(x_min=3.0, x_max=1.0), "data.x_min (3) must be smaller than data.x_max (1)"),
     (lambda: DataSpec(noise_sd=-1.0), "data.noise_sd must be in [0, 1e+06], got -1.0"),

@@ -53,10 +53,15 @@ SCRIPT_CASES = [
     ("spiral", "torch", 30),
     ("two-gaussians", "numpy", 30),  # logistic regression: no hidden layer
     ("two-gaussians", "torch", 30),
+    # regression on two inputs: a number per point, raw or each column standardised
+    ("plane", "numpy", 10),
+    ("plane-standardised", "torch", 10),
 ]
 
 
 def experiment_called(name: str) -> Experiment:
+    if name == "plane-standardised":
+        return preset("plane").with_data(standardize=True)
     return MIXED if name == "mixed" else preset(name)
 
 

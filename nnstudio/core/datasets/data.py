@@ -8,6 +8,10 @@ Classification data (`DataSpec.task == "classification"`: a generator of
 x₁, x₂ and integer class labels. Its `Dataset` keeps y as the class numbers 0 … K−1 in one
 float64 column (n, 1), never standardised (only x is), and predictions are drawn on a 2-D grid
 of GRID_SIDE × GRID_SIDE points for the decision-boundary map.
+
+Two-input regression data (a generator of `surface_generators.SURFACE_GENERATORS`: the Playground's
+plane and Gaussians) has x₁, x₂ and a number to fit; its prediction is drawn on the same 2-D grid,
+as a heat map.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
 from nnstudio.core.datasets.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
+from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS, generate_surface
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
@@ -73,6 +78,9 @@ class Scaler:
             spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
             return spread if spread > 0 else 1.0  # a constant column is only centred
 
+        if x.ndim == 2 and x.shape[1] > 1:  # two inputs: each column on its own
+            inputs = cls.fit_inputs(x)
+            return cls(inputs.x_mean, inputs.x_sd, float(np.mean(y)), sd(y))
         return cls(float(np.mean(x)), sd(x), float(np.mean(y)), sd(y))
 
     @classmethod
@@ -176,6 +184,8 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
     """Generate (or take the given imported) points, subsample, split and standardise them."""
     if spec.task == "classification":
         return _prepare_classes(spec, points)
+    if spec.generator in SURFACE_GENERATORS:
+        return _prepare_surface(spec, points)
     if points is None:
         if spec.generator == "csv":
             points = load_csv(spec.csv_path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
@@ -237,6 +247,21 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
     scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
     grid, shape = _grid_2d(x)
     return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape)
+
+
+def _prepare_surface(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None) -> Dataset:
+    """Two inputs and a number to fit (the Playground's regression data), predicted on a 2-D grid."""
+    if points is None:
+        points = generate_surface(spec.generator, spec.n_points, spec.noise_sd, spec.seed)
+    x = np.asarray(points[0], dtype=np.float64).reshape(len(points[0]), -1)
+    y = np.asarray(points[1], dtype=np.float64).reshape(-1, 1)
+    if x.shape[1] != 2 or len(y) != len(x):
+        raise NNStudioError(f"{spec.generator} data needs two inputs and one number per point, got x {x.shape}")
+    x, y, train, test = _subsample_and_split(spec, x, y)
+    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    grid, shape = _grid_2d(x)
+    # no true_function: that is a curve over one x (the fit plot's); the heat map shows the points' values
+    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, None, shape)
 
 
 def _check_labels(labels: np.ndarray) -> int:

@@ -18,6 +18,7 @@ import tomli_w
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.datasets.csv_preview import MAX_COLUMN_NAME
 from nnstudio.core.datasets.data import GENERATORS, MAX_POINTS
+from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
 from nnstudio.core.errors import NNStudioError
@@ -96,7 +97,9 @@ def _check_column_name(section: str, name: str, value: Any) -> None:
 class DataSpec:
     """Where the points come from and how they are prepared before training."""
 
-    generator: str = "sine"  # a name from data.GENERATORS or class_generators.CLASSIFICATION_GENERATORS, or "csv"
+    # a name from data.GENERATORS, surface_generators.SURFACE_GENERATORS (two inputs: x_min, x_max unused,
+    # noise_sd is the Playground's noise fraction) or class_generators.CLASSIFICATION_GENERATORS, or "csv"
+    generator: str = "sine"
     n_points: int = 100
     x_min: float = -5.0
     x_max: float = 5.0
@@ -137,7 +140,8 @@ class DataSpec:
         s = "data"
         if isinstance(self.csv_input_columns, list):  # TOML has arrays, not tuples
             object.__setattr__(self, "csv_input_columns", tuple(self.csv_input_columns))
-        _check_choice(s, "generator", self.generator, [*GENERATORS, *CLASSIFICATION_GENERATORS, "csv"])
+        generators = [*GENERATORS, *SURFACE_GENERATORS, *CLASSIFICATION_GENERATORS, "csv"]
+        _check_choice(s, "generator", self.generator, generators)
         _check_int(s, "n_points", self.n_points, 2, MAX_POINTS)
         _check_float(s, "x_min", self.x_min, -1e6, 1e6)
         _check_float(s, "x_max", self.x_max, -1e6, 1e6)

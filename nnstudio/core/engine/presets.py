@@ -86,6 +86,27 @@ PRESETS: dict[str, Experiment] = {
         model=ModelSpec(hidden=(LayerSpec(128, "relu"), LayerSpec(128, "relu"))),
         training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=1500),
     ),
+    # --- regression on two inputs: TensorFlow Playground's surfaces, drawn as a heat map ---
+    "plane": Experiment(
+        name="plane",
+        description=(
+            "Two inputs, one number: the Playground's plane y = (x₁ + x₂)/10 with 10 % noise. "
+            "A 2-4-1 tanh network (Adam, lr 0.03, batches of 10) tilts its heat map to match the points."
+        ),
+        data=DataSpec(generator="plane", n_points=400, noise_sd=0.1, seed=1, test_fraction=0.25),
+        model=ModelSpec(hidden=(LayerSpec(4, "tanh"),)),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.03, epochs=100, batch_size=10),
+    ),
+    "multi-gaussian": Experiment(
+        name="multi-gaussian",
+        description=(
+            "Two inputs, one number: the Playground's six bumps of +1 and −1 on a chequerboard. "
+            "A 2-16-16-1 tanh network (Adam, lr 0.01, batches of 25) raises and sinks its heat map to fit them."
+        ),
+        data=DataSpec(generator="multi-gaussian", n_points=500, noise_sd=0.0, seed=2, test_fraction=0.2),
+        model=ModelSpec(hidden=(LayerSpec(16, "tanh"), LayerSpec(16, "tanh"))),
+        training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.01, epochs=500, batch_size=25),
+    ),
     # --- classification: two inputs, classes to tell apart, a decision boundary to watch ---
     "circle": Experiment(
         name="circle",

@@ -199,7 +199,7 @@ def _data(experiment: Experiment, dataset) -> str:
             "",
             "# Standardised like R's scale(), with the mean and sd (n − 1) of the training points:",
             "# the network learns in these units.",
-            f"X_MEAN, X_SD = {float(s.x_mean)!r}, {float(s.x_sd)!r}",
+            _x_scaling(s.x_mean, s.x_sd),
             f"Y_MEAN, Y_SD = {float(s.y_mean)!r}, {float(s.y_sd)!r}",
             "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, (Y_TRAIN - Y_MEAN) / Y_SD",
             "x_test, y_test = (X_TEST - X_MEAN) / X_SD, (Y_TEST - Y_MEAN) / Y_SD",
@@ -207,6 +207,13 @@ def _data(experiment: Experiment, dataset) -> str:
     else:
         lines += ["", "x_train, y_train, x_test, y_test = X_TRAIN, Y_TRAIN, X_TEST, Y_TEST"]
     return "\n".join(lines) + "\n"
+
+
+def _x_scaling(mean: float | tuple[float, ...], sd: float | tuple[float, ...]) -> str:
+    """X_MEAN, X_SD: one number for one input; one per input column (two-input regression)."""
+    if isinstance(mean, tuple):
+        return f"X_MEAN, X_SD = np.array({[float(m) for m in mean]!r}), np.array({[float(v) for v in sd]!r})"
+    return f"X_MEAN, X_SD = {float(mean)!r}, {float(sd)!r}"
 
 
 def _array(values: np.ndarray) -> str:

@@ -77,13 +77,14 @@ def parse_size(text: str) -> tuple[int, int]:
 def prediction_view(view: str, has_class_map: bool) -> str | None:
     """The prediction plot a frame of `view` draws: "fit", "boundary" or None (loss, diagram).
 
-    `has_class_map`: the data has two inputs and classes, so its prediction is a decision map, as in the window.
+    `has_class_map`: the data has two inputs, so its prediction is a map over (x₁, x₂), as in the window: the
+    decision boundary for classes, the heat map for numbers (both are the "boundary" view).
     A view that does not suit the data is refused (NNStudioError) before anything is trained or drawn.
     """
     if view == "both":
         return "boundary" if has_class_map else "fit"
     if view == "fit" and has_class_map:
-        raise NNStudioError("this run's data has two inputs and classes: its prediction is drawn as the boundary view")
+        raise NNStudioError("this run's data has two inputs: its prediction is drawn as a map (the boundary view)")
     if view == "boundary" and not has_class_map:
         raise NNStudioError("the boundary view is for two-input classification data: this run's prediction is a fit")
     return view if view in ("fit", "boundary") else None

@@ -27,6 +27,7 @@ from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
 from nnstudio.gui.plots.fit_plot import FitPlot
 from nnstudio.gui.plots.loss_history import BUCKETS_MAX, visible_indices
 from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.plots.regression_map_plot import RegressionMapPlot
 
 FAINT = 0.3  # the opacity of the whole run's loss curve behind the part already played
 MARKER_SIZE = 11
@@ -88,11 +89,13 @@ class FilmStage(QWidget):
         label.setStyleSheet(f"QLabel {{ color: {colour}; }}")
         return label
 
-    def _prediction_plot(self, views: QHBoxLayout) -> FitPlot | DecisionBoundaryPlot | None:
+    def _prediction_plot(self, views: QHBoxLayout) -> FitPlot | DecisionBoundaryPlot | RegressionMapPlot | None:
         which = prediction_view(self.settings.view, self.recording.dataset.grid_shape is not None)
         if which is None:
             return None
-        plot = DecisionBoundaryPlot() if which == "boundary" else FitPlot()
+        plot: FitPlot | DecisionBoundaryPlot | RegressionMapPlot = FitPlot()
+        if which == "boundary":  # the two-input map: classes' boundary, or numbers' heat map
+            plot = DecisionBoundaryPlot() if self.recording.dataset.is_classification else RegressionMapPlot()
         plot.set_dataset(self.recording.dataset)
         views.addWidget(plot, 1)
         return plot

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps
 from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
+from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS
 from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
@@ -96,6 +97,9 @@ class DataPanel(SpecEditor):
         """Summarise the points in use: how many, and their ranges in original units."""
         if dataset.is_classification:
             self.summary.setText(_class_summary(dataset))
+            return
+        if dataset.n_inputs == 2:
+            self.summary.setText(_surface_summary(dataset))
             return
         x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
         y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
@@ -283,6 +287,14 @@ class DataPanel(SpecEditor):
             self.generator.setItemData(
                 self.generator.count() - 1, f"{name}: {generator.formula} + noise", Qt.ItemDataRole.ToolTipRole
             )
+        for name, surface in SURFACE_GENERATORS.items():  # two inputs, still numbers to fit
+            self.generator.addItem(f"{name}:  {surface.formula}", name)
+            self.generator.setItemData(
+                self.generator.count() - 1,
+                f"{name}: {surface.formula}, two inputs x₁, x₂ in [−6, 6] (TensorFlow Playground's data); "
+                "the noise (a fraction, 0 … 0.5) moves where the target is read",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self._add_classification_generators()
         if spec.csv_path:
             kind = " (classes)" if spec.csv_label_column is not None else ""
@@ -319,12 +331,13 @@ class DataPanel(SpecEditor):
         for box in (self.n_points, self.noise_sd, self.x_min, self.x_max):
             box.setEnabled(generated)
         classes = CLASSIFICATION_GENERATORS.get(name)
-        if classes is not None:  # the class generators span about ±5 on their own
+        if classes is not None or name in SURFACE_GENERATORS:  # the two-input generators span about ±5 or ±6
             self.x_min.setEnabled(False)
             self.x_max.setEnabled(False)
         self.classes.setEnabled(classes is not None and classes.fixed_classes is None)
         labelled = classes is not None or (name == CSV and self._spec.csv_label_column is not None)
-        self.standardize.setText("Standardise x₁ and x₂" if labelled else "Standardise x and y")  # never the labels
+        standardised = "x₁, x₂ and y" if name in SURFACE_GENERATORS else "x and y"
+        self.standardize.setText("Standardise x₁ and x₂" if labelled else f"Standardise {standardised}")  # not labels
         if classes is not None and classes.fixed_classes is not None:
             self.classes.blockSignals(True)  # showing the fixed count is not an edit
             self.classes.setValue(classes.fixed_classes)
@@ -369,6 +382,25 @@ def _class_summary(dataset: Dataset) -> str:
         means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
         spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
         lines.append(f"standardised x₁, x₂: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
+    return "<br>".join(lines)
+
+
+def _surface_summary(dataset: Dataset) -> str:
+    """Two inputs and a number to fit: the counts, the ranges, and the standardisation if any."""
+    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
+    y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
+    lines = [
+        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
+        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
+        f"y from {y.min():.4g} to {y.max():.4g}",
+    ]
+    scaler = dataset.scaler
+    if isinstance(scaler.x_mean, tuple):
+        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
+        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+        lines.append(f"standardised x₁, x₂: means {means}; sds {spreads}")
+        lines.append(f"standardised y: ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}")
     return "<br>".join(lines)
 
 

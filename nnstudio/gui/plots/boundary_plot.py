@@ -6,7 +6,9 @@ surer it is: white where the top classes are equally likely, which is where the 
 The map is one `ImageItem` (row-major, C-contiguous float32, explicit levels) whose value in a
 cell is  class + confidence  and whose lookup table holds, for each class, a ramp from white to
 the class colour; every redraw is one `setImage` on a 64 × 64 array. The points, one item per
-class and role, are set only when the data changes.
+class and role, are set only when the data changes. "Discretize output" paints every cell in the full
+shade of its most probable class (hard class colours, as TensorFlow Playground's toggle does);
+"Show test data" shows or hides the test points.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ def class_lookup_table(classes: int) -> np.ndarray:
     return np.round(np.vstack(ramps)).astype(np.uint8)
 
 
-def boundary_image(probabilities: np.ndarray, grid_shape: tuple[int, int]) -> np.ndarray:
+def boundary_image(probabilities: np.ndarray, grid_shape: tuple[int, int], discrete: bool = False) -> np.ndarray:
     """The map's values: most probable class k plus its confidence c in [0, 1), as (rows, columns) float32.
 
-    c = (p_max − 1/K) / (1 − 1/K): 0 where every class is equally likely, → 1 where one is certain.
+    c = (p_max − 1/K) / (1 − 1/K): 0 where every class is equally likely, → 1 where one is certain;
+    with `discrete`, c is the full shade wherever one class is the most probable (hard class colours).
     A row that is not finite (a diverged network) is drawn white.
     """
     probabilities = np.asarray(probabilities, dtype=np.float64)
@@ -51,6 +54,8 @@ def boundary_image(probabilities: np.ndarray, grid_shape: tuple[int, int]) -> np
     confidence = (safe.max(axis=1) - 1.0 / classes) / (1.0 - 1.0 / classes)
     # stay below the next class's ramp: the lookup table's last shade of class k is at k + (S−1)/S
     confidence = np.clip(confidence, 0.0, (SHADES_PER_CLASS - 1) / SHADES_PER_CLASS)
+    if discrete:
+        confidence = np.where(finite, (SHADES_PER_CLASS - 1) / SHADES_PER_CLASS, 0.0)
     values = (winner + confidence).astype(np.float32)
     return np.ascontiguousarray(values.reshape(grid_shape))
 
@@ -87,6 +92,9 @@ class DecisionBoundaryPlot(LegendPlot):
         self._grid_shape: tuple[int, int] | None = None
         self._classes = 0
         self._has_test = False
+        self._probabilities: np.ndarray | None = None
+        self.discrete = False
+        self.test_shown = True
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -108,6 +116,8 @@ class DecisionBoundaryPlot(LegendPlot):
         # each cell centred on its grid point
         self._rect = (x1[0] - step1 / 2, x2[0] - step2 / 2, step1 * len(x1), step2 * len(x2))
         self.map.setLookupTable(class_lookup_table(self._classes))
+        for item in self.test_points:
+            item.setVisible(self.test_shown)
         self.clear_prediction()
         self._update_legend()
         self.auto_range()
@@ -122,13 +132,24 @@ class DecisionBoundaryPlot(LegendPlot):
             raise ValueError(
                 f"a prediction of shape {probabilities.shape} for a {rows}×{columns} grid of {self._classes} classes"
             )
-        self.map.setImage(
-            boundary_image(probabilities, self._grid_shape), autoLevels=False, levels=(0.0, float(self._classes))
-        )
-        self.map.setRect(*self._rect)
+        self._probabilities = probabilities
+        self._draw()
 
     def clear_prediction(self) -> None:
+        self._probabilities = None
         self.map.clear()
+
+    def set_discrete(self, on: bool) -> None:
+        """Hard class colours (True) or shades of how sure the network is (False)."""
+        self.discrete = on
+        self._draw()
+
+    def set_test_shown(self, on: bool) -> None:
+        """Show or hide the test points (and their legend entry)."""
+        self.test_shown = on
+        for item in self.test_points:
+            item.setVisible(on)
+        self._update_legend()
 
     def image(self) -> np.ndarray | None:
         """The map's values now (rows × columns float32), or None before the first prediction."""
@@ -142,11 +163,18 @@ class DecisionBoundaryPlot(LegendPlot):
         """The (x₁, x₂) of class k's "train" or "test" points as drawn."""
         return drawn_data((self.train_points if role == "train" else self.test_points)[k])
 
+    def _draw(self) -> None:
+        if self._probabilities is None or self._grid_shape is None:
+            return
+        image = boundary_image(self._probabilities, self._grid_shape, self.discrete)
+        self.map.setImage(image, autoLevels=False, levels=(0.0, float(self._classes)))
+        self.map.setRect(*self._rect)
+
     # --- legend -----------------------------------------------------------------------------------
 
     def _update_legend(self) -> None:
         self.legend.clear()
         for k in range(self._classes):
             self.legend.addItem(self.train_points[k], f"class {k}")
-        if self._has_test:
+        if self._has_test and self.test_shown:
             self.legend.addItem(self._test_key, TEST_NAME)
