@@ -17,13 +17,8 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.core.engine.gradcheck import DIFFER, ParameterCheck, verdict
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection, UpdateParts
-from nnstudio.gui.instruments.tensor_views import (
-    TensorTable,
-    batch_labeller,
-    format_number,
-    index_labeller,
-    math_font,
-)
+from nnstudio.gui.instruments.tensor_text import batch_labeller, format_number, index_labeller, math_font
+from nnstudio.gui.instruments.tensor_views import TensorTable
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 GOOD_COLOUR = "#1E7B4F"  # a green that stays dark enough to read on white under a projector

@@ -32,7 +32,8 @@ from nnstudio.gui.instruments.inspector_pages import (
     format_relative,
     verdict_html,
 )
-from nnstudio.gui.instruments.tensor_views import TensorTable, format_number
+from nnstudio.gui.instruments.tensor_text import format_number
+from nnstudio.gui.instruments.tensor_views import TensorTable
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 PHASES = ("forward", "backward", "update")
