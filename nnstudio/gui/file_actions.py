@@ -28,7 +28,7 @@ from nnstudio.core.storage import archive
 from nnstudio.core.storage.examples import shipped_examples
 from nnstudio.gui import app_context as ids
 from nnstudio.gui.actions import make_action
-from nnstudio.gui.settings import THEMES, apply_theme
+from nnstudio.gui.themes import THEMES, apply_theme
 
 if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext

@@ -19,8 +19,9 @@ from nnstudio.gui.csv_import_dialog import PROBLEM_TINT, X_TINT, CsvImportDialog
 from nnstudio.gui.data_import import PASTED
 from nnstudio.gui.file_actions import CANCEL, DISCARD, SAVE
 from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.settings import Settings, apply_theme, dark_palette
+from nnstudio.gui.settings import Settings
 from nnstudio.gui.style import configure_pyqtgraph
+from nnstudio.gui.themes import apply_theme, dark_palette
 from tests.core.helpers import step_losses, train_epochs
 from tests.gui.driving import trainer_of, wait_idle
 

@@ -9,8 +9,8 @@ from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import DIVERGED, Trainer
 from nnstudio.core.teaching.diagnostics import summarise
 from nnstudio.core.teaching.inspector import inspect_state, inspect_step
-from nnstudio.gui.instruments.inspector_pages import AUTOGRAD, BY_HAND, FINITE_DIFFERENCE, format_relative
-from nnstudio.gui.instruments.tensor_views import format_number
+from nnstudio.gui.instruments.gradient_check_text import AUTOGRAD, BY_HAND, FINITE_DIFFERENCE, format_relative
+from nnstudio.gui.instruments.tensor_text import format_number
 from tests.gui.driving import registered, trainer_of, wait_idle
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter
 
-from nnstudio.gui.settings import MAX_RECENT, MAX_SETTINGS_BYTES, THEMES, Settings, apply_theme, user_settings_path
+from nnstudio.gui.settings import MAX_RECENT, MAX_SETTINGS_BYTES, Settings, user_settings_path
+from nnstudio.gui.themes import THEMES, apply_theme
 from tests.hostile import hostile_settings, scaled
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX only")

@@ -21,8 +21,9 @@ from nnstudio.core.engine.presets import preset
 from nnstudio.core.teaching.lessons import shipped_lessons
 from nnstudio.gui import lessons as lessons_module
 from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.settings import Settings, apply_theme
+from nnstudio.gui.settings import Settings
 from nnstudio.gui.style import configure_pyqtgraph
+from nnstudio.gui.themes import apply_theme
 from tests.gui.driving import trainer_of
 from tests.gui.test_settings import settings_bytes, written_by_the_app
 from tests.hostile import hostile_settings, scaled

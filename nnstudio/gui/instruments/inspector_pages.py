@@ -1,10 +1,11 @@
 """The step inspector's three pages, one per phase of a step: forward, backpropagation, update.
 
 Each page shows one layer of a `StepInspection`: the phase's formulas, then its tensors in
-`TensorTable`s (every digit when small, summaries and heat maps when large). Backpropagation
-also lists the layers in the order it visits them, output layer first, each row saying where its
-dL/da comes from (the loss, or the layer after it). The pages only render what the core
-computed; they compute nothing themselves.
+`TensorTable`s (every digit when small, summaries and heat maps when large); what a page is
+built from is in phase_page.py. Backpropagation also lists the layers in the order it visits
+them, output layer first, each row saying where its dL/da comes from (the loss, or the layer
+after it), and shows each gradient three ways (gradient_check_text.py). The pages only render
+what the core computed; they compute nothing themselves.
 """
 
 from __future__ import annotations
@@ -13,24 +14,29 @@ import html
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
-from nnstudio.core.engine.gradcheck import DIFFER, ParameterCheck, verdict
+from nnstudio.core.engine.gradcheck import ParameterCheck
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection, UpdateParts
-from nnstudio.gui.instruments.tensor_views import (
-    TensorTable,
-    batch_labeller,
-    format_number,
-    index_labeller,
-    math_font,
+from nnstudio.gui.instruments.gradient_check_text import (
+    AUTOGRAD,
+    BY_HAND,
+    FINITE_DIFFERENCE,
+    GRADIENT_TIPS,
+    agreement_html,
 )
-from nnstudio.gui.style import ERROR_TEXT_COLOUR
+from nnstudio.gui.instruments.phase_page import (
+    BATCH_AXES,
+    BIAS_AXES,
+    WEIGHT_AXES,
+    PhasePage,
+    combined_labels,
+    formula_html,
+    joined,
+    list_labeller,
+)
+from nnstudio.gui.instruments.tensor_text import batch_labeller, format_number, index_labeller, math_font
 
-GOOD_COLOUR = "#1E7B4F"  # a green that stays dark enough to read on white under a projector
-COMBINE_ENTRIES = 4  # a layer with at most this many weights and biases shows them in one table
-BATCH_AXES = ("points", "units")  # z, a, dL/da, dL/dz: one row per data point, one column per unit
-WEIGHT_AXES = ("inputs", "units")  # W and dL/dW: row i is input i, column j is unit j's weights
-BIAS_AXES = ("", "units")  # b and dL/db: one value per unit
 CURRENT_ROW_COLOUR = "#DCEBF7"  # the backpropagation order's row of the layer shown
 
 UPDATE_NOTES = {
@@ -38,128 +44,6 @@ UPDATE_NOTES = {
     "momentum": "v remembers the earlier gradients (it is the value after this step): the step follows v.",
     "adam": "m and v are running means of g and g² (after this step); m̂ and v̂ correct their start-up bias.",
 }
-BY_HAND, AUTOGRAD, FINITE_DIFFERENCE = "by hand (numpy)", "autograd (torch)", "finite difference"
-GRADIENT_TIPS = {
-    BY_HAND: "numpy backend's backward pass: the chain rule written out by hand",
-    AUTOGRAD: "PyTorch autograd on the same weights and batch (float64)",
-    FINITE_DIFFERENCE: "(L(θ + h) − L(θ − h)) / 2h with h = 1e-6, one entry at a time ('—': not sampled)",
-}
-
-
-def format_relative(value: float | None) -> str:
-    if value is None:
-        return "n/a (torch is not installed)"
-    return f"{value:.1e}".replace("-", "−")
-
-
-def agreement_html(checks: list[ParameterCheck], finite: bool = True) -> str:
-    """'largest relative difference' over some parameters, green when the three ways agree."""
-    if not finite:
-        return f"<span style='color:{ERROR_TEXT_COLOUR}'>not finite: training has diverged</span>"
-    autograds = [check.manual_vs_autograd for check in checks]
-    autograd = None if any(value is None for value in autograds) else max(autograds, default=0.0)
-    numeric = max((check.manual_vs_finite_difference for check in checks), default=0.0)
-    return (
-        f"Largest relative difference: by hand vs autograd <b>{format_relative(autograd)}</b>, "
-        f"by hand vs finite difference <b>{format_relative(numeric)}</b> {verdict_html(verdict(checks), 'they')}"
-    )
-
-
-def verdict_html(said: str, who: str) -> str:
-    """The gradient check's verdict (core.gradcheck.verdict): "✓ {who} agree…" in green, or "✗ they differ" in red."""
-    if said == DIFFER:
-        return f"<span style='color:{ERROR_TEXT_COLOUR}'><b>✗ they differ</b></span>"
-    return f"<span style='color:{GOOD_COLOUR}'><b>✓ {who} {said}</b></span>"
-
-
-def joined(*arrays: np.ndarray | None) -> np.ndarray:
-    return np.concatenate([np.asarray(a, dtype=np.float64).ravel() for a in arrays if a is not None])
-
-
-def combined_labels(layer: LayerInspection) -> list[str] | None:
-    """A layer with few parameters (the tutorial's line: one weight, one bias) shows W and b in one table."""
-    if layer.biases is None or layer.weights.size + layer.biases.size > COMBINE_ENTRIES:
-        return None
-    w, b = layer.layer.weight_name, layer.layer.bias_name
-    label_w, label_b = index_labeller(w), index_labeller(b)
-    weights = [label_w(i) for i in np.ndindex(*layer.weights.shape)]
-    return weights + [label_b(i) for i in np.ndindex(*layer.biases.shape)]
-
-
-def list_labeller(labels: list[str]):
-    return lambda index: labels[index[0]]
-
-
-class Section(QWidget):
-    """A heading, a line of explanation, one TensorTable and a line under it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = QLabel()
-        self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #444444;")
-        self.note.setFont(math_font())
-        self.table = TensorTable()
-        self.footer = QLabel()
-        self.footer.setWordWrap(True)
-        self.footer.setTextFormat(Qt.TextFormat.RichText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 6)
-        layout.setSpacing(3)
-        for widget in (self.heading, self.note, self.table, self.footer):
-            layout.addWidget(widget)
-
-    def set_text(self, heading: str, note: str = "", footer: str = "") -> None:
-        self.heading.setText(f"<b>{heading}</b>")
-        self.note.setText(note)
-        self.note.setVisible(bool(note))
-        self.footer.setText(footer)
-        self.footer.setVisible(bool(footer))
-
-
-def formula_box() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setFrameShape(QFrame.Shape.StyledPanel)
-    label.setStyleSheet("QLabel { background: #F3F6F9; padding: 6px; }")
-    label.setFont(math_font())
-    label.setToolTip("The equations this phase computes, with this layer's own names")
-    return label
-
-
-def formula_html(lines) -> str:
-    return "<br>".join(f"<span style='font-size:large'>{line}</span>" for line in lines)
-
-
-class PhasePage(QScrollArea):
-    """One phase: a formula box on top and sections below, scrolling as a whole."""
-
-    def __init__(self, section_keys: tuple[str, ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        content = QWidget()
-        self.formulas = formula_box()
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.sections = {key: Section() for key in section_keys}
-        layout = self.content_layout = QVBoxLayout(content)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.formulas)
-        layout.addWidget(self.message)
-        for section in self.sections.values():
-            layout.addWidget(section)
-        layout.addStretch(1)
-        self.setWidget(content)
-
-    def show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
 
 
 class ForwardPage(PhasePage):

@@ -25,14 +25,10 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.teaching.inspector import LayerInspection, StepInspection
 from nnstudio.gui.glossary_links import explains
-from nnstudio.gui.instruments.inspector_pages import (
-    BackwardPage,
-    ForwardPage,
-    UpdatePage,
-    format_relative,
-    verdict_html,
-)
-from nnstudio.gui.instruments.tensor_views import TensorTable, format_number
+from nnstudio.gui.instruments.gradient_check_text import format_relative, verdict_html
+from nnstudio.gui.instruments.inspector_pages import BackwardPage, ForwardPage, UpdatePage
+from nnstudio.gui.instruments.tensor_text import format_number
+from nnstudio.gui.instruments.tensor_views import TensorTable
 from nnstudio.gui.style import ERROR_TEXT_COLOUR
 
 PHASES = ("forward", "backward", "update")
