@@ -267,10 +267,7 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
             "use more points, a smaller test fraction or a larger subsample"
         )
     scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
-    grid, shape = _grid_2d(x)
-    if x.shape[1] > 2:  # a slice through x₁, x₂: every other input held at its mean over the training points
-        held = np.mean(x[train, 2:], axis=0)
-        grid = np.column_stack([grid, np.tile(held, (len(grid), 1))])
+    grid, shape = slice_grid(x, np.mean(x[train], axis=0), (0, 1))
     names = spec.csv_input_names if spec.generator == "csv" else None
     return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, input_names=names)
 
@@ -290,6 +287,18 @@ def _check_labels(labels: np.ndarray) -> int:
             f"no point has class {missing[0]}: the labels must be 0 to {present[-1]}, each used at least once"
         )
     return present[-1] + 1
+
+
+def slice_grid(x: np.ndarray, held: np.ndarray, columns: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2-D grid over inputs `columns` of points x, every other input at its value in `held`.
+
+    With two inputs it is the whole plane; with more, a slice through it (the decision map of
+    data with k inputs shows one, other inputs held at their means over the training points).
+    """
+    plane, shape = _grid_2d(x[:, list(columns)])
+    grid = np.tile(np.asarray(held, dtype=np.float64), (len(plane), 1))
+    grid[:, list(columns)] = plane
+    return grid, shape
 
 
 def _grid_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:

@@ -1,32 +1,61 @@
-"""The prediction, on the plot that suits the data: the fit plot, or the decision map for two-input classes."""
+"""The prediction, on the plot that suits the data: the fit plot, or the decision map for two-input classes.
+
+Data with more inputs than a plot has axes gets a plot of its own (many_inputs_plots.py): predicted
+against actual for numbers, a slice of the decision map for classes.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QStackedWidget
 
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
 from nnstudio.gui.plots.fit_plot import FitPlot
+from nnstudio.gui.plots.many_inputs_plots import ClassSlicePlot, PredictedActualPlot
+
+if TYPE_CHECKING:
+    from nnstudio.gui.app_context import AppContext
 
 
 class PredictionPlots(QStackedWidget):
-    """Both plots, one on screen; `current` is the one the user is looking at."""
+    """Every plot, one on screen; `current` is the one the user is looking at."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fit_plot = FitPlot()
         self.boundary_plot = DecisionBoundaryPlot()
-        self.addWidget(self.fit_plot)
-        self.addWidget(self.boundary_plot)
+        self.predicted_actual_plot = PredictedActualPlot()
+        self.class_slice_plot = ClassSlicePlot()
+        for plot in (self.fit_plot, self.boundary_plot, self.predicted_actual_plot, self.class_slice_plot):
+            self.addWidget(plot)
 
     @property
-    def current(self) -> FitPlot | DecisionBoundaryPlot:
-        return self.boundary_plot if self.currentWidget() is self.boundary_plot else self.fit_plot
+    def current(self) -> FitPlot | DecisionBoundaryPlot | PredictedActualPlot | ClassSlicePlot:
+        return self.currentWidget()
+
+    def follow(self, context: AppContext) -> None:
+        """Give the slice map each frame's weights: a slice the trainer does not predict on is predicted from them."""
+
+        def on_frame(snapshot) -> None:
+            state = context.state
+            if self.currentWidget() is self.class_slice_plot and state is not None:
+                parameters = snapshot.parameters or state.parameters
+                self.class_slice_plot.set_weights(state.layers, parameters, state.experiment.training.loss)
+
+        context.frame_ready.connect(on_frame)
 
     def show_dataset(self, dataset: Dataset) -> None:
         # The fit plot always gets the data, so whatever draws on it (the timeline) finds a matching grid.
         self.fit_plot.set_dataset(dataset)
-        if dataset.grid_shape is not None:
+        if dataset.predicts_points:
+            self.predicted_actual_plot.set_dataset(dataset)
+            self.setCurrentWidget(self.predicted_actual_plot)
+        elif dataset.grid_shape is not None and dataset.n_inputs > 2:
+            self.class_slice_plot.set_dataset(dataset)
+            self.setCurrentWidget(self.class_slice_plot)
+        elif dataset.grid_shape is not None:
             self.boundary_plot.set_dataset(dataset)
             self.setCurrentWidget(self.boundary_plot)
         else:
