@@ -124,12 +124,18 @@ def test_gradcheck_accepts_the_new_losses_and_data(capsys, labelled_csv):
                 "--label-column",
                 "3",
             ),
-            "--label-column and --input-columns describe a CSV file: give it with --data",
+            "--label-column, --target-column and --input-columns describe a CSV file: give it with --data",
         ),
-        (("--data", "{csv}", "--input-columns", "1,2"), "--input-columns needs --label-column"),
+        (
+            ("--data", "{csv}", "--input-columns", "1,2"),
+            "--input-columns needs --target-column (the numbers to predict) or --label-column",
+        ),
         (("--data", "{csv}", "--label-column", "2"), "--label-column 2 is also an input column"),
         (("--data", "{csv}", "--label-column", "0"), "--label-column counts from 1"),
-        (("--data", "{csv}", "--label-column", "3", "--input-columns", "1"), "--input-columns must be two column"),
+        (
+            ("--data", "{csv}", "--label-column", "3", "--input-columns", "1"),
+            "--input-columns must be two or more columns",
+        ),
         (("--data", "{bad}", "--label-column", "3"), "bad.csv, line 3, column 3: '0.5' is not a class label"),
         (("--data", "{one}", "--label-column", "3"), "one.csv, lines 2–3, column 3: every label is 1"),
         (

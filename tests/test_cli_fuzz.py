@@ -41,6 +41,7 @@ OPTIONS = [
     "--help",
     "--version",
     "--label-column",
+    "--target-column",
     "--input-columns",
 ]
 VALUES = [

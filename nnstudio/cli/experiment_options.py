@@ -8,27 +8,33 @@ from __future__ import annotations
 
 import argparse
 
+from nnstudio.cli.csv_columns import csv_columns
 from nnstudio.core.errors import NNStudioError
-
-# DataSpec takes columns 0 … 10 000; the command line counts them from 1.
-MAX_COLUMN_NUMBER = 10_001
 
 
 def add_experiment_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", help="start from a built-in experiment (see `nnstudio presets`)")
     source.add_argument("--experiment", metavar="FILE", help="start from an experiment file (.nnstudio or .toml)")
-    parser.add_argument("--data", metavar="CSV", help="train on the first two columns of a CSV file (x, y)")
+    parser.add_argument(
+        "--data", "--csv", dest="data", metavar="CSV", help="train on the first two columns of a CSV file (x, y)"
+    )
     parser.add_argument(
         "--label-column",
-        type=int,
-        metavar="N",
-        help="with --data: column N (1 = the first) holds class labels 0, 1, …: a classification file",
+        metavar="N|NAME",
+        help="with --data: this column (1 = the first, or its header name) holds class labels 0, 1, …",
+    )
+    parser.add_argument(
+        "--target-column",
+        metavar="N|NAME",
+        help="with --data: this column (number or header name) holds the numbers to predict "
+        "(inputs: --input-columns, default every other column of numbers)",
     )
     parser.add_argument(
         "--input-columns",
-        metavar="A,B",
-        help="with --label-column: the two input columns (1 = the first; default 1,2)",
+        metavar="A,B,…",
+        help="with --label-column or --target-column: the input columns, by number (1 = the first) or name "
+        "(default for labels 1,2)",
     )
     parser.add_argument("--hidden", metavar="64,32|none", help="hidden layer widths; 'none' = one linear layer")
     parser.add_argument("--activation", metavar="NAME", help="activation of every hidden layer")
@@ -81,10 +87,13 @@ def build_experiment(options: argparse.Namespace, content=None):
         experiment = (content or read_experiment_file(options.experiment)).experiment
     else:
         experiment = preset(options.preset or DEFAULT_PRESET)
-    if options.data is None and (options.label_column is not None or options.input_columns is not None):
-        raise NNStudioError("--label-column and --input-columns describe a CSV file: give it with --data")
+    columns_given = (options.label_column, options.target_column, options.input_columns)
+    if options.data is None and any(given is not None for given in columns_given):
+        raise NNStudioError(
+            "--label-column, --target-column and --input-columns describe a CSV file: give it with --data"
+        )
     if options.data is not None:
-        columns = _csv_columns(options)
+        columns = csv_columns(options)
         experiment = experiment.with_data(generator="csv", csv_path=options.data, subsample=None, **columns)
     if options.standardize is not None:
         experiment = experiment.with_data(standardize=options.standardize)
@@ -116,33 +125,6 @@ def training_changes(options: argparse.Namespace) -> dict:
         "regularization_rate": options.reg_rate,
     }
     return {name: value for name, value in given.items() if value is not None}
-
-
-def _csv_columns(options: argparse.Namespace) -> dict:
-    """DataSpec's classification settings for --data (columns count from 1 here, from 0 in the spec)."""
-    if options.label_column is None:
-        if options.input_columns is not None:
-            raise NNStudioError("--input-columns needs --label-column (the column of class labels)")
-        return {"classes": None, "csv_label_column": None, "csv_input_columns": None}
-    inputs = None
-    if options.input_columns is not None:
-        try:
-            inputs = tuple(int(part) for part in options.input_columns.split(","))
-        except ValueError:
-            inputs = ()
-        if len(inputs) != 2 or not all(1 <= column <= MAX_COLUMN_NUMBER for column in inputs):
-            raise NNStudioError(
-                f"--input-columns must be two column numbers from 1 to {MAX_COLUMN_NUMBER} like 1,2, "
-                f"got {options.input_columns!r}"
-            )
-        inputs = (inputs[0] - 1, inputs[1] - 1)
-    if options.label_column < 1:
-        raise NNStudioError(f"--label-column counts from 1 (the first column), got {options.label_column}")
-    if options.label_column > MAX_COLUMN_NUMBER:  # checked here: DataSpec would name the column counted from 0
-        raise NNStudioError(f"--label-column must be at most {MAX_COLUMN_NUMBER}, got {options.label_column}")
-    if options.label_column - 1 in (inputs or (0, 1)):
-        raise NNStudioError(f"--label-column {options.label_column} is also an input column: choose another")
-    return {"classes": None, "csv_label_column": options.label_column - 1, "csv_input_columns": inputs}
 
 
 def build_trainer(options: argparse.Namespace):
@@ -178,6 +160,7 @@ def _imported_points(options: argparse.Namespace, content):
 NEW_RUN_OPTIONS = {
     "data": "--data",
     "label_column": "--label-column",
+    "target_column": "--target-column",
     "input_columns": "--input-columns",
     "hidden": "--hidden",
     "activation": "--activation",

@@ -1,5 +1,8 @@
 """The CSV import dialog: read the file off the GUI thread, see the first rows, choose x and y, import.
 
+x is one input (the combo), or any number of them (ticked in the list of inputs, by the header's
+names); y is the target, numbers to fit or, with "classes" ticked, class labels 0, 1, 2, ….
+
 The file is read and parsed once, in a worker thread, with a progress bar; Cancel stops it between
 two chunks. Choosing other columns or the header takes them from the parsed table, so a problem is
 shown at once with its line and column, and Import stays disabled, before anything in the window
@@ -23,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.datasets.csv_preview import column_names, header_name, problem_line, summary
 from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps, read_csv_steps
-from nnstudio.core.datasets.data import csv_points
+from nnstudio.core.datasets.data import csv_input_points, csv_labelled_points, csv_points
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.panels.widgets import error_label, show_error
@@ -112,7 +117,8 @@ class CsvImportDialog(QDialog):
             combo.blockSignals(True)  # one _update below, not one per combo
             combo.setCurrentIndex(index)
             combo.blockSignals(False)
-        for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
+        self._tick_inputs((0,))
+        for widget in (self.header_check, self.x_combo, self.y_combo, self.table, self.inputs_list, self.classes_check):
             widget.setEnabled(True)
         self._update()
         self.read_done.emit()
@@ -136,6 +142,32 @@ class CsvImportDialog(QDialog):
     @property
     def y_column(self) -> int:
         return int(self.y_combo.currentIndex())
+
+    @property
+    def input_columns(self) -> tuple[int, ...]:
+        """The ticked input columns (0 = the first), in the file's order."""
+        items = (self.inputs_list.item(row) for row in range(self.inputs_list.count()))
+        return tuple(row for row, item in enumerate(items) if item.checkState() == Qt.CheckState.Checked)
+
+    @property
+    def classes(self) -> bool:
+        """The target holds class labels (a classifier), not numbers to fit."""
+        return self.classes_check.isChecked()
+
+    @property
+    def input_names(self) -> tuple[str, ...] | None:
+        """The header's names of the ticked inputs (None without a header line)."""
+        if self.csv_table is None:
+            return None
+        names = tuple(header_name(self.csv_table, self.header, column) for column in self.input_columns)
+        return None if any(name is None for name in names) else names
+
+    def choose_columns(self, inputs: tuple[str, ...], target: str, classes: bool = False) -> None:
+        """Tick the inputs and choose the target by their header names, as a user does (for tests and scripts)."""
+        titles = [self.inputs_list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.inputs_list.count())]
+        self.classes_check.setChecked(classes)
+        self.y_combo.setCurrentIndex(titles.index(target))
+        self._tick_inputs(tuple(titles.index(name) for name in inputs))
 
     @property
     def header(self) -> bool:
@@ -164,8 +196,17 @@ class CsvImportDialog(QDialog):
         self.header_check = QCheckBox("The first row is a header (column names, not data)")
         self.header_check.setToolTip("Detected from the first row: it is a header when a cell is not a number")
         self.x_combo, self.y_combo = QComboBox(), QComboBox()
-        self.x_combo.setToolTip("The input: the network's x")
+        self.x_combo.setToolTip("The input: the network's x (tick more inputs in the list below)")
         self.y_combo.setToolTip("The target: what the network learns to predict from x")
+        self.inputs_list = QListWidget()
+        self.inputs_list.setToolTip(
+            "The inputs: tick every column the network gets as an input (each is standardised on its own)"
+        )
+        self.inputs_list.setMaximumHeight(96)
+        self.inputs_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.inputs_list.setWrapping(True)
+        self.classes_check = QCheckBox("The target holds classes (labels 0, 1, 2, …): train a classifier")
+        self.classes_check.setToolTip("Tick it when y names a class; then two or more inputs are needed")
         self.table = QTableWidget()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
@@ -192,17 +233,22 @@ class CsvImportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.header_check)
         layout.addLayout(columns)
+        layout.addWidget(QLabel("Inputs (tick one or more columns):"))
+        layout.addWidget(self.inputs_list)
+        layout.addWidget(self.classes_check)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
         self.resize(640, 600)
-        for widget in (self.header_check, self.x_combo, self.y_combo, self.table):
+        for widget in (self.header_check, self.x_combo, self.y_combo, self.table, self.inputs_list, self.classes_check):
             widget.setEnabled(False)  # until the file is read
         self.summary.setText(f"<b>{html.escape(self.source, quote=False)}</b>")
         self.header_check.toggled.connect(self._on_header_toggled)
-        self.x_combo.currentIndexChanged.connect(self._update)
+        self.x_combo.currentIndexChanged.connect(lambda index: self._tick_inputs((index,)))
         self.y_combo.currentIndexChanged.connect(self._update)
+        self.inputs_list.itemChanged.connect(self._on_inputs_ticked)
+        self.classes_check.toggled.connect(self._update)
 
     def _fill_combos(self) -> None:
         names = column_names(self.csv_table, self.header_check.isChecked())
@@ -213,6 +259,33 @@ class CsvImportDialog(QDialog):
             combo.addItems(names)
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+        ticked = self.input_columns if self.inputs_list.count() else (0,)
+        self.inputs_list.blockSignals(True)
+        self.inputs_list.clear()
+        for column, name in enumerate(names):
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if column in ticked else Qt.CheckState.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, header_name(self.csv_table, self.header_check.isChecked(), column))
+            self.inputs_list.addItem(item)
+        self.inputs_list.blockSignals(False)
+
+    def _tick_inputs(self, columns: tuple[int, ...]) -> None:
+        """Tick exactly `columns` as the inputs; the x combo shows the first."""
+        self.inputs_list.blockSignals(True)
+        for row in range(self.inputs_list.count()):
+            checked = Qt.CheckState.Checked if row in columns else Qt.CheckState.Unchecked
+            self.inputs_list.item(row).setCheckState(checked)
+        self.inputs_list.blockSignals(False)
+        self._on_inputs_ticked()
+
+    def _on_inputs_ticked(self) -> None:
+        inputs = self.input_columns
+        if inputs and self.x_combo.currentIndex() != inputs[0]:
+            self.x_combo.blockSignals(True)
+            self.x_combo.setCurrentIndex(inputs[0])
+            self.x_combo.blockSignals(False)
+        self._update()
 
     def _on_header_toggled(self) -> None:
         if self.csv_table is not None:
@@ -226,20 +299,38 @@ class CsvImportDialog(QDialog):
             return
         self.points = None
         self._fill_table()
-        if self.x_column == self.y_column:
-            self._show_problem("Choose two different columns for x and y.")
+        inputs = self.input_columns
+        if not inputs:
+            self._show_problem("Tick at least one input column.")
+            return
+        if self.y_column in inputs:
+            if len(inputs) == 1:
+                self._show_problem("Choose two different columns for x and y.")
+            else:
+                self._show_problem("The target cannot also be an input: untick it in the list of inputs.")
+            return
+        if self.classes and len(inputs) < 2:
+            self._show_problem("A classifier needs two or more input columns: tick another.")
             return
         try:
-            x, y = csv_points(self.csv_table, self.x_column, self.y_column, self.header)
+            if self.classes:
+                x, y = csv_labelled_points(self.csv_table, inputs, self.y_column, self.header)
+            elif len(inputs) == 1:
+                x, y = csv_points(self.csv_table, self.x_column, self.y_column, self.header)
+            else:
+                x, y = csv_input_points(self.csv_table, inputs, self.y_column, self.header)
         except NNStudioError as error:
             self._show_problem(str(error))
             return
         self.points = (x, y)
         show_error(self.error_label, "")
-        self.result_label.setText(
-            f"<b>{len(x)} points</b> will be imported: x from {x.min():.4g} to {x.max():.4g}, "
-            f"y from {y.min():.4g} to {y.max():.4g}. The model is then re-initialised."
-        )
+        if self.classes:
+            what = f"{len(inputs)} inputs, {len(np.unique(y))} classes"
+        elif len(inputs) > 1:
+            what = f"{len(inputs)} inputs, y from {y.min():.4g} to {y.max():.4g}"
+        else:
+            what = f"x from {x.min():.4g} to {x.max():.4g}, y from {y.min():.4g} to {y.max():.4g}"
+        self.result_label.setText(f"<b>{len(x)} points</b> will be imported: {what}. The model is then re-initialised.")
         self.import_button.setEnabled(True)
 
     def _show_problem(self, message: str) -> None:
@@ -262,11 +353,11 @@ class CsvImportDialog(QDialog):
             for c in range(table.width):
                 item = QTableWidgetItem(cells[c] if c < len(cells) else "")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                if c == self.x_column:
+                if c in self.input_columns:
                     item.setBackground(QBrush(X_TINT))
                 elif c == self.y_column:
                     item.setBackground(QBrush(Y_TINT))
-                if c in (self.x_column, self.y_column):
+                if c in (*self.input_columns, self.y_column):
                     item.setForeground(QBrush(QColor("#000000")))
                 self.table.setItem(r, c, item)
         mode = QHeaderView.ResizeMode.Stretch if table.width <= 6 else QHeaderView.ResizeMode.ResizeToContents

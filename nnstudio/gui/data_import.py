@@ -61,7 +61,43 @@ class DataImport(QObject):
         dialog = CsvImportDialog(Path(path).name, self.window)
         dialog.read_path(path)
         if self._run_import_dialog(dialog) and dialog.points is not None:
-            self.use_points(dialog.points, path, dialog.x_column, dialog.y_column, dialog.header, dialog.column_titles)
+            if dialog.classes or len(dialog.input_columns) > 1:
+                self.use_columns(dialog, path)
+            else:
+                self.use_points(
+                    dialog.points, path, dialog.x_column, dialog.y_column, dialog.header, dialog.column_titles
+                )
+
+    def use_columns(self, dialog: CsvImportDialog, source: str) -> None:
+        """Train on the dialog's points from several input columns: numbers to fit, or classes."""
+        x, y = (np.asarray(a, dtype=np.float64) for a in dialog.points)
+        data = self.context.state.experiment.data
+        target = {"csv_label_column": dialog.y_column} if dialog.classes else {"csv_y_column": dialog.y_column}
+        changes = {
+            "generator": "csv",
+            "csv_path": source,
+            "csv_header": dialog.header,
+            "csv_x_name": None,
+            "csv_y_name": dialog.column_titles[1],
+            "classes": None,
+            "csv_label_column": None,
+            "csv_input_columns": dialog.input_columns,
+            "csv_input_names": dialog.input_names,
+            "subsample": data.subsample if data.subsample and data.subsample <= len(x) else None,
+            **target,
+        }
+        try:
+            spec = replace(data, **changes)
+        except NNStudioError as error:
+            self._warn("Cannot import the data", str(error))
+            return
+        kind = f"{len(np.unique(y))} classes" if dialog.classes else "numbers to fit"
+        self.context.session.use_data(
+            spec,
+            (x, y),
+            f"Imported {len(x)} points with {x.shape[1]} inputs ({kind}) from {Path(source).name}: "
+            "the model was re-initialised.",
+        )
 
     def paste_data(self) -> None:
         """Two columns of numbers from the clipboard (x, y), as copied from a spreadsheet or a text."""
@@ -109,7 +145,8 @@ class DataImport(QObject):
         }
         names = {f.name for f in fields(data)}
         # x and a number per point, not classes: clear what a classification CSV would set
-        changes.update({name: None for name in ("classes", "csv_label_column", "csv_input_columns") if name in names})
+        clear = ("classes", "csv_label_column", "csv_input_columns", "csv_input_names")
+        changes.update({name: None for name in clear if name in names})
         try:
             spec = replace(data, **changes)
         except NNStudioError as error:

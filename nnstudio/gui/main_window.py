@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
 
     def _build_plots(self) -> None:
         self.prediction_plots = self.context.register(ids.PLOTS, PredictionPlots())
+        self.prediction_plots.follow(self.context)
         self.loss_plot = self.context.register(ids.LOSS_PLOT, LossPlot())
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.prediction_plots)

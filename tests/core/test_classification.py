@@ -114,11 +114,13 @@ def test_spec_knows_its_task_and_refuses_impossible_class_settings():
         DataSpec(generator="sine", classes=3)
     with pytest.raises(NNStudioError, match="data.classes must be a whole number from 2 to 8"):
         DataSpec(generator="spiral", classes=9)
-    with pytest.raises(NNStudioError, match="csv_input_columns is used only with data.csv_label_column"):
+    # input columns without labels: numbers to fit from them, the target (csv_y_column) not among them
+    assert DataSpec(generator="csv", csv_path="a.csv", csv_input_columns=(0, 2)).task == "regression"
+    with pytest.raises(NNStudioError, match="csv_y_column .1. is the target: it must not be one of the input"):
         DataSpec(generator="csv", csv_path="a.csv", csv_input_columns=(0, 1))
     with pytest.raises(NNStudioError, match="must not be one of the input columns"):
         DataSpec(generator="csv", csv_path="a.csv", csv_label_column=1)
-    with pytest.raises(NNStudioError, match="two different columns"):
+    with pytest.raises(NNStudioError, match="csv_input_columns must be different columns"):
         DataSpec(generator="csv", csv_path="a.csv", csv_label_column=3, csv_input_columns=(1, 1))
 
 

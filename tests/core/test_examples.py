@@ -16,6 +16,7 @@ from nnstudio.core.storage.examples import (
     CARS_SPEED,
     EXAMPLES,
     EXAMPLES_FOLDER,
+    SHIPPED_CSV_FILES,
     example_path,
     shipped_examples,
 )
@@ -28,7 +29,7 @@ REGENERATE = "regenerate them with `python -m nnstudio.core.storage.examples`"
 def test_every_example_is_shipped_and_nothing_else():
     assert [path.stem for path in shipped_examples()] == list(EXAMPLES), REGENERATE
     assert sorted(p.name for p in EXAMPLES_FOLDER.iterdir()) == sorted(
-        [*(f"{n}.nnstudio" for n in EXAMPLES), "cars.csv"]
+        [*(f"{n}.nnstudio" for n in EXAMPLES), *SHIPPED_CSV_FILES]
     )
     assert {"linear", "sine", "sine-linear"} <= set(EXAMPLES)  # the tutorial's
 

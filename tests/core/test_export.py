@@ -252,3 +252,22 @@ def test_the_loss_csv_leaves_the_test_column_empty_without_a_test_set(tmp_path):
     assert [row[0] for row in rows] == ["1", "2", "3"] and all(row[2] == "" for row in rows)
     np.testing.assert_array_equal([float(row[1]) for row in rows], trainer.loss_history.train)
     assert np.loadtxt(io.StringIO(path.read_text()), delimiter=",", skiprows=1, usecols=(0, 1)).shape == (3, 2)
+
+
+@pytest.mark.parametrize("flavour", ["numpy", "torch"])
+@pytest.mark.parametrize("name", ["mtcars", "iris"])
+def test_a_script_of_real_data_with_four_inputs_prints_the_cores_losses(tmp_path, name, flavour):
+    from nnstudio.core.datasets.data import load_spec_csv
+    from nnstudio.core.storage.examples import EXAMPLES_FOLDER, IRIS, MTCARS
+
+    experiment = (MTCARS if name == "mtcars" else IRIS).with_training(backend=flavour)
+    trainer = Trainer(experiment, load_spec_csv(experiment.data, EXAMPLES_FOLDER))
+    assert trainer.dataset.n_inputs == 4
+    source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), flavour, 20)
+    result = run_script(tmp_path, source, "--precise")
+    assert result.returncode == 0, result.stderr
+    history = train_epochs(trainer, 20)
+    losses = printed_losses(result.stdout)
+    assert sorted(losses) == [10, 20]
+    for epoch, loss in losses.items():
+        assert relative_difference(loss, history[epoch - 1]) <= 1e-8, (epoch, loss, history[epoch - 1])

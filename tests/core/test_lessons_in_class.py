@@ -18,6 +18,7 @@ from nnstudio.core.teaching.lessons import LessonPage, load_lesson, shipped_less
 from tests.core.lesson_overfitting_pages import OVERFITTING_PAGES
 
 TUTORIAL, STANDARDISE = "01-neural-networks-in-r", "02-why-standardise"
+REAL_DATA = "04-real-data"
 
 
 def set_up(page: LessonPage, **changes) -> Trainer:
@@ -159,6 +160,41 @@ def standardise_3(page):
     return [trainer]
 
 
+# --- lesson 4 -------------------------------------------------------------------------------------
+
+
+def real_data_1(page):
+    trainer = set_up(page)
+    data = trainer.dataset
+    assert (data.n_train, data.n_inputs) == (32, 4) and data.input_names == ("wt", "hp", "disp", "qsec")
+    assert "32 cars" in page.text and "four inputs" in page.text
+    play(trainer)
+    # "R² reaches 0.835, exactly what least squares gives": lm(mpg ~ wt + hp + disp + qsec)
+    x = np.column_stack([np.ones(32), data.x_train])
+    coefficients, *_ = np.linalg.lstsq(x, data.y_train, rcond=None)
+    weights = trainer.backend.parameters()["W1"][:, 0]
+    np.testing.assert_allclose(weights, coefficients[1:, 0], atol=1e-3)
+    train, _ = trainer.metrics()
+    assert train.r2 == pytest.approx(0.835, abs=0.001)
+    assert np.argmin(weights) == 0 and np.argmax(np.abs(weights)) == 0  # "wt has the largest (negative) one"
+    return [trainer]
+
+
+def real_data_2(page):
+    trainer = set_up(page)
+    data = trainer.dataset
+    assert (data.n_train + data.n_test, data.n_inputs, data.n_classes) == (150, 4, 3)
+    labels = np.concatenate([data.y_train_raw[:, 0], data.y_test_raw[:, 0]])
+    assert np.bincount(labels.astype(int)).tolist() == [50, 50, 50]  # "50 of each species"
+    assert data.n_test == 30  # "a fifth of the flowers is held out"
+    play(trainer)
+    train, _ = trainer.metrics()
+    assert train.accuracy > 0.95  # "over 95 % right"
+    wrong = train.confusion - np.diag(np.diag(train.confusion))
+    assert wrong[0].sum() == 0 and wrong[:, 0].sum() == 0  # "setosa is apart from the others"
+    return [trainer]
+
+
 CLASS_DOES = {
     (TUTORIAL, 1): tutorial_1,
     (TUTORIAL, 2): tutorial_2,
@@ -171,6 +207,8 @@ CLASS_DOES = {
     (STANDARDISE, 2): standardise_2,
     (STANDARDISE, 3): standardise_3,
     **OVERFITTING_PAGES,
+    (REAL_DATA, 1): real_data_1,
+    (REAL_DATA, 2): real_data_2,
 }
 PAGES = [
     pytest.param(path, number, id=f"{path.stem}-page{number}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from nnstudio.core.datasets.csv_table import CsvTable
 
 MAX_COLUMN_NAME = 60  # characters: an axis title, not a paragraph
@@ -55,3 +57,23 @@ def problem_line(message: str) -> int | None:
     """The line number an error message names ("line 15, column 2: …"), if any."""
     found = re.search(r"\bline (\d+)", message)
     return int(found.group(1)) if found else None
+
+
+def find_column(table: CsvTable, header: bool, name: str) -> int | None:
+    """The column (from 0) whose header cell is `name` (exactly, else ignoring case), or None."""
+    first = [cell.strip() for cell in table.preview[0][1]] if table.preview and header else []
+    if name in first:
+        return first.index(name)
+    folded = [cell.casefold() for cell in first]
+    return folded.index(name.casefold()) if name.casefold() in folded else None
+
+
+def numeric_columns(table: CsvTable, header: bool) -> list[int]:
+    """The columns (from 0) whose every data cell is a number."""
+    start = 1 if header else 0
+    return [
+        column
+        for column in range(table.width)
+        if not any(row >= start for row, _ in table.bad_cells.get(column, ()))
+        and not (table.row_count > start and bool(np.isnan(table.values[start:, column]).any()))
+    ]

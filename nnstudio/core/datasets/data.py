@@ -5,9 +5,14 @@ subsample, split off a test set, and standardise (fitted on the training points 
 
 Classification data (`DataSpec.task == "classification"`: a generator of
 `class_generators.CLASSIFICATION_GENERATORS`, or a CSV with a label column) has two inputs
-x₁, x₂ and integer class labels. Its `Dataset` keeps y as the class numbers 0 … K−1 in one
-float64 column (n, 1), never standardised (only x is), and predictions are drawn on a 2-D grid
-of GRID_SIDE × GRID_SIDE points for the decision-boundary map.
+x₁, x₂ (a CSV may have more) and integer class labels. Its `Dataset` keeps y as the class numbers
+0 … K−1 in one float64 column (n, 1), never standardised (only x is), and predictions are drawn on
+a 2-D grid of GRID_SIDE × GRID_SIDE points for the decision-boundary map; with more than two
+inputs that grid is a slice over x₁, x₂ with every other input held at its training mean.
+
+A CSV may give numbers to fit from any number k of input columns. With k > 1 there is no curve
+to draw: the "grid" is then the points themselves (training points first, then test points), so
+the prediction a snapshot carries is ŷ of every point, for the predicted-vs-actual plot.
 
 Two-input regression data (a generator of `surface_generators.SURFACE_GENERATORS`: the Playground's
 plane and Gaussians) has x₁, x₂ and a number to fit; its prediction is drawn on the same 2-D grid,
@@ -74,6 +79,8 @@ class Scaler:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray) -> Scaler:
+        """x and y standardised; with several input columns, each column on its own."""
+
         def sd(values: np.ndarray) -> float:
             spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
             return spread if spread > 0 else 1.0  # a constant column is only centred
@@ -119,6 +126,18 @@ class Dataset:
     n_classes: int | None = None
     grid_shape: tuple[int, int] | None = None
     axis_names: tuple[str, str] = ("x", "y")  # what the fit plot's axes say: an imported CSV's column names
+    input_names: tuple[str, ...] | None = None  # an imported CSV's input columns' names (None: x₁, x₂, …)
+
+    @property
+    def predicts_points(self) -> bool:
+        """Numbers fitted from several inputs: x_grid_raw holds the training points, then the test points."""
+        return self.n_classes is None and self.grid_shape is None and self.n_inputs > 1
+
+    def input_name(self, column: int) -> str:
+        """The name of input `column` (0 = the first): the CSV's, else x₁, x₂, …"""
+        if self.input_names is not None and column < len(self.input_names):
+            return self.input_names[column]
+        return "x" + "".join("₀₁₂₃₄₅₆₇₈₉"[int(digit)] for digit in str(column + 1))
 
     @property
     def x_train(self) -> np.ndarray:
@@ -187,13 +206,23 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
     if spec.generator in SURFACE_GENERATORS:
         return _prepare_surface(spec, points)
     if points is None:
-        if spec.generator == "csv":
-            points = load_csv(spec.csv_path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
-        else:
-            points = generate(spec)
+        points = load_spec_csv(spec) if spec.generator == "csv" else generate(spec)
     x, y = (np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in points)
     x, y, train, test = _subsample_and_split(spec, x, y)
     scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    if x.shape[1] > 1:  # no curve over several inputs: the prediction is wanted at the points themselves
+        names = (spec.csv_y_name or "y", spec.csv_y_name or "y")
+        return Dataset(
+            x[train],
+            y[train],
+            x[test],
+            y[test],
+            scaler,
+            None,
+            np.vstack([x[train], x[test]]),
+            axis_names=names,
+            input_names=spec.csv_input_names,
+        )
     low, high = float(x.min()), float(x.max())
     if spec.generator != "csv":
         low, high = min(low, spec.x_min), max(high, spec.x_max)
@@ -222,16 +251,16 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
     """Two inputs and class labels: generated, read from a labelled CSV, or given (imported)."""
     if points is None:
         if spec.generator == "csv":
-            points = load_labelled_csv(spec.csv_path, spec.input_columns, spec.csv_label_column, spec.csv_header)
+            points = load_spec_csv(spec)
         else:
             generator = CLASSIFICATION_GENERATORS[spec.generator]
             classes = generator.fixed_classes or spec.classes or 2
             points = generate_classes(spec.generator, spec.n_points, classes, spec.noise_sd, spec.seed)
     x = np.asarray(points[0], dtype=np.float64).reshape(len(points[0]), -1)
     y = np.asarray(points[1], dtype=np.float64).reshape(-1, 1)
-    if x.shape[1] != 2 or len(y) != len(x):
+    if x.shape[1] < 2 or len(y) != len(x):
         raise NNStudioError(
-            f"classification data needs two inputs and one label per point, got x {x.shape}, y {y.shape}"
+            f"classification data needs two or more inputs and one label per point, got x {x.shape}, y {y.shape}"
         )
     if spec.generator == "csv":
         n_classes = _check_labels(y[:, 0])
@@ -245,8 +274,9 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
             "use more points, a smaller test fraction or a larger subsample"
         )
     scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
-    grid, shape = _grid_2d(x)
-    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape)
+    grid, shape = slice_grid(x, np.mean(x[train], axis=0), (0, 1))
+    names = spec.csv_input_names if spec.generator == "csv" else None
+    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, input_names=names)
 
 
 def _prepare_surface(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None) -> Dataset:
@@ -281,6 +311,18 @@ def _check_labels(labels: np.ndarray) -> int:
     return present[-1] + 1
 
 
+def slice_grid(x: np.ndarray, held: np.ndarray, columns: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2-D grid over inputs `columns` of points x, every other input at its value in `held`.
+
+    With two inputs it is the whole plane; with more, a slice through it (the decision map of
+    data with k inputs shows one, other inputs held at their means over the training points).
+    """
+    plane, shape = _grid_2d(x[:, list(columns)])
+    grid = np.tile(np.asarray(held, dtype=np.float64), (len(plane), 1))
+    grid[:, list(columns)] = plane
+    return grid, shape
+
+
 def _grid_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """GRID_SIDE² points over the points' range plus a margin, row by row (x₂ fixed along a row)."""
     low, high = x.min(axis=0), x.max(axis=0)
@@ -306,6 +348,21 @@ def load_labelled_csv(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read two input columns and a class-label column; every problem names its line and column."""
     return csv_labelled_points(read_csv_file(path), input_columns, label_column, header, Path(path).name)
+
+
+def load_spec_csv(spec: DataSpec, folder: str | os.PathLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The points of the CSV file a spec names, from the columns it names (a relative path from `folder`)."""
+    path = Path(folder or ".") / spec.csv_path
+    return spec_points(read_csv_file(path), spec, path.name)
+
+
+def spec_points(table: CsvTable, spec: DataSpec, source: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The inputs and the target (or class labels) of a parsed table, from the columns `spec` names."""
+    if spec.task == "classification":
+        return csv_labelled_points(table, spec.input_columns, spec.csv_label_column, spec.csv_header, source)
+    if spec.csv_input_columns is not None:
+        return csv_input_points(table, spec.csv_input_columns, spec.csv_y_column, spec.csv_header, source)
+    return csv_points(table, spec.csv_x_column, spec.csv_y_column, spec.csv_header, source)
 
 
 def read_csv_file(path: str | os.PathLike) -> CsvTable:
@@ -338,17 +395,30 @@ def csv_points(
     return values[:, 0].copy(), values[:, 1].copy()
 
 
+def csv_input_points(
+    table: CsvTable, input_columns: tuple[int, ...], target_column: int, header: bool | None = None, source: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs x (n, k) from k columns and the target y (n,) from another, of a parsed table."""
+    if target_column in input_columns:
+        raise NNStudioError(f"column {target_column + 1} is the target: it cannot be an input too")
+    try:
+        _, values = table.column_values((*input_columns, target_column), header)
+    except NNStudioError as error:
+        raise NNStudioError(f"{source}, {error}" if source else str(error)) from None
+    return values[:, :-1].copy(), values[:, -1].copy()
+
+
 def csv_labelled_points(
     table: CsvTable,
-    input_columns: tuple[int, int] = (0, 1),
+    input_columns: tuple[int, ...] = (0, 1),
     label_column: int = 2,
     header: bool | None = None,
     source: str = "",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs x (n, 2) and class labels (n,), each used, from a parsed table."""
+    """Inputs x (n, k) and class labels (n,), each used, from a parsed table."""
     try:
         lines, values = table.column_values((*input_columns, label_column), header, label_column=label_column)
-        labels = values[:, 2]
+        labels = values[:, -1]
         column = label_column + 1
         present = sorted({int(label) for label in np.unique(labels)})
         if len(present) < 2:
@@ -364,4 +434,4 @@ def csv_labelled_points(
             )
     except NNStudioError as error:
         raise NNStudioError(f"{source}, {error}" if source else str(error)) from None
-    return values[:, :2].copy(), labels.copy()
+    return values[:, :-1].copy(), labels.copy()

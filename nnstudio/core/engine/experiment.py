@@ -47,6 +47,7 @@ DEVICES = ("cpu", "cuda", "mps")
 MAX_UNITS = 4096
 MAX_LAYERS = 16
 MAX_EPOCHS = 10_000_000
+MAX_INPUT_COLUMNS = 100  # a CSV's inputs: a network for a classroom, not a wide table
 # An experiment file is a few hundred bytes. The limit matters: tomllib needs memory quadratic in
 # the length of a dotted key (a.a.a… = 1), so 100 kB of one would take tens of gigabytes.
 MAX_FILE_BYTES = 16 * 1024
@@ -118,10 +119,13 @@ class DataSpec:
     # `csv_input_columns` (None: the first two columns). Columns count from 0.
     classes: int | None = None
     csv_label_column: int | None = None
-    csv_input_columns: tuple[int, int] | None = None
+    # Any number of inputs: a CSV's input columns (two or more for classes; one or more for numbers,
+    # whose target is then `csv_y_column` and `csv_x_column` is not used).
+    csv_input_columns: tuple[int, ...] | None = None
     # The imported columns' names (from the CSV's header line): the fit plot's axes say them.
     csv_x_name: str | None = None
-    csv_y_name: str | None = None
+    csv_y_name: str | None = None  # the target's name, or the class labels' column's
+    csv_input_names: tuple[str, ...] | None = None  # with csv_input_columns: each input's name
 
     @property
     def task(self) -> str:
@@ -132,14 +136,23 @@ class DataSpec:
         return "regression"
 
     @property
-    def input_columns(self) -> tuple[int, int]:
-        """The CSV columns of the two inputs x₁, x₂ of a labelled (classification) file."""
-        return self.csv_input_columns if self.csv_input_columns is not None else (0, 1)
+    def input_columns(self) -> tuple[int, ...]:
+        """The CSV columns of the inputs: of a labelled file (default the first two), or of a regression
+        file with `csv_input_columns` (default its one x column)."""
+        if self.csv_input_columns is not None:
+            return self.csv_input_columns
+        return (0, 1) if self.csv_label_column is not None else (self.csv_x_column,)
+
+    @property
+    def target_column(self) -> int:
+        """The CSV column the network learns to predict: the class labels', or the numbers' (y)."""
+        return self.csv_label_column if self.csv_label_column is not None else self.csv_y_column
 
     def __post_init__(self) -> None:
         s = "data"
-        if isinstance(self.csv_input_columns, list):  # TOML has arrays, not tuples
-            object.__setattr__(self, "csv_input_columns", tuple(self.csv_input_columns))
+        for name in ("csv_input_columns", "csv_input_names"):
+            if isinstance(getattr(self, name), list):  # TOML has arrays, not tuples
+                object.__setattr__(self, name, tuple(getattr(self, name)))
         generators = [*GENERATORS, *SURFACE_GENERATORS, *CLASSIFICATION_GENERATORS, "csv"]
         _check_choice(s, "generator", self.generator, generators)
         _check_int(s, "n_points", self.n_points, 2, MAX_POINTS)
@@ -159,7 +172,7 @@ class DataSpec:
             _fail(s, "csv_path", "a file path", self.csv_path)
         _check_int(s, "csv_x_column", self.csv_x_column, 0, 10_000)
         _check_int(s, "csv_y_column", self.csv_y_column, 0, 10_000)
-        if self.csv_x_column == self.csv_y_column:
+        if self.csv_x_column == self.csv_y_column and self.csv_input_columns is None:
             raise NNStudioError("data.csv_x_column and data.csv_y_column must be different columns")
         if self.csv_header is not None:
             _check_bool(s, "csv_header", self.csv_header)
@@ -185,18 +198,32 @@ class DataSpec:
             _check_int(s, "csv_label_column", self.csv_label_column, 0, 10_000)
         if self.csv_input_columns is not None:
             columns = self.csv_input_columns
-            if not isinstance(columns, tuple) or len(columns) != 2:
-                _fail(s, "csv_input_columns", "two column numbers, e.g. [0, 1]", columns)
+            least = 2 if self.csv_label_column is not None else 1
+            if not isinstance(columns, tuple) or not least <= len(columns) <= MAX_INPUT_COLUMNS:
+                _fail(s, "csv_input_columns", f"{least} to {MAX_INPUT_COLUMNS} column numbers, e.g. [0, 1]", columns)
             for column in columns:
                 _check_int(s, "csv_input_columns", column, 0, 10_000)
-            if columns[0] == columns[1]:
-                raise NNStudioError("data.csv_input_columns must be two different columns")
-            if self.csv_label_column is None:
-                raise NNStudioError("data.csv_input_columns is used only with data.csv_label_column (a labelled CSV)")
+            if len(set(columns)) != len(columns):
+                raise NNStudioError("data.csv_input_columns must be different columns")
+        if self.csv_input_names is not None:
+            names = self.csv_input_names
+            if not isinstance(names, tuple) or len(names) != len(self.input_columns):
+                _fail(s, "csv_input_names", "one name per input column", names)
+            for name in names:
+                _check_column_name(s, "csv_input_names", name)
         if self.csv_label_column is not None and self.csv_label_column in self.input_columns:
             raise NNStudioError(
                 f"data.csv_label_column ({self.csv_label_column}) must not be one of the input columns "
                 f"{list(self.input_columns)}"
+            )
+        if (
+            self.csv_label_column is None
+            and self.csv_input_columns is not None
+            and self.csv_y_column in self.csv_input_columns
+        ):
+            raise NNStudioError(
+                f"data.csv_y_column ({self.csv_y_column}) is the target: it must not be one of the input columns "
+                f"{list(self.csv_input_columns)}"
             )
 
 

@@ -31,7 +31,19 @@ def prediction_with_parameters(
     layers: Sequence[DenseLayer], parameters: dict[str, np.ndarray], dataset: Dataset, loss_name: str
 ) -> np.ndarray:
     """What `Trainer.prediction_on_grid()` gives when the weights are `parameters` (e.g. a recorded epoch)."""
+    return prediction_at(layers, parameters, dataset, loss_name, dataset.x_grid_raw)
+
+
+def prediction_at(
+    layers: Sequence[DenseLayer],
+    parameters: dict[str, np.ndarray],
+    dataset: Dataset,
+    loss_name: str,
+    x_raw: np.ndarray,
+) -> np.ndarray:
+    """The prediction at inputs `x_raw` (original units), e.g. another slice of data with many inputs."""
     dtype = next(iter(parameters.values())).dtype  # as the backend predicts: in the training dtype
     with np.errstate(all="ignore"):  # a diverged moment draws as a gap, not a warning
-        outputs = forward(list(layers), parameters, dataset.x_grid.astype(dtype, copy=False))[-1].outputs
+        x = dataset.scaler.x_to_model(x_raw).astype(dtype, copy=False)
+        outputs = forward(list(layers), parameters, x)[-1].outputs
         return prediction_from_outputs(dataset, loss_name, outputs.astype(np.float64))

@@ -30,7 +30,7 @@ import numpy as np
 import tomli_w
 
 from nnstudio import __version__
-from nnstudio.core.datasets.data import load_csv, load_labelled_csv
+from nnstudio.core.datasets.data import load_spec_csv
 from nnstudio.core.engine.backends.base import TrainingState
 from nnstudio.core.engine.experiment import MAX_FILE_BYTES, DataSpec, Experiment
 from nnstudio.core.engine.history import LossHistory, StateHistory
@@ -116,10 +116,7 @@ def source_points(spec: DataSpec, folder: Path | None = None) -> Points | None:
     """
     if spec.generator != "csv":
         return None
-    path = Path(folder or ".") / spec.csv_path
-    if spec.task == "classification":
-        return load_labelled_csv(path, spec.input_columns, spec.csv_label_column, spec.csv_header)
-    return load_csv(path, spec.csv_x_column, spec.csv_y_column, spec.csv_header)
+    return load_spec_csv(spec, folder)
 
 
 def points_to_keep(trainer: Trainer | None, spec: DataSpec) -> Points | None:
@@ -127,11 +124,11 @@ def points_to_keep(trainer: Trainer | None, spec: DataSpec) -> Points | None:
     if trainer is None or trainer.points is None or spec.generator != "csv":
         return None
     old = trainer.experiment.data
-    same_source = (old.generator, old.csv_path, old.csv_x_column, old.csv_y_column, old.csv_header) == (
+    same_source = (old.generator, old.csv_path, old.input_columns, old.target_column, old.csv_header) == (
         spec.generator,
         spec.csv_path,
-        spec.csv_x_column,
-        spec.csv_y_column,
+        spec.input_columns,
+        spec.target_column,
         spec.csv_header,
     )
     return trainer.points if same_source else None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnstudio.core.datasets.data import load_spec_csv
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import Trainer
@@ -48,6 +49,53 @@ CARS = Experiment(
     training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.05, epochs=300, seed=0),
 )
 
+# Two real data sets in the public domain, shipped as the CSV files they are read from (typed in from R's
+# `datasets` package and checked against its column means):
+# R's `mtcars` (Henderson & Velleman 1981, from Motor Trend 1974): 32 cars, mpg from weight, horsepower,
+# displacement and quarter-mile time; and Fisher's iris (1936; R's `iris`): 150 flowers, 50 of each of
+# three species, from their sepal and petal lengths and widths.
+MTCARS = Experiment(
+    name="mtcars",
+    description=(
+        "Real data with four inputs: R's mtcars (Motor Trend, 1974), the fuel use of 32 cars (mpg) from their "
+        "weight wt, horsepower hp, displacement disp and quarter-mile time qsec. One linear layer on "
+        "standardised inputs is linear regression: Adam finds what R's lm(mpg ~ wt + hp + disp + qsec) finds."
+    ),
+    data=DataSpec(
+        generator="csv",
+        csv_path="mtcars.csv",
+        csv_header=True,
+        csv_input_columns=(6, 4, 3, 7),
+        csv_y_column=1,
+        csv_input_names=("wt", "hp", "disp", "qsec"),
+        csv_y_name="mpg",
+        standardize=True,
+    ),
+    model=ModelSpec(hidden=()),
+    training=TrainingSpec(loss="mse", optimizer="adam", learning_rate=0.05, epochs=500, seed=0),
+)
+IRIS = Experiment(
+    name="iris",
+    description=(
+        "Real data with four inputs and three classes: Fisher's iris (1936), 150 flowers of the species setosa (0), "
+        "versicolor (1) and virginica (2), from their sepal and petal lengths and widths (cm). A 4-8-3 tanh "
+        "network, a fifth of the flowers held out for testing."
+    ),
+    data=DataSpec(
+        generator="csv",
+        csv_path="iris.csv",
+        csv_header=True,
+        csv_input_columns=(0, 1, 2, 3),
+        csv_label_column=5,
+        csv_input_names=("sepal_length", "sepal_width", "petal_length", "petal_width"),
+        csv_y_name="class",
+        standardize=True,
+        test_fraction=0.2,
+    ),
+    model=ModelSpec(hidden=(LayerSpec(8, "tanh"),)),
+    training=TrainingSpec(loss="cross_entropy", optimizer="adam", learning_rate=0.05, epochs=200, seed=0),
+)
+
 
 @dataclass(frozen=True)
 class Example:
@@ -74,6 +122,11 @@ def _cars() -> ExperimentFile:
     return capture(Trainer(CARS, points))
 
 
+def _shipped_csv(experiment: Experiment) -> Callable[[], ExperimentFile]:
+    """An experiment on a CSV file of the examples folder; its points travel inside the experiment file."""
+    return lambda: capture(Trainer(experiment, load_spec_csv(experiment.data, EXAMPLES_FOLDER)))
+
+
 EXAMPLES: dict[str, Example] = {
     "linear": Example("the noisy line, fitted by one linear layer", _untrained("linear")),
     "sine": Example("the sine, fitted by a 1-64-1 ReLU network with Adam", _untrained("sine")),
@@ -86,7 +139,10 @@ EXAMPLES: dict[str, Example] = {
         "the sine, already trained for 100 epochs: open it and carry on", _trained(preset("sine"), 100)
     ),
     "cars": Example("imported data (R's cars) that travels inside the file", _cars),
+    "mtcars": Example("real data, four inputs: the fuel use of 32 cars (R's mtcars)", _shipped_csv(MTCARS)),
+    "iris": Example("real data, four inputs, three classes: Fisher's iris flowers", _shipped_csv(IRIS)),
 }
+SHIPPED_CSV_FILES = ("cars.csv", "mtcars.csv", "iris.csv")  # mtcars.csv and iris.csv are written by hand
 
 
 def example_path(name: str) -> Path:

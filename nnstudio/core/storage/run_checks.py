@@ -108,7 +108,10 @@ class ArrayExpectations:
         self.epochs = progress.epoch
         self.imported = imported
         n_outputs = MAX_CLASSES if self.classification else 1  # the data fixes it; this is the most it can be
-        layers = dense_layers(experiment.model, 2 if self.classification else 1, n_outputs)
+        data = experiment.data
+        # a CSV's inputs are columns of data/x; one input of numbers to fit is kept as one column of values
+        self.x_columns = len(data.input_columns) if self.classification or data.csv_input_columns is not None else 0
+        layers = dense_layers(experiment.model, max(self.x_columns, 1), n_outputs)
         self.largest_parameter = max(max(layer.n_in, 1) * layer.n_out for layer in layers)
 
     def wants(self, key: str) -> bool:
@@ -136,9 +139,11 @@ class ArrayExpectations:
             raise NNStudioError(f"{ARRAYS_MEMBER}: {key} is {_shape(shape)}, larger than any weight of the model")
 
     def _points(self, key: str, shape: tuple[int, ...]) -> None:
-        columns = (2,) if self.classification and key == "data/x" else ()
+        columns = (self.x_columns,) if self.x_columns and key == "data/x" else ()
+        if self.x_columns == 1 and len(shape) == 1:
+            columns = ()  # one input, as one column of values
         if len(shape) != 1 + len(columns) or shape[1:] != columns or not 2 <= shape[0] <= MAX_POINTS:
-            wanted = "two columns" if columns else "one column"
+            wanted = f"{columns[0]} columns" if columns else "one column"
             raise NNStudioError(
                 f"{ARRAYS_MEMBER}: {key} must be {wanted} of 2 to {MAX_POINTS:,} imported points "
                 f"for this {'classification' if self.classification else 'regression'} experiment, "

@@ -181,7 +181,9 @@ def _data(experiment: Experiment, dataset) -> str:
     ]
     classification = getattr(dataset, "n_classes", None) is not None
     if classification:
-        lines.insert(3, f"# x: two inputs (x₁, x₂) per point; y: each point's class number 0 … {dataset.n_classes - 1}")
+        lines.insert(
+            3, f"# x: {dataset.n_inputs} inputs per point; y: each point's class number 0 … {dataset.n_classes - 1}"
+        )
     if spec.standardize and classification:
         s = dataset.scaler
         lines += [
@@ -192,6 +194,18 @@ def _data(experiment: Experiment, dataset) -> str:
             f"X_SD = np.array({[float(v) for v in s.x_sd]!r})",
             "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, Y_TRAIN",
             "x_test, y_test = (X_TEST - X_MEAN) / X_SD, Y_TEST",
+        ]
+    elif spec.standardize and dataset.n_inputs > 1:
+        s = dataset.scaler
+        lines += [
+            "",
+            "# Each input column and y standardised like R's scale(), with the mean and sd (n − 1) of the training",
+            "# points: the network learns in these units.",
+            f"X_MEAN = np.array({[float(m) for m in s.x_mean]!r})",
+            f"X_SD = np.array({[float(v) for v in s.x_sd]!r})",
+            f"Y_MEAN, Y_SD = {float(s.y_mean)!r}, {float(s.y_sd)!r}",
+            "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, (Y_TRAIN - Y_MEAN) / Y_SD",
+            "x_test, y_test = (X_TEST - X_MEAN) / X_SD, (Y_TEST - Y_MEAN) / Y_SD",
         ]
     elif spec.standardize:
         s = dataset.scaler

@@ -12,7 +12,7 @@ A lesson is a TOML file (see resources/lessons/), so a teacher can write their o
     instrument = "inspector"                # …and open an instrument
     tab = "gradients"                       # …on one of its tabs (format 2)
     [pages.setup.training]                  # then override any experiment setting
-    learning_rate = 0.001
+    learning_rate = 0.001                   # ([pages.setup.data] csv_path = "iris.csv": a file of resources/examples/)
     [pages.expect]                          # what the class sees when it does what the page says
     epochs = 200                            # the epochs that run: Play trains to the set-up's target
     loss_falls = true
@@ -44,6 +44,7 @@ from nnstudio.core.storage.resources import resource_path
 
 LESSON_FORMAT_VERSION = 2
 LESSONS_FOLDER = resource_path("lessons")
+EXAMPLES_FOLDER = resource_path("examples")  # a page's `csv_path` that is not absolute names a file here
 
 # The instruments a page may open, by the name the window knows them under.
 INSTRUMENTS = ("inspector", "timeline", "hidden_units", "network", "landscape", "runs")
@@ -82,6 +83,9 @@ class PageSetup:
         for section in ("data", "model", "training"):
             tree[section].update(getattr(self, section))
         tree["training"].update(training or {})
+        path = tree["data"].get("csv_path")
+        if isinstance(path, str) and tree["data"].get("generator") == "csv" and not Path(path).is_absolute():
+            tree["data"]["csv_path"] = str(EXAMPLES_FOLDER / path)  # a page's data file ships with the examples
         return Experiment.from_dict(tree)
 
 

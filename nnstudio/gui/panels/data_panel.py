@@ -7,6 +7,7 @@ the data itself. The window answers with `set_spec` (what is really in use) and 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
@@ -98,8 +99,8 @@ class DataPanel(SpecEditor):
         if dataset.is_classification:
             self.summary.setText(_class_summary(dataset))
             return
-        if dataset.n_inputs == 2:
-            self.summary.setText(_surface_summary(dataset))
+        if dataset.n_inputs > 1:  # a surface has its grid; a CSV of k inputs is fitted point by point
+            self.summary.setText(_inputs_summary(dataset) if dataset.predicts_points else _surface_summary(dataset))
             return
         x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
         y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
@@ -420,3 +421,17 @@ def _check_sizes(spec: DataSpec, rows: int | None) -> None:
     n_train = kept - int(round(spec.test_fraction * kept))
     if n_train < 2:
         raise NNStudioError(f"only {n_train} training point(s) would be left: use a smaller test fraction")
+
+
+def _inputs_summary(dataset: Dataset) -> str:
+    """Numbers fitted from several inputs: the points, what is predicted, and from which inputs."""
+    y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
+    inputs = ", ".join(html.escape(dataset.input_name(c)) for c in range(dataset.n_inputs))
+    lines = [
+        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+        f"{html.escape(dataset.axis_names[1])} (from {y.min():.4g} to {y.max():.4g}) "
+        f"from <b>{dataset.n_inputs}</b> inputs: {inputs}",
+    ]
+    if dataset.scaler.x_sd != 1.0:
+        lines.append("each input standardised on its own, and the target")
+    return "<br>".join(lines)
