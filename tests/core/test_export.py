@@ -12,11 +12,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nnstudio.core.engine import losses
+from nnstudio.core.engine import divergence, losses
 from nnstudio.core.engine.backends import numpy_backend
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
-from nnstudio.core.engine.trainer import Trainer
+from nnstudio.core.engine.trainer import RunStatus, Trainer
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.storage import export
 from nnstudio.core.storage.script_export import ScriptInputs, check_supported, script_source
@@ -103,19 +103,20 @@ def test_the_numpy_scripts_arithmetic_is_the_backends_own_source(name):
     source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), "numpy")
     names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef | ast.ClassDef)]
     assert len(names) == len(set(names))
-    ours = {**vars(losses), **vars(numpy_backend)}
+    ours = {**vars(losses), **vars(numpy_backend), **vars(divergence)}
     pasted = {name for name in names if name in ours}
     for name in pasted:  # word for word, so that a fix in the backend is a fix in every script
         assert inspect.getsource(ours[name]).strip("\n") in source, name
     optimizer = {"gd": "gd_update", "momentum": "momentum_update", "adam": "adam_update"}
     expected = {"dense_forward", "dense_backward", "forward", "backward", optimizer[trainer.training.optimizer]}
-    expected |= {layer.activation for layer in trainer.layers}
+    expected |= {layer.activation for layer in trainer.layers} | {"divergence", "divergence_bound"}
     expected.add(losses.LOSSES[trainer.training.loss].gradient.__name__)
     assert expected <= pasted
-    assert set(names) - pasted == {"DenseLayer", "initial_parameters", "Optimizer", "predict", "number", "train"}
+    made_here = {"DenseLayer", "initial_parameters", "Optimizer", "predict", "number", "stop_diverged", "train"}
+    assert set(names) - pasted == made_here
 
 
-def test_without_its_source_files_the_app_says_why_it_cannot_export_a_numpy_script(monkeypatch):
+def test_without_its_source_files_the_app_says_why_it_cannot_export_a_script(monkeypatch):
     trainer = Trainer(preset("sine"))
     inputs = ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers)
 
@@ -123,9 +124,9 @@ def test_without_its_source_files_the_app_says_why_it_cannot_export_a_numpy_scri
         raise OSError("could not get source code")
 
     monkeypatch.setattr(inspect, "getsource", no_source)
-    with pytest.raises(NNStudioError, match="this installation has none"):
-        script_source(inputs, "numpy")
-    assert script_source(inputs, "torch").startswith("#!/usr/bin/env python3")  # made of templates only
+    for flavour in ("numpy", "torch"):  # both paste the divergence rule; numpy the whole engine too
+        with pytest.raises(NNStudioError, match="this installation has none"):
+            script_source(inputs, flavour)
 
 
 def test_without_precise_the_script_prints_the_apps_log_lines(tmp_path):
@@ -138,12 +139,16 @@ def test_without_precise_the_script_prints_the_apps_log_lines(tmp_path):
     assert history[9] == pytest.approx(96.09053, rel=PRINTED)  # the README's number
 
 
-def test_a_diverging_script_says_so_and_stops(tmp_path):
-    trainer = Trainer(preset("linear").with_training(learning_rate=0.5))
-    source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), "numpy", 200)
+@pytest.mark.parametrize("flavour", ["numpy", "torch"])
+@pytest.mark.parametrize("learning_rate", [0.03, 0.5])
+def test_a_diverging_script_stops_where_the_app_stops_with_its_message_and_exit_1(tmp_path, flavour, learning_rate):
+    trainer = Trainer(preset("linear").with_training(learning_rate=learning_rate))
+    final = list(trainer.run(until_epoch=200))[-1]
+    assert final.status == RunStatus.DIVERGED
+    source = script_source(ScriptInputs(trainer.experiment, trainer.dataset, trainer.layers), flavour, 200)
     result = run_script(tmp_path, source)
-    assert result.returncode == 0, result.stderr
-    assert "Diverged at epoch" in result.stdout and "smaller learning rate" in result.stdout
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[-1] == final.message  # the same epoch, loss and words as the window
     assert result.stderr == ""  # no overflow warnings
 
 

@@ -31,7 +31,7 @@ from types import ModuleType
 import numpy as np
 
 from nnstudio import __version__
-from nnstudio.core.engine import losses
+from nnstudio.core.engine import divergence, losses
 from nnstudio.core.engine import model as model_module
 from nnstudio.core.engine.backends import numpy_backend as backend
 from nnstudio.core.engine.experiment import REGULARIZATIONS, Experiment
@@ -105,6 +105,7 @@ def script_source(inputs: ScriptInputs, flavour: str, epochs: int | None = None,
         _data(experiment, dataset),
         _model(experiment, layers, flavour),
         _ENGINE[flavour](experiment, layers),
+        _divergence_rule(),
         _loop(flavour, training),
     ]
     code = "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
@@ -385,6 +386,12 @@ def _torch_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
 _ENGINE = {"numpy": _numpy_engine, "torch": _torch_engine}
 _LOOP = {"numpy": templates.NUMPY_LOOP, "torch": templates.TORCH_LOOP}
 _PENALTY_LINES = {"numpy": templates.NUMPY_PENALTY_LINES, "torch": templates.TORCH_PENALTY_LINES}
+
+
+def _divergence_rule() -> str:
+    """When the script stops, as the app stops: the rule's functions, pasted from the core's own source."""
+    rule = _source(divergence.divergence_bound, divergence.divergence, constants_from=divergence)
+    return f"# --- when training has diverged: the app's rule ---\n\n\n{rule}\n\n\n{templates.STOP_DIVERGED}"
 
 
 def _loop(flavour: str, training) -> str:

@@ -36,6 +36,16 @@ IMPORTS = {
 }
 
 
+# After the rule's own functions (pasted from nnstudio/core/engine/divergence.py): how a script stops.
+STOP_DIVERGED = """\
+def stop_diverged(epoch, problem):
+    # as the app stops a run whose loss explodes: say why, and end with exit code 1
+    print(f"Diverged at epoch {epoch + 1}: the loss {problem}. "
+          f"The learning rate {LEARNING_RATE} is too large: try a smaller one.")
+    raise SystemExit(1)
+"""
+
+
 DENSE_LAYER = '''\
 @dataclass(frozen=True)
 class DenseLayer:
@@ -176,9 +186,11 @@ def train(epochs, precise):
                 gradients = backward(LAYERS, parameters, traces, loss_gradient(prediction, y))
                 optimizer.update(parameters, parameter_gradients(LAYERS, gradients))
             epoch_loss += loss * weight if not full_batch else loss
-            if not math.isfinite(loss):
-                print(f"Diverged at epoch {epoch + 1}: the loss became {loss}. Try a smaller learning rate.")
-                return parameters
+            if not math.isfinite(loss):  # no later step can mend a loss that is not a number
+                stop_diverged(epoch, divergence(loss, loss))
+        first_loss = epoch_loss if epoch == 0 else first_loss
+        if divergence(epoch_loss, first_loss):
+            stop_diverged(epoch, divergence(epoch_loss, first_loss))
         if (epoch + 1) % LOG_EVERY == 0:
             print(f"Epoch: {epoch + 1} Loss: {number(epoch_loss, precise)}")
     if len(x_test):
@@ -233,9 +245,11 @@ def train(epochs, precise):
             optimizer.step()
             loss = loss.item()
             epoch_loss += loss * weight if not full_batch else loss
-            if not math.isfinite(loss):
-                print(f"Diverged at epoch {epoch + 1}: the loss became {loss}. Try a smaller learning rate.")
-                return model
+            if not math.isfinite(loss):  # no later step can mend a loss that is not a number
+                stop_diverged(epoch, divergence(loss, loss))
+        first_loss = epoch_loss if epoch == 0 else first_loss
+        if divergence(epoch_loss, first_loss):
+            stop_diverged(epoch, divergence(epoch_loss, first_loss))
         if (epoch + 1) % LOG_EVERY == 0:
             print(f"Epoch: {epoch + 1} Loss: {number(epoch_loss, precise)}")
     if len(x_test):
