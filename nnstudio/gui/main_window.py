@@ -403,7 +403,7 @@ class MainWindow(QMainWindow):
         e = self.experiment
         for panel, spec in ((self.data_panel, e.data), (self.model_panel, e.model), (self.training_panel, e.training)):
             panel.set_spec(spec)
-        self.model_panel.set_io(state.dataset.n_inputs, state.dataset.n_outputs)
+        self.model_panel.set_io(state.dataset.n_model_inputs, state.dataset.n_outputs)
         self.data_panel.set_dataset(state.dataset)
         self.data_panel.set_imported_rows(None if state.points is None else len(state.points[0]))
         self.training_panel.set_dataset(state.dataset)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
 from nnstudio.core.datasets.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
+from nnstudio.core.datasets.features import feature_matrix, input_names, is_raw
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
@@ -69,10 +71,14 @@ class Scaler:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray) -> Scaler:
+        """One input: numbers; several input columns (features): each column on its own, as tuples."""
+
         def sd(values: np.ndarray) -> float:
             spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
             return spread if spread > 0 else 1.0  # a constant column is only centred
 
+        if x.ndim == 2 and x.shape[1] > 1:
+            return replace(cls.fit_inputs(x), y_mean=float(np.mean(y)), y_sd=sd(y))
         return cls(float(np.mean(x)), sd(x), float(np.mean(y)), sd(y))
 
     @classmethod
@@ -96,7 +102,9 @@ class Scaler:
 class Dataset:
     """Training and test points, in original units and in the model's (possibly scaled) units.
 
-    Arrays are 2-D, one row per point: x is (n, inputs), y is (n, outputs).
+    Arrays are 2-D, one row per point: x is (n, inputs), y is (n, outputs). With input `features`
+    the network's inputs are computed from the raw x once (cached), then standardised; the `_raw`
+    arrays and the plots stay in the raw inputs.
     """
 
     x_train_raw: np.ndarray
@@ -111,10 +119,43 @@ class Dataset:
     n_classes: int | None = None
     grid_shape: tuple[int, int] | None = None
     axis_names: tuple[str, str] = ("x", "y")  # what the fit plot's axes say: an imported CSV's column names
+    features: tuple[str, ...] | None = None  # DataSpec.features: None, the raw inputs
+
+    # The feature matrices in original units, computed once (the raw arrays themselves without features).
+    @cached_property
+    def features_train(self) -> np.ndarray:
+        return feature_matrix(self.x_train_raw, self.features)
+
+    @cached_property
+    def features_test(self) -> np.ndarray:
+        return feature_matrix(self.x_test_raw, self.features)
+
+    @cached_property
+    def features_grid(self) -> np.ndarray:
+        return feature_matrix(self.x_grid_raw, self.features)
+
+    def to_model_inputs(self, x_raw: np.ndarray) -> np.ndarray:
+        """The network's inputs for raw inputs (n, inputs): features, then standardisation."""
+        return self.scaler.x_to_model(feature_matrix(x_raw, self.features))
+
+    @property
+    def uses_raw_inputs(self) -> bool:
+        """Whether the network's inputs are the raw inputs (no features), so x maps to them linearly."""
+        return is_raw(self.features, self.n_inputs)
+
+    @property
+    def n_model_inputs(self) -> int:
+        """The network's input width: one per feature (the raw inputs' count without features)."""
+        return self.features_train.shape[1]
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The network's inputs as the window names them (X₁², sin x, …)."""
+        return input_names(self.features, self.n_inputs)
 
     @property
     def x_train(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_train_raw)
+        return self.scaler.x_to_model(self.features_train)
 
     @property
     def y_train(self) -> np.ndarray:
@@ -122,7 +163,7 @@ class Dataset:
 
     @property
     def x_test(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_test_raw)
+        return self.scaler.x_to_model(self.features_test)
 
     @property
     def y_test(self) -> np.ndarray:
@@ -130,7 +171,7 @@ class Dataset:
 
     @property
     def x_grid(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_grid_raw)
+        return self.scaler.x_to_model(self.features_grid)
 
     @property
     def n_train(self) -> int:
@@ -183,14 +224,14 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
             points = generate(spec)
     x, y = (np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in points)
     x, y, train, test = _subsample_and_split(spec, x, y)
-    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    scaler = Scaler.fit(feature_matrix(x[train], spec.features), y[train]) if spec.standardize else Scaler()
     low, high = float(x.min()), float(x.max())
     if spec.generator != "csv":
         low, high = min(low, spec.x_min), max(high, spec.x_max)
     grid = np.linspace(low, high, GRID_POINTS).reshape(-1, 1)
     true = None if spec.generator == "csv" else GENERATORS[spec.generator].true_function
     names = (spec.csv_x_name or "x", spec.csv_y_name or "y") if spec.generator == "csv" else ("x", "y")
-    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid, axis_names=names)
+    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid, axis_names=names, features=spec.features)
 
 
 def _subsample_and_split(spec: DataSpec, x: np.ndarray, y: np.ndarray):
@@ -234,9 +275,9 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
             f"the training points include no point of class {missing[0]}: "
             "use more points, a smaller test fraction or a larger subsample"
         )
-    scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
+    scaler = Scaler.fit_inputs(feature_matrix(x[train], spec.features)) if spec.standardize else Scaler()
     grid, shape = _grid_2d(x)
-    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape)
+    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, features=spec.features)
 
 
 def _check_labels(labels: np.ndarray) -> int:

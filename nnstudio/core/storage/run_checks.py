@@ -108,7 +108,7 @@ class ArrayExpectations:
         self.epochs = progress.epoch
         self.imported = imported
         n_outputs = MAX_CLASSES if self.classification else 1  # the data fixes it; this is the most it can be
-        layers = dense_layers(experiment.model, 2 if self.classification else 1, n_outputs)
+        layers = dense_layers(experiment.model, experiment.data.n_model_inputs, n_outputs)
         self.largest_parameter = max(max(layer.n_in, 1) * layer.n_out for layer in layers)
 
     def wants(self, key: str) -> bool:
