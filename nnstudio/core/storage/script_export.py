@@ -31,6 +31,7 @@ from types import ModuleType
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.core.datasets.features import chosen_features
 from nnstudio.core.engine import losses
 from nnstudio.core.engine import model as model_module
 from nnstudio.core.engine.backends import numpy_backend as backend
@@ -182,6 +183,7 @@ def _data(experiment: Experiment, dataset) -> str:
     classification = getattr(dataset, "n_classes", None) is not None
     if classification:
         lines.insert(3, f"# x: two inputs (x₁, x₂) per point; y: each point's class number 0 … {dataset.n_classes - 1}")
+    lines += _features(dataset)
     if spec.standardize and classification:
         s = dataset.scaler
         lines += [
@@ -199,7 +201,10 @@ def _data(experiment: Experiment, dataset) -> str:
             "",
             "# Standardised like R's scale(), with the mean and sd (n − 1) of the training points:",
             "# the network learns in these units.",
-            f"X_MEAN, X_SD = {float(s.x_mean)!r}, {float(s.x_sd)!r}",
+            f"X_MEAN = np.array({[float(m) for m in s.x_mean]!r})"
+            if isinstance(s.x_mean, tuple)  # one per feature
+            else f"X_MEAN, X_SD = {float(s.x_mean)!r}, {float(s.x_sd)!r}",
+            *([f"X_SD = np.array({[float(v) for v in s.x_sd]!r})"] if isinstance(s.x_sd, tuple) else []),
             f"Y_MEAN, Y_SD = {float(s.y_mean)!r}, {float(s.y_sd)!r}",
             "x_train, y_train = (X_TRAIN - X_MEAN) / X_SD, (Y_TRAIN - Y_MEAN) / Y_SD",
             "x_test, y_test = (X_TEST - X_MEAN) / X_SD, (Y_TEST - Y_MEAN) / Y_SD",
@@ -207,6 +212,26 @@ def _data(experiment: Experiment, dataset) -> str:
     else:
         lines += ["", "x_train, y_train, x_test, y_test = X_TRAIN, Y_TRAIN, X_TEST, Y_TEST"]
     return "\n".join(lines) + "\n"
+
+
+def _features(dataset) -> list[str]:
+    """The input features, as features.py computes them (nothing when the inputs are the raw x)."""
+    if dataset.uses_raw_inputs:
+        return []
+    chosen = chosen_features(dataset.features, dataset.n_inputs)
+    return [
+        "",
+        "",
+        "def features(x):",
+        '    """The inputs of the network, from the raw inputs x: ' + ", ".join(f.name for f in chosen) + '."""',
+        "    return np.column_stack([",
+        *(f"        {feature.source},  # {feature.name}" for feature in chosen),
+        "    ])",
+        "",
+        "",
+        "# From here on x means the features, computed before any standardisation.",
+        "X_TRAIN, X_TEST = features(X_TRAIN), features(X_TEST)",
+    ]
 
 
 def _array(values: np.ndarray) -> str:
