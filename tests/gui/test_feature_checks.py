@@ -4,7 +4,7 @@ and the window trains the circle on X₁² and X₂² alone."""
 from nnstudio.core.engine.experiment import DataSpec
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui.panels.data_panel import DataPanel
-from tests.gui.driving import emitted, trained
+from tests.gui.driving import emitted, registered, trained
 
 
 def panel_on(qtbot, spec):
@@ -56,3 +56,9 @@ def test_the_window_separates_the_circle_with_x1_squared_and_x2_squared_and_no_h
     assert window.frame.test_metrics.accuracy >= 0.95 and window.frame.train_metrics.accuracy >= 0.95
     assert window.model_panel.input_label.text().startswith("Input: <b>2</b>")
     assert "standardised X₁², X₂²: means" in window.data_panel.summary.text()
+    instrument = registered(window, "network_diagram")
+    instrument.dock.show()
+    diagram = instrument.diagram
+    qtbot.waitUntil(lambda: diagram.parameters is not None, timeout=10000)
+    assert diagram._unit_name(0, 0) == "input X₁²" and diagram._unit_name(0, 1) == "input X₂²"
+    assert "from input X₂²" in diagram._describe_edge(0, 1, 0)
