@@ -305,6 +305,8 @@ class NetworkDiagram(QWidget):
     def _column_title(self, column: int) -> str:
         if column == 0:
             inputs = self.layers[0].n_in
+            if len(self.input_names) == inputs <= 3:  # the run's features by name (X₁², X₂²); more would not fit
+                return ("input " if inputs == 1 else "inputs ") + ", ".join(self.input_names)
             return "input x" if inputs == 1 else "inputs x₁, x₂" if inputs == 2 else f"{inputs} inputs"
         if column == len(self.layers):
             outputs = self.layers[-1].n_out
