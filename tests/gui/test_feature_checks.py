@@ -62,3 +62,4 @@ def test_the_window_separates_the_circle_with_x1_squared_and_x2_squared_and_no_h
     qtbot.waitUntil(lambda: diagram.parameters is not None, timeout=10000)
     assert diagram._unit_name(0, 0) == "input X₁²" and diagram._unit_name(0, 1) == "input X₂²"
     assert "from input X₂²" in diagram._describe_edge(0, 1, 0)
+    assert diagram._column_title(0) == "inputs X₁², X₂²"
