@@ -12,19 +12,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -248,7 +250,7 @@ class DataPanel(SpecEditor):
         self.features = FeatureChecks()
         preparation = QGroupBox("Preparation")
         form = QFormLayout(preparation)
-        form.addRow("Features", self.features)
+        form.addRow(self.features)  # the whole width: seven toggles need it
         form.addRow("Seed", self.seed)
         form.addRow("Subsample", subsample_row)
         form.addRow("", self.standardize)
@@ -262,12 +264,23 @@ class DataPanel(SpecEditor):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setToolTip("The points in use now (original units)")
 
-        layout = QVBoxLayout(self)
+        # In a scroll area: the panel shares its dock's height with the others, and a row more (the
+        # features) must not make the dock taller than the window gives it.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(points)
         layout.addWidget(preparation)
         layout.addWidget(self.error_label)
         layout.addWidget(self.summary)
         layout.addStretch(1)
+        scroll = _ScrollDown()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     def _connect(self) -> None:
         self.generator.currentIndexChanged.connect(self._on_edited)
@@ -368,6 +381,15 @@ class DataPanel(SpecEditor):
         self.features.show_choice(spec.features, spec.n_raw_inputs)
         _check_sizes(spec, self._csv_rows if generator == CSV else spec.n_points)
         return spec
+
+
+class _ScrollDown(QScrollArea):
+    """Scrolls up and down only: as wide as its content needs (as the panel was), as short as the dock."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        inner = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), inner), hint.height())
 
 
 def _class_summary(dataset: Dataset) -> str:

@@ -1,17 +1,16 @@
-"""The data panel's row of input-feature checkboxes (x, x², … or X₁, X₂, X₁², …), as in TensorFlow Playground.
+"""The data panel's row of input-feature toggles (x, x², … or X₁, X₂, X₁², …), as in TensorFlow Playground.
 
-It shows the features of the current data's input count, each with its formula as tooltip, and
-reads the choice back; the data panel turns that into `DataSpec.features`.
+It shows the features of the current data's input count, each a checkable button with its formula as
+tooltip, and reads the choice back; the data panel turns that into `DataSpec.features`. Buttons, not
+checkboxes: seven fit one line of a narrow dock (a second line made the panel taller than its dock).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from nnstudio.core.datasets.features import FEATURES_BY_INPUTS, chosen_features, is_raw
-
-COLUMNS = 4  # checkboxes per line: the panel must fit a narrow dock
 
 
 class FeatureChecks(QWidget):
@@ -21,13 +20,13 @@ class FeatureChecks(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setHorizontalSpacing(10)
+        self._row = QHBoxLayout(self)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(2)
         self.n_inputs = 0
-        self.checks: dict[str, QCheckBox] = {}
+        self.checks: dict[str, QToolButton] = {}
         self.setToolTip(
-            "The network's inputs, computed from the raw inputs before any standardisation:\n"
+            "Features: the network's inputs, computed from the raw inputs before any standardisation:\n"
             "tick X₁² and X₂² and a network with no hidden layer separates the circle"
         )
 
@@ -52,14 +51,19 @@ class FeatureChecks(QWidget):
 
     def _build(self, n_inputs: int) -> None:
         for check in self.checks.values():
-            self._grid.removeWidget(check)
+            self._row.removeWidget(check)
             check.deleteLater()
         self.checks = {}
         self.n_inputs = n_inputs
-        for index, feature in enumerate(FEATURES_BY_INPUTS.get(n_inputs, ())):
-            check = QCheckBox(feature.label)
-            check.setToolTip(f"{feature.formula}\n(on the command line: --features {feature.name})")
+        if self._row.count():
+            self._row.takeAt(self._row.count() - 1)  # the stretch after the last button
+        for feature in FEATURES_BY_INPUTS.get(n_inputs, ()):
+            check = QToolButton()
+            check.setText(feature.label)
+            check.setCheckable(True)
+            check.setToolTip(f"Feature {feature.formula}\n(on the command line: --features {feature.name})")
             check.toggled.connect(self.edited)
-            self._grid.addWidget(check, index // COLUMNS, index % COLUMNS)
+            self._row.addWidget(check)
             self.checks[feature.name] = check
+        self._row.addStretch(1)
         self.setVisible(bool(self.checks))
