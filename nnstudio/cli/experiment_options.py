@@ -36,6 +36,12 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
         help="with --label-column or --target-column: the input columns, by number (1 = the first) or name "
         "(default for labels 1,2)",
     )
+    parser.add_argument(
+        "--features",
+        metavar="LIST",
+        help="the network's inputs, computed from the raw inputs (standardised after): for one input "
+        "x,x^2,x^3,sin(x),cos(x); for two x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2); 'raw' = x or x1,x2 (the default)",
+    )
     parser.add_argument("--hidden", metavar="64,32|none", help="hidden layer widths; 'none' = one linear layer")
     parser.add_argument("--activation", metavar="NAME", help="activation of every hidden layer")
     parser.add_argument(
@@ -79,6 +85,7 @@ def _parse_hidden(text: str) -> list[int]:
 
 def build_experiment(options: argparse.Namespace, content=None):
     """The preset or file the options name (`content`: that file, if already read), with every other option on top."""
+    from nnstudio.core.datasets.features import parse_features
     from nnstudio.core.engine.experiment import LayerSpec
     from nnstudio.core.engine.presets import DEFAULT_PRESET, preset
     from nnstudio.core.storage.archive import read_experiment_file
@@ -95,6 +102,9 @@ def build_experiment(options: argparse.Namespace, content=None):
     if options.data is not None:
         columns = csv_columns(options)
         experiment = experiment.with_data(generator="csv", csv_path=options.data, subsample=None, **columns)
+    if options.features is not None:
+        raw = options.features.strip().lower() == "raw"
+        experiment = experiment.with_data(features=None if raw else parse_features(options.features))
     if options.standardize is not None:
         experiment = experiment.with_data(standardize=options.standardize)
     if options.test_fraction is not None:
@@ -162,6 +172,7 @@ NEW_RUN_OPTIONS = {
     "label_column": "--label-column",
     "target_column": "--target-column",
     "input_columns": "--input-columns",
+    "features": "--features",
     "hidden": "--hidden",
     "activation": "--activation",
     "standardize": "--standardize",

@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         self.lessons = install_lessons(self.context)
         self.field_keys = FieldKeys(self)  # Enter or Escape in a field: the single-key shortcuts work again
 
-        self._pending_loss: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_loss: list[tuple[np.ndarray, ...]] = []  # epochs, train, test, penalty (NaN: none)
         self._pending_log: list[str] = []
         self._clear_loss = False
         self._latest: Snapshot | None = None
@@ -346,7 +346,8 @@ class MainWindow(QMainWindow):
             self._clear_loss = True
             self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
         if len(snapshot.new_epochs):
-            self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss))
+            penalty = snapshot.new_penalty if len(snapshot.new_penalty) else np.full(len(snapshot.new_epochs), np.nan)
+            self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss, penalty))
         notes = [(change.epoch, f"— {change.text}") for change in snapshot.settings_changes]
         overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
         if overfitting is not None:
@@ -363,9 +364,9 @@ class MainWindow(QMainWindow):
             self.loss_plot.clear()
             self._clear_loss = False
         if self._pending_loss:
-            epochs, train, test = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
+            epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
             self._pending_loss.clear()
-            self.loss_plot.append(epochs, train, test)
+            self.loss_plot.append(epochs, train, test, penalty)
         if self._pending_log:
             self.log_panel.append_lines(self._pending_log)
             self._pending_log = []
@@ -405,7 +406,7 @@ class MainWindow(QMainWindow):
         e = self.experiment
         for panel, spec in ((self.data_panel, e.data), (self.model_panel, e.model), (self.training_panel, e.training)):
             panel.set_spec(spec)
-        self.model_panel.set_io(state.dataset.n_inputs, state.dataset.n_outputs)
+        self.model_panel.set_io(state.dataset.n_model_inputs, state.dataset.n_outputs)
         self.data_panel.set_dataset(state.dataset)
         self.data_panel.set_imported_rows(None if state.points is None else len(state.points[0]))
         self.training_panel.set_dataset(state.dataset)

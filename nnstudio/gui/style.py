@@ -23,6 +23,7 @@ REDDISH_PURPLE = "#CC79A7"
 
 TRAIN_COLOUR = BLUE
 TEST_COLOUR = VERMILLION
+PENALTY_COLOUR = ORANGE  # the regularisation penalty on the loss plot
 TRUE_FUNCTION_COLOUR = BLACK
 PREDICTION_COLOUR = BLUISH_GREEN
 HOVER_COLOUR = REDDISH_PURPLE
@@ -96,6 +97,11 @@ def train_loss_pen(thin: bool = False) -> QPen:
 
 def test_loss_pen(thin: bool = False) -> QPen:
     return cosmetic_pen(TEST_COLOUR, 1 if thin else 2, Qt.PenStyle.DashLine)
+
+
+def penalty_pen(thin: bool = False) -> QPen:
+    """The weights' penalty beside the data loss (regularisation): orange, dash-dotted."""
+    return cosmetic_pen(PENALTY_COLOUR, 1 if thin else 2, Qt.PenStyle.DashDotLine)
 
 
 def hover_marker_style() -> dict:

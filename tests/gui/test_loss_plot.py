@@ -19,7 +19,7 @@ from nnstudio.gui.plots.loss_axis import (
 )
 from nnstudio.gui.plots.loss_history import RAW_POINTS_MAX, Envelope, bucket_extremes, visible_indices
 from nnstudio.gui.plots.loss_plot import LossPlot
-from tests.gui.driving import trained, wait_idle
+from tests.gui.driving import trained, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
 
@@ -284,3 +284,45 @@ def test_epoch_labels_along_x_never_run_together(qtbot, loss_plot, width):
     widest = max(metrics.horizontalAdvance(text) for text in strings)
     assert major / (high - low) * pixels >= widest + metrics.horizontalAdvance("0")  # a gap between labels
     assert len([v for v in values if low <= v <= high]) >= 1
+
+
+# --- the regularisation penalty ------------------------------------------------------------------
+
+
+def test_a_regularised_run_s_penalty_is_a_dashed_curve_beside_the_loss_and_reset_clears_it(loss_plot):
+    epochs = np.arange(1.0, 11.0)
+    loss_plot.append(epochs[:6], np.linspace(1, 0.5, 6), no_test(6), np.linspace(0.2, 0.3, 6))
+    loss_plot.append(epochs[6:], np.linspace(0.4, 0.3, 4), no_test(4), np.linspace(0.31, 0.34, 4))
+    assert loss_plot.has_penalty_curve() and loss_plot.penalty_curve.isVisible()
+    x, y = loss_plot.drawn_points("penalty")
+    np.testing.assert_array_equal(x, epochs)
+    np.testing.assert_allclose(y, np.concatenate([np.linspace(0.2, 0.3, 6), np.linspace(0.31, 0.34, 4)]))
+    assert loss_plot.penalty_curve.opts["pen"].style() != Qt.PenStyle.SolidLine
+    assert "penalty" in [label.text for _, label in loss_plot.legend.items]
+    loss_plot._show_values_near(3.0)
+    assert "penalty 0.24" in loss_plot.hover_text()
+    loss_plot.clear()
+    assert not loss_plot.has_penalty_curve() and not loss_plot.penalty_curve.isVisible()
+    assert len(loss_plot.drawn_points("penalty")[0]) == 0 and len(loss_plot.penalty_values()) == 0
+    assert "penalty" not in [label.text for _, label in loss_plot.legend.items]
+
+
+def test_an_unregularised_run_draws_no_penalty(loss_plot):
+    loss_plot.append(np.arange(1.0, 6.0), np.linspace(1, 0.5, 5), no_test(5))
+    loss_plot.append(np.arange(6.0, 9.0), np.linspace(0.4, 0.3, 3), no_test(3), no_test(3))
+    assert not loss_plot.has_penalty_curve() and not loss_plot.penalty_curve.isVisible()
+    assert len(loss_plot.drawn_points("penalty")[0]) == 0
+    assert np.isnan(loss_plot.penalty_values()).all() and len(loss_plot.penalty_values()) == 8
+
+
+def test_the_window_draws_the_trainer_s_penalty_of_each_epoch(qtbot, make_window):
+    window = make_window(preset("sine").with_training(regularization="l2", regularization_rate=0.01))
+    trained(qtbot, window, 20)
+    epochs, penalty = window.loss_plot.drawn_points("penalty")
+    history = trainer_of(window).loss_history
+    np.testing.assert_array_equal(epochs, history.epochs)
+    np.testing.assert_allclose(penalty, history.penalty)
+    assert len(epochs) == 20 and (penalty > 0).all()
+    window.reset()
+    wait_idle(qtbot, window)
+    assert not window.loss_plot.has_penalty_curve()

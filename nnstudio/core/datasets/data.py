@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ import numpy as np
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
 from nnstudio.core.datasets.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
 from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS, generate_surface
+from nnstudio.core.datasets.features import feature_matrix, input_names, is_raw
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
@@ -79,15 +81,14 @@ class Scaler:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray) -> Scaler:
-        """x and y standardised; with several input columns, each column on its own."""
+        """x and y standardised; several input columns (k inputs, or features): each column on its own, as tuples."""
 
         def sd(values: np.ndarray) -> float:
             spread = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
             return spread if spread > 0 else 1.0  # a constant column is only centred
 
-        if x.ndim == 2 and x.shape[1] > 1:  # two inputs: each column on its own
-            inputs = cls.fit_inputs(x)
-            return cls(inputs.x_mean, inputs.x_sd, float(np.mean(y)), sd(y))
+        if x.ndim == 2 and x.shape[1] > 1:
+            return replace(cls.fit_inputs(x), y_mean=float(np.mean(y)), y_sd=sd(y))
         return cls(float(np.mean(x)), sd(x), float(np.mean(y)), sd(y))
 
     @classmethod
@@ -111,7 +112,9 @@ class Scaler:
 class Dataset:
     """Training and test points, in original units and in the model's (possibly scaled) units.
 
-    Arrays are 2-D, one row per point: x is (n, inputs), y is (n, outputs).
+    Arrays are 2-D, one row per point: x is (n, inputs), y is (n, outputs). With input `features`
+    the network's inputs are computed from the raw x once (cached), then standardised; the `_raw`
+    arrays and the plots stay in the raw inputs.
     """
 
     x_train_raw: np.ndarray
@@ -126,7 +129,42 @@ class Dataset:
     n_classes: int | None = None
     grid_shape: tuple[int, int] | None = None
     axis_names: tuple[str, str] = ("x", "y")  # what the fit plot's axes say: an imported CSV's column names
-    input_names: tuple[str, ...] | None = None  # an imported CSV's input columns' names (None: x₁, x₂, …)
+    column_names: tuple[str, ...] | None = None  # an imported CSV's input columns' names (None: x₁, x₂, …)
+    features: tuple[str, ...] | None = None  # DataSpec.features: None, the raw inputs
+
+    # The feature matrices in original units, computed once (the raw arrays themselves without features).
+    @cached_property
+    def features_train(self) -> np.ndarray:
+        return feature_matrix(self.x_train_raw, self.features)
+
+    @cached_property
+    def features_test(self) -> np.ndarray:
+        return feature_matrix(self.x_test_raw, self.features)
+
+    @cached_property
+    def features_grid(self) -> np.ndarray:
+        return feature_matrix(self.x_grid_raw, self.features)
+
+    def to_model_inputs(self, x_raw: np.ndarray) -> np.ndarray:
+        """The network's inputs for raw inputs (n, inputs): features, then standardisation."""
+        return self.scaler.x_to_model(feature_matrix(x_raw, self.features))
+
+    @property
+    def uses_raw_inputs(self) -> bool:
+        """Whether the network's inputs are the raw inputs (no features), so x maps to them linearly."""
+        return is_raw(self.features, self.n_inputs)
+
+    @property
+    def n_model_inputs(self) -> int:
+        """The network's input width: one per feature (the raw inputs' count without features)."""
+        return self.features_train.shape[1]
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The network's inputs as the window names them (X₁², sin x, …; an imported CSV's column names)."""
+        if self.column_names is not None and self.uses_raw_inputs:
+            return tuple(self.column_names)
+        return input_names(self.features, self.n_inputs)
 
     @property
     def predicts_points(self) -> bool:
@@ -134,14 +172,14 @@ class Dataset:
         return self.n_classes is None and self.grid_shape is None and self.n_inputs > 1
 
     def input_name(self, column: int) -> str:
-        """The name of input `column` (0 = the first): the CSV's, else x₁, x₂, …"""
-        if self.input_names is not None and column < len(self.input_names):
-            return self.input_names[column]
+        """The name of raw input `column` (0 = the first): the CSV's, else x₁, x₂, …"""
+        if self.column_names is not None and column < len(self.column_names):
+            return self.column_names[column]
         return "x" + "".join("₀₁₂₃₄₅₆₇₈₉"[int(digit)] for digit in str(column + 1))
 
     @property
     def x_train(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_train_raw)
+        return self.scaler.x_to_model(self.features_train)
 
     @property
     def y_train(self) -> np.ndarray:
@@ -149,7 +187,7 @@ class Dataset:
 
     @property
     def x_test(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_test_raw)
+        return self.scaler.x_to_model(self.features_test)
 
     @property
     def y_test(self) -> np.ndarray:
@@ -157,7 +195,7 @@ class Dataset:
 
     @property
     def x_grid(self) -> np.ndarray:
-        return self.scaler.x_to_model(self.x_grid_raw)
+        return self.scaler.x_to_model(self.features_grid)
 
     @property
     def n_train(self) -> int:
@@ -209,7 +247,7 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
         points = load_spec_csv(spec) if spec.generator == "csv" else generate(spec)
     x, y = (np.asarray(a, dtype=np.float64).reshape(len(a), -1) for a in points)
     x, y, train, test = _subsample_and_split(spec, x, y)
-    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    scaler = Scaler.fit(feature_matrix(x[train], spec.features), y[train]) if spec.standardize else Scaler()
     if x.shape[1] > 1:  # no curve over several inputs: the prediction is wanted at the points themselves
         names = (spec.csv_y_name or "y", spec.csv_y_name or "y")
         return Dataset(
@@ -221,7 +259,8 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
             None,
             np.vstack([x[train], x[test]]),
             axis_names=names,
-            input_names=spec.csv_input_names,
+            column_names=spec.csv_input_names,
+            features=spec.features,
         )
     low, high = float(x.min()), float(x.max())
     if spec.generator != "csv":
@@ -229,7 +268,7 @@ def prepare(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None = None)
     grid = np.linspace(low, high, GRID_POINTS).reshape(-1, 1)
     true = None if spec.generator == "csv" else GENERATORS[spec.generator].true_function
     names = (spec.csv_x_name or "x", spec.csv_y_name or "y") if spec.generator == "csv" else ("x", "y")
-    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid, axis_names=names)
+    return Dataset(x[train], y[train], x[test], y[test], scaler, true, grid, axis_names=names, features=spec.features)
 
 
 def _subsample_and_split(spec: DataSpec, x: np.ndarray, y: np.ndarray):
@@ -273,10 +312,12 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
             f"the training points include no point of class {missing[0]}: "
             "use more points, a smaller test fraction or a larger subsample"
         )
-    scaler = Scaler.fit_inputs(x[train]) if spec.standardize else Scaler()
+    scaler = Scaler.fit_inputs(feature_matrix(x[train], spec.features)) if spec.standardize else Scaler()
     grid, shape = slice_grid(x, np.mean(x[train], axis=0), (0, 1))
     names = spec.csv_input_names if spec.generator == "csv" else None
-    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, input_names=names)
+    return Dataset(
+        x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, column_names=names, features=spec.features
+    )
 
 
 def _prepare_surface(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None) -> Dataset:
@@ -288,10 +329,10 @@ def _prepare_surface(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
     if x.shape[1] != 2 or len(y) != len(x):
         raise NNStudioError(f"{spec.generator} data needs two inputs and one number per point, got x {x.shape}")
     x, y, train, test = _subsample_and_split(spec, x, y)
-    scaler = Scaler.fit(x[train], y[train]) if spec.standardize else Scaler()
+    scaler = Scaler.fit(feature_matrix(x[train], spec.features), y[train]) if spec.standardize else Scaler()
     grid, shape = _grid_2d(x)
     # no true_function: that is a curve over one x (the fit plot's); the heat map shows the points' values
-    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, None, shape)
+    return Dataset(x[train], y[train], x[test], y[test], scaler, None, grid, None, shape, features=spec.features)
 
 
 def _check_labels(labels: np.ndarray) -> int:

@@ -18,6 +18,7 @@ import tomli_w
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.datasets.csv_preview import MAX_COLUMN_NAME
 from nnstudio.core.datasets.data import GENERATORS, MAX_POINTS
+from nnstudio.core.datasets.features import canonical_features, feature_inputs, names_for, raw_features
 from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import ACTIVATIONS, INITIALISATIONS
@@ -126,6 +127,21 @@ class DataSpec:
     csv_x_name: str | None = None
     csv_y_name: str | None = None  # the target's name, or the class labels' column's
     csv_input_names: tuple[str, ...] | None = None  # with csv_input_columns: each input's name
+    # The network's inputs computed from the raw inputs (features.py), e.g. ("x1^2", "x2^2"), in the
+    # table's order; None: the raw inputs themselves (x, or x1 and x2). Standardised after computing.
+    features: tuple[str, ...] | None = None
+
+    @property
+    def n_raw_inputs(self) -> int:
+        """How many raw inputs the points have: a CSV's input columns, 2 for the two-input generators, else 1."""
+        if self.generator == "csv":
+            return len(self.input_columns)
+        return 2 if self.generator in SURFACE_GENERATORS or self.task == "classification" else 1
+
+    @property
+    def n_model_inputs(self) -> int:
+        """The network's input width: one per feature (the raw inputs' count without features)."""
+        return len(self.features) if self.features is not None else self.n_raw_inputs
 
     @property
     def task(self) -> str:
@@ -179,6 +195,22 @@ class DataSpec:
         for name in ("csv_x_name", "csv_y_name"):
             _check_column_name(s, name, getattr(self, name))
         self._check_classification()
+        self._check_features()
+
+    def _check_features(self) -> None:
+        if self.features is None:
+            return
+        features = canonical_features(self.features, "data.features")
+        inputs = self.n_raw_inputs
+        if inputs > 2:
+            raise NNStudioError(f"data.features are for one- or two-input data, and this data has {inputs} inputs")
+        if feature_inputs(features) != inputs:
+            kind = "one-input" if inputs == 1 else "two-input"
+            raise NNStudioError(
+                f"data.features ({', '.join(features)}) do not fit the {self.generator} data: it has {kind} "
+                f"points, whose features are {names_for(inputs)}"
+            )
+        object.__setattr__(self, "features", None if features == raw_features(inputs) else features)
 
     def _check_classification(self) -> None:
         s = "data"

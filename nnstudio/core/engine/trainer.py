@@ -255,7 +255,7 @@ class Trainer:
         self.points = points  # imported (x, y) before subsample and split, kept so that they travel with the run
         self.dataset = dataset if dataset is not None else prepare(experiment.data, points)
         check_task(experiment, self.dataset)  # e.g. bce on numbers, or mse on classes: say so now
-        self.layers = dense_layers(experiment.model, self.dataset.n_inputs, self.dataset.n_outputs)
+        self.layers = dense_layers(experiment.model, self.dataset.n_model_inputs, self.dataset.n_outputs)
         check_memory(self.layers, max(self.dataset.n_train, self.dataset.n_test))  # refuse, don't crash
         self.backend: Backend = self._create_backend(experiment.training.backend, self._initial_state())
         self._begin_run()

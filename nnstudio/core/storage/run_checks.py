@@ -111,7 +111,7 @@ class ArrayExpectations:
         data = experiment.data
         # a CSV's inputs are columns of data/x; one input of numbers to fit is kept as one column of values
         self.x_columns = len(data.input_columns) if self.classification or data.csv_input_columns is not None else 0
-        layers = dense_layers(experiment.model, max(self.x_columns, 1), n_outputs)
+        layers = dense_layers(experiment.model, data.n_model_inputs, n_outputs)
         self.largest_parameter = max(max(layer.n_in, 1) * layer.n_out for layer in layers)
 
     def wants(self, key: str) -> bool:

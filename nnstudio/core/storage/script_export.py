@@ -31,6 +31,7 @@ from types import ModuleType
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.core.datasets.features import chosen_features
 from nnstudio.core.engine import divergence, losses
 from nnstudio.core.engine import model as model_module
 from nnstudio.core.engine.backends import numpy_backend as backend
@@ -185,6 +186,7 @@ def _data(experiment: Experiment, dataset) -> str:
         lines.insert(
             3, f"# x: {dataset.n_inputs} inputs per point; y: each point's class number 0 … {dataset.n_classes - 1}"
         )
+    lines += _features(dataset)
     if spec.standardize and classification:
         s = dataset.scaler
         lines += [
@@ -229,6 +231,26 @@ def _x_scaling(mean: float | tuple[float, ...], sd: float | tuple[float, ...]) -
     if isinstance(mean, tuple):
         return f"X_MEAN, X_SD = np.array({[float(m) for m in mean]!r}), np.array({[float(v) for v in sd]!r})"
     return f"X_MEAN, X_SD = {float(mean)!r}, {float(sd)!r}"
+
+
+def _features(dataset) -> list[str]:
+    """The input features, as features.py computes them (nothing when the inputs are the raw x)."""
+    if dataset.uses_raw_inputs:
+        return []
+    chosen = chosen_features(dataset.features, dataset.n_inputs)
+    return [
+        "",
+        "",
+        "def features(x):",
+        '    """The inputs of the network, from the raw inputs x: ' + ", ".join(f.name for f in chosen) + '."""',
+        "    return np.column_stack([",
+        *(f"        {feature.source},  # {feature.name}" for feature in chosen),
+        "    ])",
+        "",
+        "",
+        "# From here on x means the features, computed before any standardisation.",
+        "X_TRAIN, X_TEST = features(X_TRAIN), features(X_TEST)",
+    ]
 
 
 def _array(values: np.ndarray) -> str:

@@ -99,7 +99,7 @@ class RunRecord:
         """Keep copies of a trainer's history (None as name: describe the configuration)."""
         history, data = trainer.loss_history, trainer.dataset
         if name is None:
-            name = default_run_name(trainer.experiment, trainer.backend.name, data.n_inputs, data.n_outputs)
+            name = default_run_name(trainer.experiment, trainer.backend.name, data.n_model_inputs, data.n_outputs)
         return cls(
             name=name,
             experiment=trainer.experiment,

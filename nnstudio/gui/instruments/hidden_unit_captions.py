@@ -123,7 +123,8 @@ def describe_unit(
     if shown.mode == CONTRIBUTIONS:
         outgoing = layers[1].weight_name
         text += f", {entry_name(outgoing, (unit, 0))} = {parameters[outgoing][unit, 0]:.4g}"
-        if layer.activation in HINGED and weights[0] != 0 and layer.bias:
+        # x maps to the unit's input linearly only without features (with x² a ReLU switches twice or never)
+        if layer.activation in HINGED and weights[0] != 0 and layer.bias and dataset.uses_raw_inputs:
             scaler = dataset.scaler
             x_at = scaler.x_mean + scaler.x_sd * (-parameters[layer.bias_name][unit] / weights[0])
             text += f";  switches on at x = {x_at:.3g}"

@@ -328,7 +328,7 @@ class HiddenUnitView(QWidget):
         self.offset_line.setValue(shown.offset if np.isfinite(shown.offset) else 0.0)
         self.offset_line.setVisible(bool(np.isfinite(shown.offset)))
         hidden = self.layers[0]
-        if hidden.activation in HINGED:
+        if hidden.activation in HINGED and self.dataset.uses_raw_inputs:  # features: no single elbow in x
             x_at, units = elbows(self.layers, self.parameters, self.dataset.scaler, shown)
             w2 = self.parameters[self.layers[1].weight_name][units, 0]
             brushes = [pg.mkBrush(POSITIVE_LIGHT if w >= 0 else NEGATIVE_LIGHT) for w in w2]

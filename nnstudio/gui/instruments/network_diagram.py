@@ -127,6 +127,7 @@ class NetworkDiagram(QWidget):
     """Nodes and weights of a dense network, redrawn from each new set of parameters."""
 
     unit_clicked = Signal(int, int)  # (hidden layer, unit), 1-based layer
+    input_names: tuple[str, ...] = ()  # the network's inputs as named by the run's dataset (X₁², sin x, …)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -304,6 +305,8 @@ class NetworkDiagram(QWidget):
     def _column_title(self, column: int) -> str:
         if column == 0:
             inputs = self.layers[0].n_in
+            if len(self.input_names) == inputs <= 3:  # the run's features by name (X₁², X₂²); more would not fit
+                return ("input " if inputs == 1 else "inputs ") + ", ".join(self.input_names)
             return "input x" if inputs == 1 else "inputs x₁, x₂" if inputs == 2 else f"{inputs} inputs"
         if column == len(self.layers):
             outputs = self.layers[-1].n_out
@@ -463,7 +466,9 @@ class NetworkDiagram(QWidget):
     def _unit_name(self, column: int, unit: int) -> str:
         """Units are counted from 1, like the indices of W1[1,2]."""
         if column == 0:
-            return "input x" if self.layers[0].n_in == 1 else f"input x{_subscript(unit + 1)}"
+            return (
+                f"input {self.input_names[unit]}" if unit < len(self.input_names) else f"input x{_subscript(unit + 1)}"
+            )
         if column == len(self.layers):
             return "output ŷ" if self.layers[-1].n_out == 1 else f"output {unit + 1}"
         return f"unit {unit + 1} of hidden layer {column}"
@@ -527,6 +532,7 @@ class NetworkDiagramInstrument:
         hidden_units.unit_highlighted.connect(self.diagram.highlight_node)
 
     def _on_run_replaced(self, state) -> None:
+        self.diagram.input_names = state.dataset.input_names  # the chosen features (X₁², …), from the core
         self.diagram.set_model(list(state.layers))
         self.diagram.set_gradients({}, "no step made yet")
 

@@ -13,19 +13,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +40,7 @@ from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.glossary_links import explains
+from nnstudio.gui.panels.feature_checks import FeatureChecks
 from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import error_label, float_spin_box, int_spin_box, seed_spin_box
 
@@ -89,6 +92,7 @@ class DataPanel(SpecEditor):
         self.subsample.setValue(spec.subsample if spec.subsample is not None else default_subsample)
         self.standardize.setChecked(spec.standardize)
         self._exact.show(self.test_fraction, spec.test_fraction)
+        self.features.show_choice(spec.features, spec.n_raw_inputs)
 
     def set_imported_rows(self, rows: int | None) -> None:
         """How many points were imported (None: none, or not known here), to check the subsample against."""
@@ -110,9 +114,17 @@ class DataPanel(SpecEditor):
             f"y from {y.min():.4g} to {y.max():.4g}",
         ]
         scaler = dataset.scaler
-        if (scaler.x_mean, scaler.x_sd, scaler.y_mean, scaler.y_sd) != (0.0, 1.0, 0.0, 1.0):
+        if isinstance(scaler.x_mean, tuple):  # several features, each standardised on its own
+            means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
+            spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+            names = ", ".join(dataset.input_names)
             lines.append(
-                f"standardised: x̄ = {scaler.x_mean:.3g}, sd {scaler.x_sd:.3g}; "
+                f"standardised {names}: means {means}; sds {spreads}; ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
+            )
+        elif (scaler.x_mean, scaler.x_sd, scaler.y_mean, scaler.y_sd) != (0.0, 1.0, 0.0, 1.0):
+            lines.append(
+                f"standardised: {'x̄' if dataset.uses_raw_inputs else 'mean of ' + dataset.input_names[0]} = "
+                f"{scaler.x_mean:.3g}, sd {scaler.x_sd:.3g}; "
                 f"ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
             )
         self.summary.setText("<br>".join(lines))
@@ -240,8 +252,10 @@ class DataPanel(SpecEditor):
         self.test_fraction = float_spin_box(
             0.0, 0.9, 2, 0.05, "Share of the points held out as a test set: never trained on, only measured"
         )
+        self.features = FeatureChecks()
         preparation = QGroupBox("Preparation")
         form = QFormLayout(preparation)
+        form.addRow(self.features)  # the whole width: seven toggles need it
         form.addRow("Seed", self.seed)
         form.addRow("Subsample", subsample_row)
         form.addRow("", self.standardize)
@@ -255,17 +269,29 @@ class DataPanel(SpecEditor):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setToolTip("The points in use now (original units)")
 
-        layout = QVBoxLayout(self)
+        # In a scroll area: the panel shares its dock's height with the others, and a row more (the
+        # features) must not make the dock taller than the window gives it.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(points)
         layout.addWidget(preparation)
         layout.addWidget(self.error_label)
         layout.addWidget(self.summary)
         layout.addStretch(1)
+        scroll = _ScrollDown()
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     def _connect(self) -> None:
         self.generator.currentIndexChanged.connect(self._on_edited)
         self.import_button.clicked.connect(self.import_requested)
         self.import_labelled_button.clicked.connect(self.import_labelled_csv)
+        self.features.edited.connect(self._on_edited)
         for box in (
             self.n_points,
             self.noise_sd,
@@ -362,9 +388,22 @@ class DataPanel(SpecEditor):
             standardize=self.standardize.isChecked(),
             test_fraction=self._exact.read(self.test_fraction),
             classes=self.classes.value() if self.classes.isEnabled() else None,
+            features=None,
         )
+        if spec.n_raw_inputs == self.features.n_inputs:  # other data (one input ↔ two): its raw inputs
+            spec = replace(spec, features=self.features.choice())
+        self.features.show_choice(spec.features, spec.n_raw_inputs)
         _check_sizes(spec, self._csv_rows if generator == CSV else spec.n_points)
         return spec
+
+
+class _ScrollDown(QScrollArea):
+    """Scrolls up and down only: as wide as its content needs (as the panel was), as short as the dock."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        inner = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), inner), hint.height())
 
 
 def _class_summary(dataset: Dataset) -> str:
@@ -382,7 +421,8 @@ def _class_summary(dataset: Dataset) -> str:
     if isinstance(scaler.x_mean, tuple):
         means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
         spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
-        lines.append(f"standardised x₁, x₂: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
+        names = ", ".join(dataset.input_names)
+        lines.append(f"standardised {names}: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
     return "<br>".join(lines)
 
 

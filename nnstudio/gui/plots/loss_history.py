@@ -19,27 +19,32 @@ BUCKETS_MAX = 2048  # beyond that, at most this many buckets of two points each 
 
 
 class LossHistory:
-    """Epochs, train and test loss in one (3, capacity) array that doubles when full."""
+    """Epochs, train loss, test loss and the weights' penalty (NaN without regularisation) in one
+    (4, capacity) array that doubles when full."""
 
     def __init__(self, capacity: int = 1024) -> None:
-        self._data = np.empty((3, capacity), dtype=np.float64)
+        self._data = np.empty((4, capacity), dtype=np.float64)
         self._size = 0
 
     def __len__(self) -> int:
         return self._size
 
-    def extend(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+    def extend(
+        self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray, penalty: np.ndarray | None = None
+    ) -> None:
         count = len(epochs)
-        if not len(train) == len(test) == count:
+        penalty = np.full(count, np.nan) if penalty is None else penalty
+        if not len(train) == len(test) == len(penalty) == count:
             raise ValueError(f"epochs, train and test must have one value each: got {count}, {len(train)}, {len(test)}")
         needed = self._size + count
         if needed > self._data.shape[1]:
-            grown = np.empty((3, max(needed, 2 * self._data.shape[1])), dtype=np.float64)
+            grown = np.empty((4, max(needed, 2 * self._data.shape[1])), dtype=np.float64)
             grown[:, : self._size] = self._data[:, : self._size]
             self._data = grown
         self._data[0, self._size : needed] = epochs
         self._data[1, self._size : needed] = train
         self._data[2, self._size : needed] = test
+        self._data[3, self._size : needed] = penalty
         self._size = needed
 
     def clear(self) -> None:
@@ -57,6 +62,10 @@ class LossHistory:
     @property
     def test(self) -> np.ndarray:
         return self._data[2, : self._size]
+
+    @property
+    def penalty(self) -> np.ndarray:
+        return self._data[3, : self._size]
 
 
 def bucket_extremes(values: np.ndarray, bucket: int) -> np.ndarray:

@@ -40,6 +40,7 @@ __all__ = ["LossHistory", "LossPlot"]
 
 TRAIN_NAME = "train loss"
 TEST_NAME = "test loss"
+PENALTY_NAME = "penalty"
 METRIC_ROWS = (
     ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
     ("RMSE", "rmse", "Root mean squared error:  √MSE, in the units of y"),
@@ -73,6 +74,7 @@ class LossPlot(QWidget):
         style.configure_pyqtgraph()
         self._history = LossHistory()
         self._has_test = False
+        self._has_penalty = False
         self._thin_pens = False
         self._loss: tuple[str, str] = ("", "")  # the loss's name and units, as the y axis says
         self._live: tuple[Metric, Metric, int | None] = (None, None, None)  # the latest frame's metrics
@@ -86,18 +88,26 @@ class LossPlot(QWidget):
 
     # --- public -----------------------------------------------------------------------------------
 
-    def append(self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
-        """Add new points; a NaN test loss means there is no test set, and its curve stays hidden."""
-        epochs, train, test = (np.asarray(a, dtype=np.float64).ravel() for a in (epochs, train, test))
+    def append(
+        self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray, penalty: np.ndarray | None = None
+    ) -> None:
+        """Add new points; a NaN test loss means there is no test set, and its curve stays hidden.
+        `penalty`: the weights' penalty of a regularised run (None or NaN: none, and no penalty curve)."""
+        penalty = np.full(len(epochs), np.nan) if penalty is None else penalty
+        epochs, train, test, penalty = (np.asarray(a, dtype=np.float64).ravel() for a in (epochs, train, test, penalty))
         if not len(epochs):
             return
         newest = self._history.epochs[-1] if len(self._history) else -math.inf
-        self._history.extend(epochs, train, test)
+        self._history.extend(epochs, train, test, penalty)
         self._set_thin_pens(len(self._history) > style.THICK_LOSS_PEN_MAX_POINTS)
         if not self._has_test and np.isfinite(test).any():
             self._has_test = True
             self.test_curve.setVisible(True)
             self.legend.addItem(self.test_curve, TEST_NAME)
+        if not self._has_penalty and np.isfinite(penalty).any():
+            self._has_penalty = True
+            self.penalty_curve.setVisible(True)
+            self.legend.addItem(self.penalty_curve, PENALTY_NAME)
         if self._zoomed_in():
             (left, right), _ = self.plot_item.getViewBox().viewRange()
             if epochs[-1] >= left and newest <= right:  # new points in view: redraw what is in view
@@ -113,10 +123,15 @@ class LossPlot(QWidget):
         self._set_thin_pens(False)
         self.train_curve.setData([], [])
         self.test_curve.setData([], [])
+        self.penalty_curve.setData([], [])
         if self._has_test:
             self._has_test = False
             self.test_curve.setVisible(False)
             self.legend.removeItem(self.test_curve)
+        if self._has_penalty:
+            self._has_penalty = False
+            self.penalty_curve.setVisible(False)
+            self.legend.removeItem(self.penalty_curve)
         self._hide_hover()
         self._following = [True, True]
         self._shown_range = None
@@ -239,8 +254,14 @@ class LossPlot(QWidget):
     def test_values(self) -> np.ndarray:
         return self._history.test.copy()
 
+    def penalty_values(self) -> np.ndarray:
+        return self._history.penalty.copy()
+
     def has_test_curve(self) -> bool:
         return self._has_test
+
+    def has_penalty_curve(self) -> bool:
+        return self._has_penalty
 
     def hover_text(self) -> str:
         """What the hover read-out says now ("" when hidden)."""
@@ -253,9 +274,8 @@ class LossPlot(QWidget):
         self._follow(force=True)
 
     def drawn_points(self, curve: str = "train") -> tuple[np.ndarray, np.ndarray]:
-        """The (epochs, losses) a curve ("train" or "test") draws now: all, or each bucket's extremes."""
-        x, y = (self.train_curve if curve == "train" else self.test_curve).getOriginalDataset()
-        return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
+        """The (epochs, losses) a curve ("train", "test" or "penalty") draws now: all, or each bucket's extremes."""
+        return _drawn({"train": self.train_curve, "test": self.test_curve, "penalty": self.penalty_curve}[curve])
 
     def is_following(self) -> tuple[bool, bool]:
         """Does the view follow the data along x and y (until the user drags or zooms that axis)?"""
@@ -272,6 +292,8 @@ class LossPlot(QWidget):
         curves = [(self.train_curve, history.train, self._envelopes[0])]
         if self._has_test:
             curves.append((self.test_curve, history.test, self._envelopes[1]))
+        if self._has_penalty:
+            curves.append((self.penalty_curve, history.penalty, self._envelopes[2]))
         return curves
 
     def _draw_all(self) -> None:
@@ -299,7 +321,7 @@ class LossPlot(QWidget):
         every bucket's extremes, so this is the data's extent at the cost of a screenful of points."""
         xs, ys = [], []
         for curve, _, _ in self._curves():
-            x, y = self.drawn_points("train" if curve is self.train_curve else "test")
+            x, y = _drawn(curve)
             with np.errstate(divide="ignore", invalid="ignore"):
                 y = np.log10(y) if self.is_log_scale() else y
                 # a loss near the largest float is an overflow in all but name: a view around it cannot be padded
@@ -346,7 +368,7 @@ class LossPlot(QWidget):
         self.plot_item.setMenuEnabled(False)
         # No pyqtgraph downsampling or clipping: the curves get only what fits a screen (`Envelope`),
         # and pyqtgraph's auto-downsampling drew nothing when a short run followed a long one's range.
-        self._envelopes = (Envelope(), Envelope())
+        self._envelopes = (Envelope(), Envelope(), Envelope())
         # The view follows the data itself, in round steps (`_follow`), not by pyqtgraph's auto-range.
         self._following = [True, True]
         self._shown_range: tuple | None = None
@@ -359,6 +381,8 @@ class LossPlot(QWidget):
         self.legend.addItem(self.train_curve, TRAIN_NAME)
         self.test_curve = self.plot_item.plot(pen=style.test_loss_pen())  # joins the legend with its data
         self.test_curve.setVisible(False)
+        self.penalty_curve = self.plot_item.plot(pen=style.penalty_pen())  # only for a regularised run
+        self.penalty_curve.setVisible(False)
         self.hover_markers = pg.PlotDataItem(**style.hover_marker_style())
         self.plot_item.addItem(self.hover_markers, ignoreBounds=True)
         self.hover_markers.setZValue(20)
@@ -438,6 +462,7 @@ class LossPlot(QWidget):
             self._thin_pens = thin
             self.train_curve.setPen(style.train_loss_pen(thin))
             self.test_curve.setPen(style.test_loss_pen(thin))
+            self.penalty_curve.setPen(style.penalty_pen(thin))
 
     # --- log scale and hover ----------------------------------------------------------------------
 
@@ -471,6 +496,10 @@ class LossPlot(QWidget):
         if self._has_test and math.isfinite(test):
             lines.append(f"test loss {test:.6g}")
             marked.append(test)
+        penalty = self._history.penalty[index]
+        if self._has_penalty and math.isfinite(penalty):
+            lines.append(f"penalty {penalty:.6g}")
+            marked.append(penalty)
         self.hover_markers.setData([at] * len(marked), marked)  # the item maps log mode itself
         self.hover_label.setText("\n".join(lines))
         y = max(marked)
@@ -484,3 +513,9 @@ class LossPlot(QWidget):
             self.hover_label.setVisible(True)
         else:
             self.hover_label.setVisible(False)
+
+
+def _drawn(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    """The (epochs, losses) a curve item draws now (empty arrays before its first points)."""
+    x, y = curve.getOriginalDataset()
+    return (np.zeros(0), np.zeros(0)) if x is None else (np.asarray(x), np.asarray(y))
