@@ -138,6 +138,11 @@ class PointWalk:
         return len(self.batch_rows)
 
     @property
+    def full_detail(self) -> bool:
+        """Every unit's numbers on the diagram (a small network), or the unit in focus's neighbourhood."""
+        return full_detail([walk.layer for walk in self.layers])
+
+    @property
     def points_so_far(self) -> int:
         """How many of the batch's points have added their share once this one has (0: not in the batch)."""
         return 0 if self.position is None else self.position + 1

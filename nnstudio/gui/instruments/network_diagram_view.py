@@ -60,6 +60,8 @@ class NetworkDiagram(QWidget):
     """Nodes and weights of a dense network, redrawn from each new set of parameters."""
 
     unit_clicked = Signal(int, int)  # (hidden layer, unit), 1-based layer
+    laid_out = Signal()  # nodes moved (a new shape or size): whatever is drawn over them follows
+    node_clicked = Signal(int, int)  # (column, unit) of any node, while `nodes_picked` says so
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +82,7 @@ class NetworkDiagram(QWidget):
         self._centres: list[np.ndarray] = []  # per column: (n, 2) node centres
         self._radii: list[float] = []  # per column: node radius
         self._hovered: tuple[int, int, int] | None = None  # the weight under the mouse: (matrix, row, column)
+        self.nodes_picked = False  # True: a click on a node picks it (node_clicked), not a hidden unit to show
         self.scene = QGraphicsScene(self)
         self.view = DiagramView(self.scene)
         self.view.setToolTip("")
@@ -104,6 +107,27 @@ class NetworkDiagram(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
         layout.addWidget(self.readout)
+        self._layout_box = layout
+
+    def add_panel(self, widget: QWidget) -> None:
+        """A panel under the drawing (the backprop walkthrough's), above the caption."""
+        self._layout_box.insertWidget(1, widget)
+
+    def set_faded(self, opacity: float) -> None:
+        """Draw every node and line at `opacity` (1: as usual), so that what is drawn over them stands out."""
+        for item in (*(n for c in self._columns for n in c), *(e for p in self._lines for e in p)):
+            item.setOpacity(opacity)
+
+    def node_count(self, column: int) -> int:
+        """How many nodes column `column` draws (0 is the input column)."""
+        return len(self._columns[column]) if column < len(self._columns) else 0
+
+    def node_radius(self, column: int) -> float:
+        return self._radii[column] if column < len(self._radii) else 0.0
+
+    def node_under(self, position: QPointF) -> tuple[int, int] | None:
+        """(column, unit) of the node at a scene position, if any."""
+        return self._node_at(position)
 
     # --- public -----------------------------------------------------------------------------------
 
@@ -258,6 +282,7 @@ class NetworkDiagram(QWidget):
             more = self._more[column]
             more.setPos(x - more.boundingRect().width() / 2, height - MARGIN_BOTTOM)
         self._draw_edges()
+        self.laid_out.emit()
 
     def _pen(self, positive: bool, width: float) -> QPen:
         key = (positive, round(float(width), 3))
@@ -341,6 +366,8 @@ class NetworkDiagram(QWidget):
         if node is None:
             return
         column, unit = node
-        if 0 < column < len(self.layers):
+        if self.nodes_picked:
+            self.node_clicked.emit(column, unit)
+        elif 0 < column < len(self.layers):
             self.highlight_node(column, unit)
             self.unit_clicked.emit(column, unit)
