@@ -2,7 +2,6 @@
 numbers off the diagram and the panel, and the update stop makes the one step it predicted."""
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QAbstractButton
 
@@ -58,7 +57,7 @@ def test_a_point_picked_on_the_fit_plot_walks_through_every_stop_with_the_keys(q
     qtbot.keyClick(window, Qt.Key.Key_Period)  # backward
     product = number(walk.layers[0].weight_gradient[0, 0])
     assert overlay.edge_texts[(0, 0, 0)].endswith(f"= {product}")
-    assert f"dL/dW1[1,1] = x · dL/dz1[1] = " in panel.text.toPlainText()
+    assert "dL/dW1[1,1] = x · dL/dz1[1] = " in panel.text.toPlainText()
     assert "torch autograd" in panel.text.toPlainText()
     qtbot.keyClick(window, Qt.Key.Key_Comma)  # back to the loss, and on again
     assert walkthrough.stop.stage == "loss"
@@ -135,8 +134,7 @@ def test_the_walkthrough_is_in_the_train_menu_and_on_the_diagram_with_tooltips(q
     assert not walkthrough.back_action.isEnabled() and walkthrough.next_action.isEnabled()
 
 
-@pytest.mark.parametrize("missing", [True])
-def test_without_torch_the_panel_says_so(qtbot, make_window, monkeypatch, missing):
+def test_without_torch_the_panel_says_so(qtbot, make_window, monkeypatch):
     from nnstudio.core.teaching import walkthrough as core
 
     monkeypatch.setattr(core, "torch_available", lambda: (False, "PyTorch is not installed: pip install torch"))
