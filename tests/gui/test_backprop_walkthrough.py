@@ -97,10 +97,15 @@ def test_a_2_hidden_layer_net_shows_every_unit_and_a_big_one_the_unit_in_focus(q
     widths = [layer.layer.n_out for layer in walk.layers[:-1]]
     assert len(widths) == 2 and max(widths) <= 8
     qtbot.keyClick(window, Qt.Key.Key_Period)
-    qtbot.keyClick(window, Qt.Key.Key_Period)  # forward, layer 3: every unit of every layer labelled
-    labels = walkthrough.overlay.node_texts
-    assert len(labels) == 1 + sum(widths) + 1
-    assert labels[(2, 1)].startswith(f"z = {number(walk.layers[1].pre_activation[1])}")
+    qtbot.keyClick(window, Qt.Key.Key_Period)  # forward, layer 3: the units of layers 2 and 3 labelled
+    overlay = walkthrough.overlay
+    every = overlay.text.node_labels
+    assert set(every) == {(2, unit) for unit in range(widths[1])} | {(3, 0)}
+    assert every[(2, 1)].startswith(f"z = {number(walk.layers[1].pre_activation[1])}")
+    assert len(overlay.text.lit) == 1 + sum(widths) + 1  # and every unit the input reached, lit
+    focus = {column: walk.focus_unit(column) for column in (2, 3)}
+    assert {(2, focus[2]), (3, 0)} <= set(overlay.node_texts) <= set(every)  # all of them when there is room
+    assert all(overlay.node_texts[key] == every[key] for key in overlay.node_texts)
     diagram = registered(window, "network_diagram").diagram
     node = diagram.node_centre(2, 1)  # a click on a node puts it in focus
     qtbot.mouseClick(diagram.view.viewport(), Qt.MouseButton.LeftButton, pos=diagram.view.mapFromScene(node))

@@ -113,8 +113,12 @@ def describe_stop(walk: PointWalk, stop: Stop, focus: dict[int, int], detail: bo
 
 
 def _forward_labels(walk: PointWalk, last_column: int, focus: dict[int, int], detail: bool) -> dict:
-    labels = {(0, i): f"{unit_value_name(walk, 0, i)} = {number(walk.x[i])}" for i in _units(walk, 0, focus, detail)}
-    for column in range(1, last_column + 1):
+    """The numbers of the layer reached and of the one it reads (the earlier ones stay lit, unlabelled)."""
+    labels = {}
+    if last_column <= 1:
+        inputs = _units(walk, 0, focus, detail)
+        labels = {(0, i): f"{unit_value_name(walk, 0, i)} = {number(walk.x[i])}" for i in inputs}
+    for column in range(max(1, last_column - 1), last_column + 1):
         layer_walk = walk.layers[column - 1]
         for j in _units(walk, column, focus, detail):
             a_name = "ŷ" if column == len(walk.layers) else "a"
@@ -180,7 +184,7 @@ def loss_term_lines(walk: PointWalk) -> tuple[str, ...]:
 
 def _loss(walk: PointWalk, focus: dict[int, int], detail: bool) -> StopText:
     n_layers = len(walk.layers)
-    labels = _forward_labels(walk, n_layers, focus, detail)
+    labels = {}
     for j in range(walk.prediction.size):
         target = (
             f"class {int(walk.y[0])}" if walk.loss_name == "cross_entropy" else number(walk.y[min(j, walk.y.size - 1)])
@@ -203,9 +207,10 @@ def _loss(walk: PointWalk, focus: dict[int, int], detail: bool) -> StopText:
 
 
 def _backward_labels(walk: PointWalk, first_column: int, focus: dict[int, int], detail: bool) -> dict:
+    """The chain rule's numbers of the layer reached and of the one after it, which it reads."""
     labels = {}
     n_layers = len(walk.layers)
-    for column in range(first_column, n_layers + 1):
+    for column in range(first_column, min(first_column + 1, n_layers) + 1):
         layer_walk = walk.layers[column - 1]
         a_name = "ŷ" if column == n_layers else "a"
         for j in _units(walk, column, focus, detail):

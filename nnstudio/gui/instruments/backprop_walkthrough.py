@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QStyle
 
 from nnstudio.core.engine.trainer import RunState, RunStatus, Trainer
 from nnstudio.core.teaching.walkthrough import (
@@ -77,31 +78,41 @@ class BackpropWalkthrough(QObject):
         )
         self.toggle_action.toggled.connect(self.set_active)
         self.next_action = context.action(
-            "action.walkthrough_next", "Walkthrough: &Next Stop", self.next_stop, ".", "The walkthrough's next stop (.)"
+            "action.walkthrough_next", "&Next Stop", self.next_stop, ".", "The walkthrough's next stop (.)"
         )
         self.back_action = context.action(
-            "action.walkthrough_back", "Walkthrough: &Previous Stop", self.previous_stop, ",", "The stop before (,)"
+            "action.walkthrough_back", "&Previous Stop", self.previous_stop, ",", "The walkthrough's stop before (,)"
         )
         self.worst_action = context.action(
             "action.walkthrough_worst",
-            "Walkthrough: W&orst Point",
+            "W&orst Point",
             lambda: self.pick(None),
             None,
             "Walk through the training point the network fits worst (the largest loss term)",
         )
         self.play_action = context.action(
             "action.walkthrough_play",
-            "Walkthrough: &Auto-play",
+            "&Auto-play",
             None,
             None,
             "Go through the stops by themselves, at the pace chosen beside",
             checkable=True,
         )
         self.play_action.toggled.connect(self._on_play)
+        style = context.host.style()
+        for action, icon in (
+            (self.back_action, QStyle.StandardPixmap.SP_ArrowBack),
+            (self.next_action, QStyle.StandardPixmap.SP_ArrowForward),
+            (self.play_action, QStyle.StandardPixmap.SP_MediaPlay),
+        ):
+            action.setIcon(style.standardIcon(icon))
         menu = context.menu(TRAIN_MENU)
         menu.addSeparator()
-        for action in (self.toggle_action, self.next_action, self.back_action, self.worst_action, self.play_action):
-            menu.addAction(action)
+        menu.addAction(self.toggle_action)
+        steps = menu.addMenu("Backprop Walkt&hrough")
+        steps.setToolTipsVisible(True)
+        for action in (self.next_action, self.back_action, self.worst_action, self.play_action):
+            steps.addAction(action)
         self.panel = WalkthroughPanel(
             self.toggle_action, self.back_action, self.next_action, self.worst_action, self.play_action
         )

@@ -110,8 +110,9 @@ class NetworkDiagram(QWidget):
         self._layout_box = layout
 
     def add_panel(self, widget: QWidget) -> None:
-        """A panel under the drawing (the backprop walkthrough's), above the caption."""
-        self._layout_box.insertWidget(1, widget)
+        """A panel under the drawing (the backprop walkthrough's), above the caption: open, 2/5 of the height."""
+        self._layout_box.insertWidget(1, widget, 2)
+        self._layout_box.setStretch(0, 3)
 
     def set_faded(self, opacity: float) -> None:
         """Draw every node and line at `opacity` (1: as usual), so that what is drawn over them stands out."""

@@ -8,7 +8,7 @@ key is pressed, not thirty times a second.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -26,7 +26,8 @@ FADED = 0.18  # the opacity of the diagram's own nodes and lines during a walkth
 LIT_FILL = "#F3D9E8"  # a lit unit: a light shade of the highlight colour
 FOCUS_PEN = 3.0
 LABEL_Z, LINE_Z, RING_Z = 3e9, 2e9, 2.5e9
-EDGE_LABEL_AT = 0.32  # along a line from its source: the sources are spread out, their labels too
+LABEL_SCALE = 0.9  # labels a little smaller than the window's text: many share a narrow dock
+EDGE_LABEL_AT = 0.5  # along a line from its source: the sources are spread out, their labels too
 
 
 class WalkOverlay:
@@ -62,16 +63,44 @@ class WalkOverlay:
             return
         self.diagram.set_faded(FADED)
         font = QFont(self.diagram.font())  # the application's: presentation mode enlarges it
-        font.setPointSizeF(max(font.pointSizeF(), 8.0))
+        font.setPointSizeF(max(font.pointSizeF() * LABEL_SCALE, 7.0))
+        cramped, crowded_lines = self._cramped(text, font)
         for (layer, row, column), label in text.edge_labels.items():
             if self._has(layer, row) and self._has(layer + 1, column):
+                if layer in crowded_lines and row != self.focus.get(layer):
+                    continue  # no room for every line's label: the one from the unit in focus
                 self._edge(layer, row, column, label, font)
         for column, unit in text.lit:
             if self._has(column, unit):
                 self._ring(column, unit, unit == self.focus.get(column))
         for (column, unit), label in text.node_labels.items():
-            if self._has(column, unit):
+            if self._has(column, unit) and (column not in cramped or unit == self.focus.get(column)):
                 self._node_label(column, unit, label, font)
+
+    def _cramped(self, text: StopText, font: QFont) -> tuple[set[int], set[int]]:
+        """The columns whose labels would overlap (nodes too close for them), and the weight matrices whose
+        lines' labels would: there only the unit in focus, or the line from it, is labelled."""
+        metrics = QFontMetricsF(font)
+        cramped = set()
+        columns = len(self.diagram.layers) + 1
+        for column in range(columns):
+            labels = [label for (c, _), label in text.node_labels.items() if c == column]
+            if not labels or self.diagram.node_count(column) < 1:
+                continue
+            height = max(label.count("\n") + 1 for label in labels) * metrics.lineSpacing() + 4
+            width = max(metrics.horizontalAdvance(line) for label in labels for line in label.split("\n")) + 8
+            first = self.diagram.node_centre(column, 0)
+            gap_y = self.diagram.node_centre(column, 1).y() - first.y() if self.diagram.node_count(column) > 1 else 1e9
+            gap_x = self.diagram.node_centre(min(column + 1, columns - 1), 0).x() - first.x() or 1e9
+            if len(labels) > 1 and (gap_y < height + self.diagram.node_radius(column) or gap_x < width):
+                cramped.add(column)
+        crowded_lines = set()
+        for layer in {layer for layer, _, _ in text.edge_labels}:  # lines' labels wider than the gap between columns
+            labels = [label for (m, _, _), label in text.edge_labels.items() if m == layer]
+            gap_x = self.diagram.node_centre(layer + 1, 0).x() - self.diagram.node_centre(layer, 0).x()
+            if len(labels) > 1 and max(metrics.horizontalAdvance(label) for label in labels) + 8 > gap_x:
+                crowded_lines.add(layer)
+        return cramped, crowded_lines
 
     def _has(self, column: int, unit: int) -> bool:
         return unit < self.diagram.node_count(column)
@@ -94,14 +123,12 @@ class WalkOverlay:
 
     def _node_label(self, column: int, unit: int, label: str, font: QFont) -> None:
         centre, radius = self.diagram.node_centre(column, unit), self.diagram.node_radius(column)
-        last = column == len(self.diagram.layers)
-        self._label(label, centre + QPointF(radius + 4, -radius), font, left_of=last, gap=2 * radius + 8)
+        self._label(label, centre - QPointF(0, radius + 3), font, above=True)
         self.node_texts[(column, unit)] = label
 
-    def _label(
-        self, label: str, at: QPointF, font: QFont, centred: bool = False, left_of: bool = False, gap: float = 0.0
-    ) -> None:
-        """Text on a white box (so it stays legible over the lines), kept inside the scene."""
+    def _label(self, label: str, at: QPointF, font: QFont, centred: bool = False, above: bool = False) -> None:
+        """Text on a white box (so it stays legible over the lines), centred on `at` or just above it,
+        kept inside the scene."""
         words = QGraphicsSimpleTextItem(label)
         words.setFont(font)
         words.setBrush(QBrush(QColor("#000000")))
@@ -109,8 +136,8 @@ class WalkOverlay:
         x, y = at.x(), at.y()
         if centred:
             x, y = x - bounds.width() / 2, y - bounds.height() / 2
-        if left_of:
-            x -= bounds.width() + gap
+        if above:
+            x, y = x - bounds.width() / 2, y - bounds.height()
         scene = self.diagram.scene.sceneRect()
         x = min(max(x, 1.0), scene.right() - bounds.width() - 3)
         y = min(max(y, 1.0), scene.bottom() - bounds.height() - 3)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QTextBrowser, QToolButton, QVBoxLayout, QWidget
 
@@ -20,9 +21,11 @@ DEFAULT_PACE = 2
 PROMPT = "Click a training point in the fit plot (or the decision map), or press Worst point."
 
 
-def action_button(action: QAction) -> QToolButton:
+def action_button(action: QAction, icon_only: bool = False) -> QToolButton:
     button = QToolButton()
     button.setDefaultAction(action)
+    if icon_only:  # the panel must fit beside the plots on a 1024×768 projector; the tooltip names it
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     return button
 
 
@@ -32,23 +35,27 @@ class WalkthroughPanel(QWidget):
     def __init__(self, toggle: QAction, back: QAction, forward: QAction, worst: QAction, play: QAction) -> None:
         super().__init__()
         self.toggle_button = action_button(toggle)
-        self.back_button, self.next_button = action_button(back), action_button(forward)
-        self.worst_button, self.play_button = action_button(worst), action_button(play)
+        self.back_button, self.next_button = action_button(back, True), action_button(forward, True)
+        self.worst_button, self.play_button = action_button(worst), action_button(play, True)
         self.pace = QComboBox()
         for label, milliseconds in PACES:
             self.pace.addItem(f"{label} a stop", milliseconds)
         self.pace.setCurrentIndex(DEFAULT_PACE)
         self.pace.setToolTip("How long Auto-play stays at each stop of the walkthrough")
-        controls = QHBoxLayout()
-        controls.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.toggle_button, self.worst_button, self.back_button, self.next_button, self.play_button):
-            controls.addWidget(widget)
-        controls.addWidget(self.pace)
-        controls.addStretch(1)
         self.title = text_label("", READOUT_POINTS, "#000000", "Where the walkthrough is: the stage and the layer")
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)
+        opening = QHBoxLayout()
+        opening.setContentsMargins(0, 0, 0, 0)
+        opening.addWidget(self.toggle_button)
+        opening.addWidget(self.worst_button)
+        opening.addStretch(1)
+        controls = QHBoxLayout()  # a second row: the panel stays narrow
+        controls.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.back_button, self.next_button, self.play_button, self.pace):
+            controls.addWidget(widget)
+        controls.addWidget(self.title, 1)
         self.text = QTextBrowser()
         self.text.setToolTip("The unit in focus's formulas with this point's numbers (click a node to focus it)")
         self.text.setMinimumHeight(60)
@@ -57,8 +64,8 @@ class WalkthroughPanel(QWidget):
         self.text.setFont(font)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(opening)
         layout.addLayout(controls)
-        layout.addWidget(self.title)
         layout.addWidget(self.text)
         self.set_open(False)
 
@@ -83,7 +90,8 @@ class WalkthroughPanel(QWidget):
     def show_stop(self, position: str, text: StopText, footer: str) -> None:
         """A stop: "3/9 · Backward, layer 2: ..." and its lines, table and footer."""
         self.title.setText(html.escape(f"{position} · {text.title}"))
-        parts = [f"<pre style='margin:0'>{html.escape(chr(10).join(text.lines))}</pre>"]
+        # pre-wrap: the formulas keep their spaces and line breaks but wrap in a narrow panel
+        parts = [f"<p style='white-space:pre-wrap; margin:0'>{html.escape(chr(10).join(text.lines))}</p>"]
         if text.table:
             header, *rows = text.table
             cells = "".join(f"<th align='right'>&nbsp;{html.escape(cell)}&nbsp;</th>" for cell in header)
