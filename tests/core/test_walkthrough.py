@@ -193,7 +193,8 @@ def test_adam_s_parts_are_written_out():
     assert "m̂ = m/(1 − β₁^1)" in text and "√v̂" in text
     assert len(update.table) == 1 + 4  # W1[1,j], b1[j], W2[j,1], b2[1] of the unit in focus
     forward = describe_stop(walk, stops(2)[1], focus, False)
-    assert "(64 terms)" in forward.lines[0] and set(forward.node_labels) == {(0, 0), (1, focus[1]), (2, 0)}
+    assert "(64 terms)" in forward.lines[0] and set(forward.node_labels) == {(1, focus[1]), (2, 0)}  # the flow
+    assert forward.lit == {(0, 0), (1, focus[1]), (2, 0)}
 
 
 def test_without_torch_the_walkthrough_says_so(monkeypatch):

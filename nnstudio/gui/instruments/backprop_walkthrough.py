@@ -159,7 +159,10 @@ class BackpropWalkthrough(QObject):
         self._enable(on)
         self.panel.set_open(on)
         if self.diagram_instrument is not None:
-            self.diagram_instrument.diagram.nodes_picked = on
+            diagram = self.diagram_instrument.diagram
+            diagram.nodes_picked = on
+            diagram.caption.setVisible(not on)  # room for the walkthrough: the legend of widths and the
+            diagram.readout.setVisible(not on)  # hover line come back when it closes
             if on:
                 self.diagram_instrument.dock.show()
                 self.diagram_instrument.dock.raise_()
@@ -235,7 +238,7 @@ class BackpropWalkthrough(QObject):
                 self.context.step(1)  # exactly one training step, through the session
             footer = "Step made: the fit shows the new weights. Next walks this point again at them; B undoes the step."
         total = len(stops(len(walk.layers)))
-        where = f"point {walk.row + 1} · stop {self.stop_index + 1}/{total}"
+        where = f"point {walk.row + 1} · {self.stop_index + 1}/{total}"
         self.panel.show_stop(where, text, footer)
         self.next_action.setEnabled(True)
         self.back_action.setEnabled(self.stop_index > 0)

@@ -123,11 +123,16 @@ class WalkOverlay:
 
     def _node_label(self, column: int, unit: int, label: str, font: QFont) -> None:
         centre, radius = self.diagram.node_centre(column, unit), self.diagram.node_radius(column)
-        self._label(label, centre - QPointF(0, radius + 3), font, above=True)
+        if centre.y() < self.diagram.scene.sceneRect().center().y():  # in the upper half: below, clear of the titles
+            self._label(label, centre + QPointF(0, radius + 3), font, below=True)
+        else:
+            self._label(label, centre - QPointF(0, radius + 3), font, above=True)
         self.node_texts[(column, unit)] = label
 
-    def _label(self, label: str, at: QPointF, font: QFont, centred: bool = False, above: bool = False) -> None:
-        """Text on a white box (so it stays legible over the lines), centred on `at` or just above it,
+    def _label(
+        self, label: str, at: QPointF, font: QFont, centred: bool = False, above: bool = False, below: bool = False
+    ) -> None:
+        """Text on a white box (so it stays legible over the lines), centred on `at` or just above or below it,
         kept inside the scene."""
         words = QGraphicsSimpleTextItem(label)
         words.setFont(font)
@@ -138,6 +143,8 @@ class WalkOverlay:
             x, y = x - bounds.width() / 2, y - bounds.height() / 2
         if above:
             x, y = x - bounds.width() / 2, y - bounds.height()
+        if below:
+            x -= bounds.width() / 2
         scene = self.diagram.scene.sceneRect()
         x = min(max(x, 1.0), scene.right() - bounds.width() - 3)
         y = min(max(y, 1.0), scene.bottom() - bounds.height() - 3)

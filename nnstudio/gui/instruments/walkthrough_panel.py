@@ -55,7 +55,7 @@ class WalkthroughPanel(QWidget):
         controls.setContentsMargins(0, 0, 0, 0)
         for widget in (self.back_button, self.next_button, self.play_button, self.pace):
             controls.addWidget(widget)
-        controls.addWidget(self.title, 1)
+        controls.addStretch(1)
         self.text = QTextBrowser()
         self.text.setToolTip("The unit in focus's formulas with this point's numbers (click a node to focus it)")
         self.text.setMinimumHeight(60)
@@ -66,6 +66,7 @@ class WalkthroughPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(opening)
         layout.addLayout(controls)
+        layout.addWidget(self.title)
         layout.addWidget(self.text)
         self.set_open(False)
 
@@ -88,10 +89,13 @@ class WalkthroughPanel(QWidget):
         self.text.setHtml(f"<p>{html.escape(message)}</p>")
 
     def show_stop(self, position: str, text: StopText, footer: str) -> None:
-        """A stop: "3/9 · Backward, layer 2: ..." and its lines, table and footer."""
-        self.title.setText(html.escape(f"{position} · {text.title}"))
+        """A stop: "stop 3/9 · Backward, layer 2" above its rule, its lines, table and footer."""
+        head, _, rule = text.title.partition(": ")
+        self.title.setText(html.escape(f"{position} · {head}"))
         # pre-wrap: the formulas keep their spaces and line breaks but wrap in a narrow panel
-        parts = [f"<p style='white-space:pre-wrap; margin:0'>{html.escape(chr(10).join(text.lines))}</p>"]
+        lines = "\n".join(text.lines)
+        parts = [f"<p><i>{html.escape(rule)}</i></p>"] if rule else []
+        parts.append(f"<p style='white-space:pre-wrap; margin:0'>{html.escape(lines)}</p>")
         if text.table:
             header, *rows = text.table
             cells = "".join(f"<th align='right'>&nbsp;{html.escape(cell)}&nbsp;</th>" for cell in header)
