@@ -24,7 +24,7 @@ def test_every_file_in_resources_but_the_readmes_pictures_is_package_data():
     files = [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
     files = [f for f in files if "__pycache__" not in f]
     unshipped = [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)]
-    assert sorted(unshipped) == ["__init__.py", "film-frames.png", "screenshot.png"]
+    assert sorted(unshipped) == ["__init__.py", "film-frames.png", "screenshot.png", "walkthrough.png"]
     assert {"examples/sine.nnstudio", "lessons/01-neural-networks-in-r.toml"} <= set(files)
 
 

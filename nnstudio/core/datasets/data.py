@@ -32,8 +32,8 @@ import numpy as np
 
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES, generate_classes
 from nnstudio.core.datasets.csv_table import CsvTable, finish, read_csv_file_steps, read_csv_text
-from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS, generate_surface
 from nnstudio.core.datasets.features import feature_matrix, input_names, is_raw
+from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS, generate_surface
 from nnstudio.core.errors import NNStudioError
 
 if TYPE_CHECKING:
@@ -315,9 +315,8 @@ def _prepare_classes(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | Non
     scaler = Scaler.fit_inputs(feature_matrix(x[train], spec.features)) if spec.standardize else Scaler()
     grid, shape = slice_grid(x, np.mean(x[train], axis=0), (0, 1))
     names = spec.csv_input_names if spec.generator == "csv" else None
-    return Dataset(
-        x[train], y[train], x[test], y[test], scaler, None, grid, n_classes, shape, column_names=names, features=spec.features
-    )
+    split = (x[train], y[train], x[test], y[test])
+    return Dataset(*split, scaler, None, grid, n_classes, shape, column_names=names, features=spec.features)
 
 
 def _prepare_surface(spec: DataSpec, points: tuple[np.ndarray, np.ndarray] | None) -> Dataset:

@@ -196,16 +196,27 @@ def update_parts(
     after: TrainingState,
     used_gradient: np.ndarray,
 ) -> UpdateParts:
-    """Δ as applied, and as the backend's optimiser function computes it from the state before the step.
+    """Δ as applied, and as the backend's optimiser function computes it from the state before the step."""
+    predicted, parts, constants = replay_update(name, training, before, used_gradient)
+    applied = after.parameters[name] - before.parameters[name]
+    return UpdateParts(name, training.optimizer, applied, predicted, parts, constants, OPTIMIZERS[training.optimizer])
+
+
+def replay_update(
+    name: str, training: TrainingSpec, before: TrainingState, gradient: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, float]]:
+    """The change Δ the training's optimiser makes to parameter `name` from the state before a step, and its parts.
 
     The update is replayed on copies of the parameter and of the optimiser's memory before the
     step, in the training's dtype, keeping the parts (v; m, v, m̂, v̂) the function produces.
+    Returns (Δ, parts, constants): parts hold the gradient, the velocity (momentum) or m, v, m̂, v̂
+    (Adam); constants lr, μ, or β₁, β₂, ε, t.
     """
     dtype = np.dtype(training.dtype)
     lr = training.learning_rate
     theta = before.parameters[name].astype(dtype)  # a copy: the replay changes it
-    g = used_gradient.astype(dtype)
-    parts: dict[str, np.ndarray] = {"gradient": used_gradient}
+    g = gradient.astype(dtype)
+    parts: dict[str, np.ndarray] = {"gradient": gradient}
     constants = {"lr": lr}
     memory = {kind: per.get(name) for kind, per in before.optimizer_buffers.items()}
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -229,10 +240,8 @@ def update_parts(
             constants.update({"β₁": training.beta1, "β₂": training.beta2, "ε": training.eps, "t": float(t)})
         else:
             change = gd_update(theta, g, lr)
-    applied = after.parameters[name] - before.parameters[name]
     parts = {key: value.astype(np.float64, copy=False) for key, value in parts.items()}
-    predicted = change.astype(np.float64, copy=False)
-    return UpdateParts(name, training.optimizer, applied, predicted, parts, constants, OPTIMIZERS[training.optimizer])
+    return change.astype(np.float64, copy=False), parts, constants
 
 
 def _penalty_part(training: TrainingSpec, name: str, W: np.ndarray) -> dict:

@@ -23,6 +23,7 @@ INSTRUMENT_MODULES: tuple[str, ...] = (
     "presentation",
     "hidden_units_instrument",
     "network_diagram",
+    "backprop_walkthrough",
     "landscape_instrument",
     "runs_instrument",
 )
