@@ -38,3 +38,17 @@ def assert_log_lines(lines: list[str], expected: list[tuple[int, float]]) -> Non
     parsed = [parse_log_line(line) for line in lines]
     assert [epoch for epoch, _ in parsed] == [epoch for epoch, _ in expected]
     np.testing.assert_allclose([loss for _, loss in parsed], [loss for _, loss in expected], rtol=PRINTED, atol=0)
+
+
+# Put before a script run in a child process: its own peak memory. ru_maxrss would not do on Linux, where a
+# child's count starts from its parent's size at the fork (a test run can be well over a gigabyte by then).
+PEAK_MEGABYTES = """\
+def peak_megabytes():
+    try:
+        with open("/proc/self/status") as status:  # Linux: this process's own high-water mark
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform != "darwin" else 1024**2)
+"""

@@ -21,9 +21,9 @@ from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import Trainer
 from nnstudio.core.storage.archive import archive_bytes, capture
 from tests.archive_crafting import npy, npz_bomb, with_arrays, with_members
-from tests.portability import posix_only
+from tests.portability import PEAK_MEGABYTES, posix_only
 
-READ_EACH = textwrap.dedent(
+READ_EACH = PEAK_MEGABYTES + textwrap.dedent(
     """
     import resource, sys, time
     from nnstudio.core.errors import NNStudioError
@@ -39,7 +39,7 @@ READ_EACH = textwrap.dedent(
         except (NNStudioError, MemoryError) as error:
             outcome = "refused: " + str(error).splitlines()[0]
         print(f"{time.perf_counter() - start:.3f} s {path}: {outcome}", flush=True)
-    print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak {peak_megabytes():.0f} MB")
     """
 )
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QThreadPool
 
 from nnstudio.gui import csv_import_dialog as dialog_module
 from nnstudio.gui.csv_import_dialog import CsvImportDialog
+from tests.portability import PEAK_MEGABYTES
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_hostile_csv_bytes_through_the_dialog(open_dialog, tmp_path, examples):
 
 # --- a huge file leaves the GUI thread free and memory bounded ---------------------------------------
 
-LATENESS_SCRIPT = textwrap.dedent(
+LATENESS_SCRIPT = PEAK_MEGABYTES + textwrap.dedent(
     """
     import resource, sys, time
     from PySide6.QtCore import QEventLoop, QTimer
@@ -192,7 +193,7 @@ LATENESS_SCRIPT = textwrap.dedent(
         timer.stop()
         print(f"{path}: worst lateness {worst[0]:.3f} s; {dialog.problem() or len(dialog.points[0])}")
         dialog.close()
-    print(f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak {peak_megabytes():.0f} MB")
     """
 )
 

@@ -3,6 +3,7 @@ and the window trains the circle on X₁² and X₂² alone."""
 
 from nnstudio.core.engine.experiment import DataSpec
 from nnstudio.core.engine.presets import preset
+from nnstudio.gui.instruments.diagram_texts import column_title
 from nnstudio.gui.panels.data_panel import DataPanel
 from tests.gui.driving import emitted, registered, trained
 
@@ -60,6 +61,7 @@ def test_the_window_separates_the_circle_with_x1_squared_and_x2_squared_and_no_h
     instrument.dock.show()
     diagram = instrument.diagram
     qtbot.waitUntil(lambda: diagram.parameters is not None, timeout=10000)
-    assert diagram._unit_name(0, 0) == "input X₁²" and diagram._unit_name(0, 1) == "input X₂²"
-    assert "from input X₂²" in diagram._describe_edge(0, 1, 0)
-    assert diagram._column_title(0) == "inputs X₁², X₂²"
+    readout = diagram._readout()
+    assert "<b>input X₁²</b>" in readout.node(0, 0) and "<b>input X₂²</b>" in readout.node(0, 1)
+    assert "from input X₂²" in readout.edge(0, 1, 0)
+    assert column_title(diagram.layers, 0, diagram.input_names) == "inputs X₁², X₂²"
