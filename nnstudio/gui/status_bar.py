@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from nnstudio.core.engine.losses import ORIGINAL_UNITS, STANDARDISED_UNITS
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot
@@ -34,6 +36,32 @@ UNITS_NOTE = {
 }
 
 
+class ElidedLabel(QLabel):
+    """One line that takes the room the status bar has and ends in "…" where it does not fit, the whole
+    text in its tooltip: a long message must never make the window wider than the screen."""
+
+    def __init__(self, tooltip: str) -> None:
+        super().__init__()
+        self._text, self._tooltip = "", tooltip
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setToolTip(tooltip)
+
+    def full_text(self) -> str:
+        return self._text
+
+    def set_full_text(self, text: str) -> None:
+        self._text = text
+        self.setToolTip(f"{text}\n\n{self._tooltip}" if text else self._tooltip)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, max(self.width(), 0)))
+
+
 class TrainingStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,9 +74,8 @@ class TrainingStatusBar(QStatusBar):
         self.speed_label = self._field("– steps/s", "Optimiser steps per second")
         self.backend_label = self._field("numpy", "Which backend computes the steps")
         self.state_label = self._field("idle", "idle / training / paused / diverged")
-        self.alert_label = QLabel()
+        self.alert_label = ElidedLabel("Why training stopped by itself, and what to do")
         self.alert_label.setStyleSheet("color: #b03a2e; font-weight: bold;")
-        self.alert_label.setToolTip("Why training stopped by itself, and what to do")
         self.addWidget(self.alert_label, 1)
         self._explain_loss()
 
@@ -86,10 +113,10 @@ class TrainingStatusBar(QStatusBar):
         if state == DIVERGED:
             self.state_label.setStyleSheet("color: white; background: #c0392b; font-weight: bold; padding: 1px 6px;")
             self.clearMessage()
-            self.alert_label.setText((detail or "Training diverged.") + " Reset (R) recovers.")
+            self.alert_label.set_full_text((detail or "Training diverged.") + " Reset (R) recovers.")
         else:
             self.state_label.setStyleSheet("")
-            self.alert_label.clear()
+            self.alert_label.set_full_text("")
 
     def _show_loss(self) -> None:
         units = " (standardised units)" if self._units == STANDARDISED_UNITS and self._epoch_loss else ""

@@ -24,7 +24,7 @@ def test_too_large_a_step_stops_by_itself_in_red_at_epoch_8(qtbot, make_window):
     window.play_pause()  # "and Play"
     qtbot.waitUntil(lambda: window.session.status == DIVERGED, timeout=30000)
     wait_idle(qtbot, window)
-    alert = window.status.alert_label.text()
+    alert = window.status.alert_label.full_text()
     assert alert.startswith("Diverged at epoch 8: the loss became ") and "more than 10,000 × the first" in alert
     assert "c0392b" in window.status.state_label.styleSheet()  # the red state
     assert len(window.loss_plot.train_values()) == 8 and window.state.epoch == 8

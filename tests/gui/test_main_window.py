@@ -90,7 +90,7 @@ def test_full_batches_show_no_batch_loss_and_standardised_losses_say_so(qtbot, m
     assert status.loss_label.text() == f"loss {loss:.6g} (standardised units)"
     assert not status.batch_loss_label.isVisibleTo(status)
     assert "standardised units" in status.loss_label.toolTip() and "original units" in status.loss_label.toolTip()
-    assert window.loss_plot.loss_axis_title() == "sse (standardised)"
+    assert window.loss_plot.loss_axis_title() == "sse (std. units)"
     assert window.loss_plot.metrics_caption() == "epoch 1 (now) · original units"
     train_metrics, _ = trainer_of(window).metrics()
     assert window.loss_plot.metric_text("MSE", "train") == f"{train_metrics.mse:.4g}"
@@ -140,12 +140,15 @@ def test_divergence_stops_training_says_so_in_red_and_reset_recovers(qtbot, make
     qtbot.waitUntil(lambda: window.session.status == DIVERGED, timeout=10000)
     window.redraw()
     assert "DIVERGED" in window.status.state_label.text()
-    assert "smaller" in window.status.alert_label.text() and "learning rate" in window.status.alert_label.text()
+    alert = window.status.alert_label
+    assert "smaller" in alert.full_text() and "learning rate" in alert.full_text()
+    # the long message is cut with "…" (whole in its tooltip), never widening the window past a projector's
+    assert window.minimumSizeHint().width() <= 1008 and alert.full_text() in alert.toolTip()
     assert "c0392b" in window.status.state_label.styleSheet()
     assert not window.controls.step.isEnabled()
     window.reset()
     wait_idle(qtbot, window)
-    assert window.session.status == IDLE and window.status.alert_label.text() == ""
+    assert window.session.status == IDLE and window.status.alert_label.full_text() == ""
     assert window.controls.step.isEnabled()
 
 

@@ -145,12 +145,12 @@ class LossPlot(QWidget):
         return self.log_scale_check.isChecked()
 
     def set_loss(self, loss_name: str, units: str) -> None:
-        """Name the loss on the y axis: "mse loss", or "mse (standardised)" when it is in standardised units
+        """Name the loss on the y axis: "mse loss", or "mse (std. units)" when it is in standardised units
         (short: a projector leaves the axis little room; the metrics beside say "original units")."""
         if (loss_name, units) == self._loss:
             return
         self._loss = (loss_name, units)
-        title = f"{loss_name} (standardised)" if units == STANDARDISED_UNITS else f"{loss_name} loss"
+        title = f"{loss_name} (std. units)" if units == STANDARDISED_UNITS else f"{loss_name} loss"
         axis = self.plot_item.getAxis("left")
         axis.setLabel(title, **axis.labelStyle)
         where = "standardised units: the data was standardised" if units == STANDARDISED_UNITS else units
