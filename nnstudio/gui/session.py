@@ -188,7 +188,7 @@ class TrainingSession(QObject):
         """Set one weight or bias (W1 at the 0-based (row, column), b1 at (unit,)) by hand; Back undoes it.
 
         A run in progress is paused first, and the message says so."""
-        note = " Training paused: press Space to train on." if self.is_training else ""
+        note = " Training paused." if self.is_training else ""
         self.change(lambda trainer: set_by_hand(trainer, name, tuple(index), value, note), "")
 
     def inspect_step(self, inspect: Callable[[Trainer], tuple], deliver: Callable[[object], None]) -> None:

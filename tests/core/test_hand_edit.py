@@ -28,9 +28,7 @@ def test_a_zero_slope_makes_the_linear_fit_flat_and_the_loss_that_of_a_constant(
     y = trainer.dataset.y_train
     expected = LOSSES["sse"].value(np.full_like(y, bias), y)
     assert trainer.backend.loss(trainer.dataset.x_train, y) == pytest.approx(expected, rel=1e-12)
-    assert message.startswith("Set W1[1,1] from ") and message.endswith(
-        f"to 0 by hand: the training loss is now {expected:.6g}."
-    )
+    assert message.startswith("Set W1[1,1] from ") and message.endswith(f"to 0 by hand (loss now {expected:.6g}).")
     assert trainer.epoch == 3 and trainer.step_count == 3  # an edit is not a training step
 
 

@@ -41,7 +41,7 @@ def check_hand_value(value: float) -> float:
 
 def set_parameter(trainer: Trainer, name: str, index: tuple[int, ...], value: float) -> str:
     """Set parameter `name` (W1, b2, …) at the 0-based `index` to `value`, remembering the moment before
-    for Back; returns the log's sentence (old value, new value, the loss now)."""
+    for Back; returns the log's sentence (old value, new value, the training loss now)."""
     value = check_hand_value(value)
     state = trainer.backend.state()
     if name not in state.parameters:
@@ -56,4 +56,5 @@ def set_parameter(trainer: Trainer, name: str, index: tuple[int, ...], value: fl
     trainer.backend.load_state(state)
     data = trainer.dataset
     loss = trainer.backend.loss(data.x_train, data.y_train)
-    return f"Set {entry_name(name, index)} from {old:.4g} to {value:.4g} by hand: the training loss is now {loss:.6g}."
+    # Short: the status bar shows it whole beside its counters, on a projector's 1024 pixels too.
+    return f"Set {entry_name(name, index)} from {old:.4g} to {value:.4g} by hand (loss now {loss:.6g})."

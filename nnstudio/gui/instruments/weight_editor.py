@@ -32,6 +32,7 @@ class WeightEditor(QFrame):
         self.name = QLabel()
         self.field = QLineEdit()
         self.field.setMinimumWidth(160)
+        self.setMaximumWidth(360)  # a refusal wraps under the field rather than widening the box off the screen
         self.field.setToolTip("The new value; Enter sets it (Back, B, undoes it), Escape leaves it as it was")
         self.field.returnPressed.connect(self._apply)
         self.message = QLabel()
@@ -58,7 +59,8 @@ class WeightEditor(QFrame):
         self.message.clear()
         self.message.hide()
         self.adjustSize()
-        self.move(_within_screen(at + QPoint(12, 12), self.sizeHint().width(), self.sizeHint().height()))
+        self.move(at + QPoint(12, 12))
+        self._keep_on_screen()
         self.show()
         self.field.setFocus(Qt.FocusReason.PopupFocusReason)
 
@@ -69,18 +71,19 @@ class WeightEditor(QFrame):
             self.message.setText(f"{str(error)[0].upper()}{str(error)[1:]}.")
             self.message.show()
             self.adjustSize()
+            self._keep_on_screen()
             self.field.selectAll()
             return
         self.close()
         self.value_entered.emit(self.parameter, self.index, value)
 
-
-def _within_screen(corner: QPoint, width: int, height: int) -> QPoint:
-    """`corner`, moved in so that a box of this size stays on the screen it is on."""
-    screen = QGuiApplication.screenAt(corner) or QGuiApplication.primaryScreen()
-    if screen is None:
-        return corner
-    area = screen.availableGeometry()
-    x = min(max(corner.x(), area.left()), area.right() - width)
-    y = min(max(corner.y(), area.top()), area.bottom() - height)
-    return QPoint(x, y)
+    def _keep_on_screen(self) -> None:
+        """Move in, so that the whole box stays on the screen it opens on (near the right edge too)."""
+        corner = self.pos()
+        screen = QGuiApplication.screenAt(corner) or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        x = min(max(corner.x(), area.left()), area.right() - self.width())
+        y = min(max(corner.y(), area.top()), area.bottom() - self.height())
+        self.move(x, y)
