@@ -4,7 +4,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from nnstudio.core.engine.presets import preset
-from tests.gui.driving import registered, trainer_of, wait_idle
+from nnstudio.gui.instruments.network_diagram import PAST_EDIT_REFUSED
+from nnstudio.gui.instruments.timeline import PAST
+from tests.gui.driving import registered, trained, trainer_of, wait_idle
 
 
 def open_diagram(qtbot, window):
@@ -118,3 +120,19 @@ def test_no_editing_while_the_backprop_walkthrough_picks_nodes(qtbot, make_windo
     with qtbot.assertNotEmitted(diagram.entry_double_clicked):
         double_click(qtbot, diagram, diagram.node_centre(1, 3))
     assert not diagram.editor.isVisible()
+
+
+def test_a_past_moment_on_the_timeline_is_not_edited(qtbot, make_window):
+    window = make_window(preset("linear"))
+    diagram = open_diagram(qtbot, window)
+    trained(qtbot, window, 20)
+    timeline = registered(window, "timeline")
+    timeline.show_epoch(5)
+    qtbot.waitUntil(lambda: timeline.mode == PAST, timeout=5000)
+    generation = window.session.generation
+    (edge,) = diagram.edges()
+    with qtbot.assertNotEmitted(diagram.editor.value_entered):
+        double_click(qtbot, diagram, edge.line.line().pointAt(0.5))
+    assert not diagram.editor.isVisible()
+    assert window.statusBar().currentMessage() == PAST_EDIT_REFUSED
+    assert window.session.generation == generation

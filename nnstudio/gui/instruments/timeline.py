@@ -119,7 +119,7 @@ class Timeline(QWidget):
 
     def _build_actions(self) -> None:
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
-        tip = "Undo the last step (or go back one recorded epoch). Shortcut: B"
+        tip = "Undo the last step or weight set by hand (or go back one recorded epoch). Shortcut: B"
         self.back_action = self.context.action("action.back", "&Back", self.back, "B", tip, icon=icon)
         controls = self.context.get(TRAINING_CONTROLS)
         self.context.menu(TRAIN_MENU).insertAction(controls.run_to, self.back_action)
