@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from nnstudio.core.datasets.data import prepare
 from nnstudio.core.engine.classification import fit_to_data
 from nnstudio.core.engine.experiment import DataSpec
+from nnstudio.core.engine.hand_edit import set_parameter
 from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, LiveChanges, describe_changes
 from nnstudio.core.engine.trainer import TRAINING, CancelToken, RunEnd, RunState, RunStatus, Snapshot, Trainer
 from nnstudio.core.storage.archive import points_to_keep
@@ -196,10 +197,15 @@ def rewound(trainer: Trainer, epoch: int) -> Trainer:
     return trainer
 
 
+def set_by_hand(trainer: Trainer, name: str, index: tuple[int, ...], value: float, note: str) -> Changed:
+    """One weight or bias set to `value` (Back undoes it); `note` ends the message."""
+    return Changed(trainer, set_parameter(trainer, name, index, value) + note)
+
+
 def go_back(trainer: Trainer) -> Changed | Unchanged:
     """Back: undo the last Step if there is a checkpoint, else return to the previous recorded epoch."""
     if trainer.undo():
-        return Changed(trainer, "Back: the last step was undone.")
+        return Changed(trainer, "Back: the last step or hand edit was undone.")
     if trainer.step_count == 0:
         return UNCHANGED
     target = trainer.epoch - 1 if trainer.batch_in_epoch == 0 else trainer.epoch

@@ -45,6 +45,7 @@ from nnstudio.gui.jobs import (
     go_back,
     reset_run,
     rewound,
+    set_by_hand,
     switched,
     trainer_for_data,
     updated,
@@ -182,6 +183,13 @@ class TrainingSession(QObject):
     def back(self) -> None:
         """Undo the last step, else return to the previous recorded epoch (the state's message says which)."""
         self.change(go_back, "")
+
+    def set_parameter(self, name: str, index: tuple[int, ...], value: float) -> None:
+        """Set one weight or bias (W1 at the 0-based (row, column), b1 at (unit,)) by hand; Back undoes it.
+
+        A run in progress is paused first, and the message says so."""
+        note = " Training paused." if self.is_training else ""
+        self.change(lambda trainer: set_by_hand(trainer, name, tuple(index), value, note), "")
 
     def inspect_step(self, inspect: Callable[[Trainer], tuple], deliver: Callable[[object], None]) -> None:
         """One step taken apart: `inspect(trainer)` steps and returns (inspection, snapshot or None).

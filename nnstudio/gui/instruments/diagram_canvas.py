@@ -39,7 +39,9 @@ class DrawnEdge:
 
 def edge_width(magnitude: np.ndarray | float, scale: float) -> np.ndarray:
     """Pen width for |w| on a scale where `scale` (the largest |w| drawn) is the widest."""
-    fraction = np.clip(np.asarray(magnitude, dtype=np.float64) / scale, 0.0, 1.0) if scale > 0 else 0.0
+    magnitude = np.asarray(magnitude, dtype=np.float64)
+    # Every weight 0 (one set so by hand): all thinnest, in the shape asked for, not one number for all.
+    fraction = np.clip(magnitude / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(magnitude)
     width = MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * np.nan_to_num(fraction)
     return np.round(width / WIDTH_STEP) * WIDTH_STEP
 
@@ -110,6 +112,7 @@ class DiagramView(QGraphicsView):
     resized = Signal()
     mouse_moved = Signal(QPointF, object)  # scene position, global position
     clicked = Signal(QPointF)
+    double_clicked = Signal(QPointF)  # scene position
 
     def __init__(self, scene: QGraphicsScene) -> None:
         super().__init__(scene)
@@ -132,3 +135,8 @@ class DiagramView(QGraphicsView):
         super().mousePressEvent(event)
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.mapToScene(event.position().toPoint()))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        super().mouseDoubleClickEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.double_clicked.emit(self.mapToScene(event.position().toPoint()))

@@ -14,7 +14,9 @@ from nnstudio.core.engine.model import DenseLayer, entry_name
 from nnstudio.gui.instruments.diagram_canvas import MAX_NODES_PER_LAYER
 from nnstudio.gui.instruments.instrument_support import NEGATIVE_COLOUR, POSITIVE_COLOUR, format_value
 
-READOUT_PROMPT = "Point at a line to see its weight and gradient; click a hidden node."
+READOUT_PROMPT = (
+    "Point at a line to see its weight and gradient; click a hidden node; double-click a line or a node to edit it."
+)
 
 
 def subscript(number: int) -> str:
@@ -87,7 +89,7 @@ class Readout:
         source = unit_name(self.layers, index, row, self.input_names)
         target = unit_name(self.layers, index + 1, column)
         text = f"<b>{name} = {format_value(value)}</b> &nbsp; from {source} to {target}"
-        return text + "<br>" + self.gradient(layer.weight_name, (row, column), name)
+        return text + "<br>" + self.gradient(layer.weight_name, (row, column), name) + "<br>Double-click to edit it."
 
     def node(self, column: int, unit: int) -> str:
         name = unit_name(self.layers, column, unit, self.input_names)
@@ -99,6 +101,7 @@ class Readout:
             bias, name = self.parameters[layer.bias_name][unit], entry_name(layer.bias_name, (unit,))
             text += f": bias {name} = {format_value(bias)}"
             text += "<br>" + self.gradient(layer.bias_name, (unit,), name)
+            text += "<br>Double-click to edit the bias."
         if 0 < column < len(self.layers):
             text += "<br>Click to highlight this unit in the hidden-unit view."
         return text

@@ -1,7 +1,9 @@
 """The network diagram instrument: its dock, its feed of weights, and the gradients of the last step.
 
 The drawing itself is `NetworkDiagram` (network_diagram_view): nodes by layer, one line per weight,
-live as the network learns; clicking a hidden node highlights that unit in the hidden-unit view.
+live as the network learns; clicking a hidden node highlights that unit in the hidden-unit view;
+double-clicking a line or a node opens a box to set that weight or bias by hand (through the session,
+so the fit, the loss and every instrument follow, the document is unsaved and Back undoes it).
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_EDGES_PER_LAYER", "READOUT_PROMPT", "NetworkDiagram", "NetworkDiagramInstrument", "install"]
 
-DOCK_TOOLTIP = "Network diagram: every weight as a line, colour = sign, width = size (Ctrl+3)"
+DOCK_TOOLTIP = (
+    "Network diagram: every weight as a line, colour = sign, width = size; double-click a weight or a node to edit it"
+    " (Ctrl+3)"
+)
+PAST_EDIT_REFUSED = "That is a past moment: go to the present on the timeline to edit a weight."
 
 
 class NetworkDiagramInstrument:
@@ -38,6 +44,8 @@ class NetworkDiagramInstrument:
         self.feed.run_replaced.connect(self._on_run_replaced)
         self.feed.parameters_changed.connect(self._on_parameters)
         self.session.state_changed.connect(self._on_state_changed)  # each state carries the last step's gradients
+        self.diagram.entry_double_clicked.connect(self._on_entry_double_clicked)
+        self.diagram.editor.value_entered.connect(self.session.set_parameter)
         on_shown(self.dock, self._on_shown)
         self.hidden_units = None
         context.when_available(HIDDEN_UNITS, self._link_hidden_units)
@@ -77,6 +85,12 @@ class NetworkDiagramInstrument:
         gradients = state.gradients
         note = f"used by the last step, step {state.step}" if gradients else "no step made yet"
         self.diagram.set_gradients(gradients, note)
+
+    def _on_entry_double_clicked(self, parameter: str, index: tuple[int, ...], position) -> None:
+        if self.feed.is_past:  # the diagram shows recorded weights, the edit would change the present ones
+            self.context.show_message(PAST_EDIT_REFUSED)
+            return
+        self.diagram.open_editor(parameter, index, position)
 
     def _on_unit_clicked(self, layer: int, unit: int) -> None:
         hidden_units = self.hidden_units

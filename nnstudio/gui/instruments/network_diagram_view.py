@@ -4,7 +4,8 @@ A line's colour is its weight's sign (blue positive, vermillion negative: Okabe-
 apart for colour-blind viewers) and its width the weight's size, on one scale for the whole
 network, so equal widths mean equal weights. Pointing at a line shows the weight's exact value
 and the gradient the last step used (read from the backend whenever training pauses); clicking
-a hidden node highlights that unit in the hidden-unit view.
+a hidden node highlights that unit in the hidden-unit view; double-clicking a line or a node asks
+for that weight or bias (`entry_double_clicked`), which the instrument lets the student edit.
 
 Every graphics item is created when the network's shape changes and afterwards only moved and
 re-coloured. Big layers are capped: at most MAX_NODES_PER_LAYER nodes a layer and the
@@ -54,6 +55,7 @@ from nnstudio.gui.instruments.instrument_support import (
     READOUT_POINTS,
     text_label,
 )
+from nnstudio.gui.instruments.weight_editor import WeightEditor
 
 
 class NetworkDiagram(QWidget):
@@ -63,6 +65,7 @@ class NetworkDiagram(QWidget):
     input_names: tuple[str, ...] = ()  # the network's inputs as named by the run's dataset (X₁², sin x, …)
     laid_out = Signal()  # nodes moved (a new shape or size): whatever is drawn over them follows
     node_clicked = Signal(int, int)  # (column, unit) of any node, while `nodes_picked` says so
+    entry_double_clicked = Signal(str, object, QPointF)  # parameter (W1, b1…), 0-based index, scene position
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +94,8 @@ class NetworkDiagram(QWidget):
         self.view.resized.connect(self._layout)
         self.view.mouse_moved.connect(self._on_mouse_moved)
         self.view.clicked.connect(self._on_clicked)
+        self.view.double_clicked.connect(self._on_double_clicked)
+        self.editor = WeightEditor(self)
         self.hover_line = QGraphicsLineItem()
         self.hover_line.setPen(plain_pen(HIGHLIGHT_COLOUR, 4.0))
         self.hover_line.setZValue(1e9)
@@ -142,6 +147,7 @@ class NetworkDiagram(QWidget):
         if shape == [(layer.n_in, layer.n_out, layer.activation) for layer in self.layers]:
             self.layers = list(layers)
             return
+        self.editor.close()  # its entry may not be in the new network
         for item in [
             *self._titles,
             *self._more,
@@ -236,6 +242,24 @@ class NetworkDiagram(QWidget):
         if unit is not None and 0 < layer < len(self._columns) - 1 and 0 <= unit < len(self._columns[layer]):
             self._columns[layer][unit].setBrush(QBrush(QColor(HIGHLIGHT_COLOUR)))
             self.highlighted = (layer, unit)
+
+    def entry_at(self, position: QPointF) -> tuple[str, tuple[int, ...]] | None:
+        """The parameter and 0-based index under a scene position: a node's bias, else a line's weight."""
+        node = self._node_at(position)
+        if node is not None:
+            column, unit = node
+            layer = self.layers[column - 1] if column > 0 else None
+            return (layer.bias_name, (unit,)) if layer is not None and layer.bias else None
+        edge = self._edge_at(position)
+        if edge is None:
+            return None
+        index, row, column = edge
+        return self.layers[index].weight_name, (row, column)
+
+    def open_editor(self, parameter: str, index: tuple[int, ...], position: QPointF) -> None:
+        """The box to type a new value for `parameter`[`index`] in, beside the scene `position`."""
+        at = self.view.viewport().mapToGlobal(self.view.mapFromScene(position))
+        self.editor.open(parameter, index, float(self.parameters[parameter][index]), at)
 
     def text_at(self, position: QPointF) -> str:
         """What hovering at a scene position shows: a node, a weight, or nothing."""
@@ -375,3 +399,10 @@ class NetworkDiagram(QWidget):
         elif 0 < column < len(self.layers):
             self.highlight_node(column, unit)
             self.unit_clicked.emit(column, unit)
+
+    def _on_double_clicked(self, position: QPointF) -> None:
+        if self.nodes_picked or self.parameters is None:  # the walkthrough's clicks pick nodes: no editing then
+            return
+        entry = self.entry_at(position)
+        if entry is not None:
+            self.entry_double_clicked.emit(*entry, position)

@@ -119,7 +119,7 @@ class Timeline(QWidget):
 
     def _build_actions(self) -> None:
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward)
-        tip = "Undo the last step (or go back one recorded epoch). Shortcut: B"
+        tip = "Undo the last step or weight set by hand (or go back one recorded epoch). Shortcut: B"
         self.back_action = self.context.action("action.back", "&Back", self.back, "B", tip, icon=icon)
         controls = self.context.get(TRAINING_CONTROLS)
         self.context.menu(TRAIN_MENU).insertAction(controls.run_to, self.back_action)
@@ -371,7 +371,8 @@ class Timeline(QWidget):
     def _on_frame(self, snapshot: Snapshot) -> None:
         self.now_epoch, self._now_step = snapshot.epoch, snapshot.step
         self._live_prediction = snapshot.prediction
-        self.back_action.setEnabled(snapshot.step > 0)
+        state = self.context.state
+        self.back_action.setEnabled(snapshot.step > 0 or (state is not None and state.can_undo))
         if self.mode == PAST and (snapshot.status == TRAINING or snapshot.step != self._past_step):
             self.go_live()  # the model moved on: show it
         elif self.mode == PAST:  # the window draws this frame's prediction next: put the past back after it
@@ -391,6 +392,7 @@ class Timeline(QWidget):
         # Only a resting state means the worker is free and the state's records are the run's latest.
         if state.status not in RESTING:
             return
+        self.back_action.setEnabled(state.step > 0 or state.can_undo)  # a weight set by hand before any step, too
         if self._resume_after_change:
             self._resume_after_change = False
             self.context.play_pause()
