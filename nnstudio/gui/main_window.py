@@ -34,6 +34,7 @@ from nnstudio.gui.file_actions import FileActions
 from nnstudio.gui.help_window import install as install_help
 from nnstudio.gui.instruments import install_instruments
 from nnstudio.gui.lessons import install as install_lessons
+from nnstudio.gui.log_lines import LoggedEpochs, with_notes
 from nnstudio.gui.map_options import MapOptions
 from nnstudio.gui.pacing import RedrawPacer
 from nnstudio.gui.panels.data_panel import DataPanel
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
 
         self._pending_loss: list[tuple[np.ndarray, ...]] = []  # epochs, train, test, penalty (NaN: none)
         self._pending_log: list[str] = []
+        self._logged = LoggedEpochs()  # the epoch lines shown for the run on screen
         self._clear_loss = False
         self._latest: Snapshot | None = None
         self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
@@ -353,7 +355,7 @@ class MainWindow(QMainWindow):
         if overfitting is not None:
             notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
             self._overfitting_note = overfitting.headline
-        self._pending_log.extend(with_notes(snapshot, notes))
+        self._pending_log.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
         self._latest = snapshot
 
     def redraw(self) -> None:
@@ -498,16 +500,6 @@ class MainWindow(QMainWindow):
         else:
             self.session.shutdown()
         event.accept()
-
-
-def with_notes(snapshot: Snapshot, notes: list[tuple[int, str]]) -> list[str]:
-    """The snapshot's log lines with (epoch, line) notes put in where they happened (after that epoch's line)."""
-    lines, waiting = [], sorted(notes, key=lambda note: note[0])
-    for (epoch, _), line in zip(snapshot.log_entries, snapshot.log_lines, strict=True):
-        while waiting and waiting[0][0] < epoch:
-            lines.append(waiting.pop(0)[1])
-        lines.append(line)
-    return lines + [line for _, line in waiting]
 
 
 def _task_message(before: Experiment, after: Experiment, dataset: Dataset) -> str:

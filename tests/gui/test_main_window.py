@@ -254,3 +254,21 @@ def test_a_classification_loss_has_no_units_and_its_metrics_name_the_moment(qtbo
     assert window.status.loss_label.text() == f"loss {loss:.6g}"
     assert window.loss_plot.loss_axis_title() == "bce loss"
     assert window.loss_plot.metrics_caption() == "epoch 1 (now)"  # accuracy has no units
+
+
+def test_a_change_that_resends_the_history_does_not_print_the_log_again(qtbot, make_window, tmp_path):
+    window = make_window(preset("sine"))
+    window.run_to(40)
+    wait_idle(qtbot, window)
+    window.switch_backend("torch")  # the session re-sends the whole history with the new state
+    wait_idle(qtbot, window, timeout=60000)
+    window.session.back()
+    wait_idle(qtbot, window)
+    window.redraw()
+    epoch_lines = [line for line in window.log_panel.lines() if line.startswith("Epoch: ")]
+    assert [line.split()[1] for line in epoch_lines] == ["10", "20", "30", "40"]  # each once, in order
+    assert window.log_panel.lines()[-1].startswith("— Back")  # the change's message is the last line
+    window.run_to(50)
+    wait_idle(qtbot, window)
+    window.redraw()
+    assert window.log_panel.lines()[-1] == format_log_line(50, trainer_of(window).loss_history.train[-1])
