@@ -26,15 +26,10 @@ def _curve_summary(dataset: Dataset) -> str:
     """One input x and a number y to fit: the counts, the ranges, and the standardisation if any."""
     x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
     y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
-    lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-        f"x from {x.min():.4g} to {x.max():.4g}",
-        f"y from {y.min():.4g} to {y.max():.4g}",
-    ]
+    lines = [_counts(dataset), f"x from {x.min():.4g} to {x.max():.4g}", f"y from {y.min():.4g} to {y.max():.4g}"]
     scaler = dataset.scaler
     if isinstance(scaler.x_mean, tuple):  # several features, each standardised on its own
-        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+        means, spreads = _column_scaling(dataset)
         names = ", ".join(dataset.input_names)
         lines.append(
             f"standardised {names}: means {means}; sds {spreads}; ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
@@ -50,19 +45,15 @@ def _curve_summary(dataset: Dataset) -> str:
 
 def _class_summary(dataset: Dataset) -> str:
     """Points per class, the inputs' ranges, and the standardisation of x₁, x₂ if any."""
-    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
     labels = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]]).astype(int)
     counts = np.bincount(labels, minlength=dataset.n_classes)
     lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+        _counts(dataset),
         f"<b>{dataset.n_classes}</b> classes: " + ", ".join(f"{n} of class {k}" for k, n in enumerate(counts)),
-        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
-        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
+        *_two_input_ranges(dataset),
     ]
-    scaler = dataset.scaler
-    if isinstance(scaler.x_mean, tuple):
-        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+    if isinstance(dataset.scaler.x_mean, tuple):
+        means, spreads = _column_scaling(dataset)
         names = ", ".join(dataset.input_names)
         lines.append(f"standardised {names}: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
     return "<br>".join(lines)
@@ -70,18 +61,11 @@ def _class_summary(dataset: Dataset) -> str:
 
 def _surface_summary(dataset: Dataset) -> str:
     """Two inputs and a number to fit: the counts, the ranges, and the standardisation if any."""
-    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
     y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
-    lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
-        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
-        f"y from {y.min():.4g} to {y.max():.4g}",
-    ]
+    lines = [_counts(dataset), *_two_input_ranges(dataset), f"y from {y.min():.4g} to {y.max():.4g}"]
     scaler = dataset.scaler
     if isinstance(scaler.x_mean, tuple):
-        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
+        means, spreads = _column_scaling(dataset)
         lines.append(f"standardised x₁, x₂: means {means}; sds {spreads}")
         lines.append(f"standardised y: ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}")
     return "<br>".join(lines)
@@ -92,10 +76,26 @@ def _inputs_summary(dataset: Dataset) -> str:
     y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
     inputs = ", ".join(html.escape(dataset.input_name(c)) for c in range(dataset.n_inputs))
     lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
+        _counts(dataset),
         f"{html.escape(dataset.axis_names[1])} (from {y.min():.4g} to {y.max():.4g}) "
         f"from <b>{dataset.n_inputs}</b> inputs: {inputs}",
     ]
     if dataset.scaler.x_sd != 1.0:
         lines.append("each input standardised on its own, and the target")
     return "<br>".join(lines)
+
+
+def _counts(dataset: Dataset) -> str:
+    return f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points"
+
+
+def _two_input_ranges(dataset: Dataset) -> list[str]:
+    """The ranges of x₁ and x₂ over all the points."""
+    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
+    return [f"x{sub} from {x[:, i].min():.4g} to {x[:, i].max():.4g}" for i, sub in enumerate("₁₂")]
+
+
+def _column_scaling(dataset: Dataset) -> tuple[str, str]:
+    """The means and the sds of inputs standardised column by column, as the summary lists them."""
+    scaler = dataset.scaler
+    return ", ".join(f"{m:.3g}" for m in scaler.x_mean), ", ".join(f"{s:.3g}" for s in scaler.x_sd)
