@@ -14,7 +14,7 @@ from nnstudio.core.engine.experiment import DataSpec, TrainingSpec
 from nnstudio.core.engine.presets import preset
 from nnstudio.core.engine.trainer import RunStatus, Trainer
 from nnstudio.gui import style
-from nnstudio.gui.panels.data_panel import CLASSIFICATION_HEADER
+from nnstudio.gui.panels.generator_items import CLASSIFICATION_HEADER
 from nnstudio.gui.panels.training_panel import TrainingPanel
 from nnstudio.gui.plots.boundary_plot import (
     SHADES_PER_CLASS,

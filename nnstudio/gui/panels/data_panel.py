@@ -7,14 +7,12 @@ the data itself. The window answers with `set_spec` (what is really in use) and 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,26 +32,19 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.datasets.class_generators import CLASSIFICATION_GENERATORS, MAX_CLASSES
 from nnstudio.core.datasets.csv_table import CsvTable, read_csv_file_steps
-from nnstudio.core.datasets.data import GENERATORS, Dataset, csv_labelled_points
+from nnstudio.core.datasets.data import Dataset, csv_labelled_points
 from nnstudio.core.datasets.surface_generators import SURFACE_GENERATORS
 from nnstudio.core.engine.experiment import MAX_POINTS, DataSpec
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.background_read import BackgroundRead
 from nnstudio.gui.glossary_links import explains
+from nnstudio.gui.panels.data_summaries import dataset_summary
 from nnstudio.gui.panels.feature_checks import FeatureChecks
+from nnstudio.gui.panels.generator_items import CSV, list_generators
 from nnstudio.gui.panels.spec_editor import SpecEditor
 from nnstudio.gui.panels.widgets import error_label, float_spin_box, int_spin_box, seed_spin_box
 
-CSV = "csv"
 COORDINATE_LIMIT = 1e6  # DataSpec accepts x_min and x_max in [−10⁶, 10⁶]
-CLASSIFICATION_HEADER = "Classes (two inputs x₁, x₂)"
-# Short names for the combo (the description is the item's tooltip).
-CLASSIFICATION_LABELS = {
-    "gaussians": "K round blobs",
-    "circle": "a disc in a ring",
-    "xor": "XOR of the signs",
-    "spiral": "K spiral arms",
-}
 
 
 class DataPanel(SpecEditor):
@@ -100,34 +91,7 @@ class DataPanel(SpecEditor):
 
     def set_dataset(self, dataset: Dataset) -> None:
         """Summarise the points in use: how many, and their ranges in original units."""
-        if dataset.is_classification:
-            self.summary.setText(_class_summary(dataset))
-            return
-        if dataset.n_inputs > 1:  # a surface has its grid; a CSV of k inputs is fitted point by point
-            self.summary.setText(_inputs_summary(dataset) if dataset.predicts_points else _surface_summary(dataset))
-            return
-        x = np.concatenate([dataset.x_train_raw[:, 0], dataset.x_test_raw[:, 0]])
-        y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
-        lines = [
-            f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-            f"x from {x.min():.4g} to {x.max():.4g}",
-            f"y from {y.min():.4g} to {y.max():.4g}",
-        ]
-        scaler = dataset.scaler
-        if isinstance(scaler.x_mean, tuple):  # several features, each standardised on its own
-            means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-            spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
-            names = ", ".join(dataset.input_names)
-            lines.append(
-                f"standardised {names}: means {means}; sds {spreads}; ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
-            )
-        elif (scaler.x_mean, scaler.x_sd, scaler.y_mean, scaler.y_sd) != (0.0, 1.0, 0.0, 1.0):
-            lines.append(
-                f"standardised: {'x̄' if dataset.uses_raw_inputs else 'mean of ' + dataset.input_names[0]} = "
-                f"{scaler.x_mean:.3g}, sd {scaler.x_sd:.3g}; "
-                f"ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}"
-            )
-        self.summary.setText("<br>".join(lines))
+        self.summary.setText(dataset_summary(dataset))
 
     def import_labelled_csv(self) -> None:
         """Ask for a CSV of classes (x₁, x₂, label in its first three columns); train on it if it reads."""
@@ -308,49 +272,12 @@ class DataPanel(SpecEditor):
 
     def _fill_generator_combo(self, spec: DataSpec) -> None:
         """The generators, then the CSV file when the spec names one."""
-        self.generator.clear()
-        for name, generator in GENERATORS.items():
-            self.generator.addItem(f"{name}:  {generator.formula}", name)
-            self.generator.setItemData(
-                self.generator.count() - 1, f"{name}: {generator.formula} + noise", Qt.ItemDataRole.ToolTipRole
-            )
-        for name, surface in SURFACE_GENERATORS.items():  # two inputs, still numbers to fit
-            self.generator.addItem(f"{name}:  {surface.formula}", name)
-            self.generator.setItemData(
-                self.generator.count() - 1,
-                f"{name}: {surface.formula}, two inputs x₁, x₂ in [−6, 6] (TensorFlow Playground's data); "
-                "the noise (a fraction, 0 … 0.5) moves where the target is read",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self._add_classification_generators()
-        if spec.csv_path:
-            kind = " (classes)" if spec.csv_label_column is not None else ""
-            self.generator.addItem(f"CSV: {Path(spec.csv_path).name}{kind}", CSV)
-            self.generator.setItemData(self.generator.count() - 1, spec.csv_path, Qt.ItemDataRole.ToolTipRole)
+        list_generators(self.generator, spec.csv_path, spec.csv_label_column is not None)
         self.generator.setCurrentIndex(self.generator.findData(spec.generator))
         self._listed_csv_path = spec.csv_path
         generator = CLASSIFICATION_GENERATORS.get(spec.generator)
         fixed = generator.fixed_classes if generator is not None else None
         self.classes.setValue(spec.classes or fixed or 2)
-
-    def _add_classification_generators(self) -> None:
-        """After the regression generators (which keep their places): a separator, a header, the classes."""
-        self.generator.insertSeparator(self.generator.count())
-        self.generator.addItem(CLASSIFICATION_HEADER)
-        header = self.generator.count() - 1
-        model = self.generator.model()
-        if isinstance(model, QStandardItemModel):
-            model.item(header).setEnabled(False)  # a heading, not a choice
-            font = QFont()
-            font.setBold(True)
-            model.item(header).setFont(font)
-        for name, generator in CLASSIFICATION_GENERATORS.items():
-            self.generator.addItem(f"{name}:  {CLASSIFICATION_LABELS.get(name, 'classes')}", name)
-            self.generator.setItemData(
-                self.generator.count() - 1,
-                f"{name}: {generator.description}, plus noise on x₁ and x₂",
-                Qt.ItemDataRole.ToolTipRole,
-            )
 
     def _update_enabled(self) -> None:
         name = self.generator.currentData()
@@ -406,45 +333,6 @@ class _ScrollDown(QScrollArea):
         return QSize(max(hint.width(), inner), hint.height())
 
 
-def _class_summary(dataset: Dataset) -> str:
-    """Points per class, the inputs' ranges, and the standardisation of x₁, x₂ if any."""
-    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
-    labels = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]]).astype(int)
-    counts = np.bincount(labels, minlength=dataset.n_classes)
-    lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-        f"<b>{dataset.n_classes}</b> classes: " + ", ".join(f"{n} of class {k}" for k, n in enumerate(counts)),
-        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
-        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
-    ]
-    scaler = dataset.scaler
-    if isinstance(scaler.x_mean, tuple):
-        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
-        names = ", ".join(dataset.input_names)
-        lines.append(f"standardised {names}: means {means}; sds {spreads} (labels stay 0 … {dataset.n_classes - 1})")
-    return "<br>".join(lines)
-
-
-def _surface_summary(dataset: Dataset) -> str:
-    """Two inputs and a number to fit: the counts, the ranges, and the standardisation if any."""
-    x = np.concatenate([dataset.x_train_raw, dataset.x_test_raw])
-    y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
-    lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-        f"x₁ from {x[:, 0].min():.4g} to {x[:, 0].max():.4g}",
-        f"x₂ from {x[:, 1].min():.4g} to {x[:, 1].max():.4g}",
-        f"y from {y.min():.4g} to {y.max():.4g}",
-    ]
-    scaler = dataset.scaler
-    if isinstance(scaler.x_mean, tuple):
-        means = ", ".join(f"{m:.3g}" for m in scaler.x_mean)
-        spreads = ", ".join(f"{s:.3g}" for s in scaler.x_sd)
-        lines.append(f"standardised x₁, x₂: means {means}; sds {spreads}")
-        lines.append(f"standardised y: ȳ = {scaler.y_mean:.3g}, sd {scaler.y_sd:.3g}")
-    return "<br>".join(lines)
-
-
 def _labelled_points(path: str) -> Generator[float, None, tuple[np.ndarray, np.ndarray]]:
     """In the worker: the file's first two columns as x₁, x₂ and its third as class labels."""
     table: CsvTable = yield from read_csv_file_steps(path)
@@ -461,17 +349,3 @@ def _check_sizes(spec: DataSpec, rows: int | None) -> None:
     n_train = kept - int(round(spec.test_fraction * kept))
     if n_train < 2:
         raise NNStudioError(f"only {n_train} training point(s) would be left: use a smaller test fraction")
-
-
-def _inputs_summary(dataset: Dataset) -> str:
-    """Numbers fitted from several inputs: the points, what is predicted, and from which inputs."""
-    y = np.concatenate([dataset.y_train_raw[:, 0], dataset.y_test_raw[:, 0]])
-    inputs = ", ".join(html.escape(dataset.input_name(c)) for c in range(dataset.n_inputs))
-    lines = [
-        f"<b>{dataset.n_train}</b> training points, <b>{dataset.n_test}</b> test points",
-        f"{html.escape(dataset.axis_names[1])} (from {y.min():.4g} to {y.max():.4g}) "
-        f"from <b>{dataset.n_inputs}</b> inputs: {inputs}",
-    ]
-    if dataset.scaler.x_sd != 1.0:
-        lines.append("each input standardised on its own, and the target")
-    return "<br>".join(lines)
