@@ -83,6 +83,10 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking at once when cancelled; True if it was."""
+        return self._event.wait(max(0.0, seconds))
+
 
 class RunEnd(StrEnum):
     """A snapshot's status: TRAINING while a run goes on, then why it ended (or CHANGED: a change's picture)."""
@@ -144,6 +148,7 @@ class Snapshot:
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
     backend: str = ""
     full_history: bool = False  # new_* hold the whole history: the window replaces, not appends
+    waiting: bool = False  # a paced run is ahead of its pace and waits: training leaves the CPU free
 
     @property
     def log_lines(self) -> tuple[str, ...]:
@@ -475,6 +480,7 @@ class Trainer:
         with_metrics: bool = True,
         with_parameters: bool = False,
         full_history: bool = False,
+        waiting: bool = False,
     ) -> Snapshot:
         """Copies of what is new since the last report (or all of it), and the current prediction curve.
 
@@ -502,6 +508,7 @@ class Trainer:
             parameters=self.backend.parameters() if with_parameters else {},
             backend=self.backend.name,
             full_history=full_history,
+            waiting=waiting,
         )
 
     def report(self, status: str = TRAINING, message: str = "", **options) -> Snapshot:
@@ -538,7 +545,7 @@ class Trainer:
         until_epoch: int | None = None,
         max_steps: int | None = None,
         stop_below: float | None = None,
-        steps_per_second: float | None = None,
+        epochs_per_second: float | None = None,
         snapshot_interval: float = 1 / 30,
         with_parameters: bool = False,
         cancel: CancelToken | None = None,
@@ -546,13 +553,14 @@ class Trainer:
         """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
 
         Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
-        `stop_below`; cancelling `cancel` ends it early. `steps_per_second` slows it for demos.
+        `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` paces it for a class
+        to watch: its steps are spread evenly, and before each wait the run yields what is new,
+        so every epoch reaches the window. Waiting wakes at once when `cancel` is cancelled.
         The last snapshot yielded says why it ended, and is also the return value.
         """
         cancel = cancel or CancelToken()
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
-        step_interval = 1.0 / steps_per_second if steps_per_second else 0.0
         next_step_at = started
         interval = snapshot_interval
         status, message = TRAINING, ""
@@ -570,23 +578,37 @@ class Trainer:
                 message = f"The loss fell below {stop_below:g} at epoch {self.epoch}."
             if status != TRAINING:
                 break
-            if step_interval:
+            if epochs_per_second:
                 now = time.perf_counter()
-                if now < next_step_at:  # slowed down: sleep in short slices, so stop stays quick
-                    time.sleep(min(next_step_at - now, 0.02))
+                if now < next_step_at:  # ahead of the pace: show what is new, then wait for the next step
+                    if self.step_count != last_steps:
+                        rate = _rate(self.step_count - last_steps, now - last_yield)
+                        last_yield, last_steps = now, self.step_count
+                        yield self.report(
+                            TRAINING, steps_per_second=rate, with_parameters=with_parameters, waiting=True
+                        )
+                    # Not sooner than a frame after the last snapshot: a fast pace takes several steps per frame.
+                    cancel.wait(max(next_step_at, last_yield + interval) - time.perf_counter())
                     continue
-                next_step_at = max(next_step_at + step_interval, now - step_interval)
+                step_interval = 1.0 / (epochs_per_second * self.batches_per_epoch())
+                # A late step (a slow one, a busy machine) may catch up by a frame's worth of steps, no more.
+                next_step_at = max(next_step_at + step_interval, now - interval)
             self.step()
             now = time.perf_counter()
-            if now - last_yield >= interval:
-                rate = (self.step_count - last_steps) / (now - last_yield)
+            ahead = epochs_per_second and now < next_step_at  # then the news goes out before the wait
+            if now - last_yield >= interval and not ahead:
+                rate = _rate(self.step_count - last_steps, now - last_yield)
                 snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
                 # Keep drawing-side work under ~10 % of the time, however big the data is.
                 interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
                 last_yield, last_steps = time.perf_counter(), self.step_count
                 yield snapshot
-        elapsed = time.perf_counter() - started
-        rate = (self.step_count - start_steps) / elapsed if elapsed > 0 else 0.0
+        rate = _rate(self.step_count - start_steps, time.perf_counter() - started)
         final = self.report(status, message, steps_per_second=rate, with_parameters=with_parameters)
         yield final
         return final
+
+
+def _rate(steps: int, seconds: float) -> float:
+    """Steps per second (0 when no time has passed on the clock: a coarse one, or a test's)."""
+    return steps / seconds if seconds > 0 else 0.0
