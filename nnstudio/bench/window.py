@@ -46,11 +46,13 @@ def percentile(values: list[float], q: float) -> float:
 # --- driving the window --------------------------------------------------------------------------
 
 
-def open_window(experiment: Experiment, timeout: float = 120.0):
-    """The real main window, shown offscreen, once its first trainer is ready."""
+def open_window(experiment: Experiment, timeout: float = 120.0, pace: str | float | None = None):
+    """The real main window, shown offscreen, once its first trainer is ready; training at `pace`
+    (epochs a second; None: full speed; "auto": the default for the target)."""
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(experiment)
+    window.controls.pace.choose(pace)
     window.resize(*WINDOW_SIZE)
     window.show()
     spin_until(lambda: window.state is not None and not window.session.is_running, timeout)

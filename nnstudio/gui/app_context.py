@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.actions import make_action
+from nnstudio.gui.pacing import FRAME_SECONDS, FULL_SPEED_SNAPSHOT_SECONDS
 from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 
@@ -55,7 +56,7 @@ class AppContext(QObject):
         self.host = host  # the parent for dialogs, actions and docks; not a place to look things up
         self.session = session
         self.settings = settings
-        self.speed: float | None = None  # steps per second while training, None = full speed
+        self.pace: float | None = None  # epochs per second while training, None = full speed (the speed control's)
         self.stop_below: float | None = None  # stop when the epoch loss falls below it
         self._registry: dict[str, Any] = {}
         self._waiting: dict[str, list[Callable[[Any], None]]] = {}
@@ -71,8 +72,15 @@ class AppContext(QObject):
         return self.session.state
 
     def goals(self, **goals) -> dict:
-        """`Trainer.run()`'s goals as the window trains: its speed, its stop-below, weights in every frame."""
-        return {"steps_per_second": self.speed, "stop_below": self.stop_below, "with_parameters": True, **goals}
+        """`Trainer.run()`'s goals as the window trains: its pace, its stop-below, weights in every frame."""
+        interval = FULL_SPEED_SNAPSHOT_SECONDS if self.pace is None else FRAME_SECONDS
+        return {
+            "epochs_per_second": self.pace,
+            "snapshot_interval": interval,
+            "stop_below": self.stop_below,
+            "with_parameters": True,
+            **goals,
+        }
 
     def play_pause(self) -> None:
         if self.session.is_training:

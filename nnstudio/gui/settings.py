@@ -25,6 +25,8 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
 
+from nnstudio.gui.pacing import pace_from_text
+
 ORGANISATION = APPLICATION = "nnstudio"
 MAX_RECENT = 10
 THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
@@ -36,6 +38,7 @@ MAX_PAGE = 9999
 _GEOMETRY, _WINDOW_STATE, _SPLITTER = "window/geometry", "window/state", "window/plots_splitter"
 _RECENT, _LAST, _THEME = "files/recent", "files/last_experiment", "view/theme"
 _LESSON, _PAGE, _OFFERED = "lessons/path", "lessons/page", "lessons/offered"
+_PACE = "view/training_speed"
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +284,22 @@ class Settings:
         if theme not in THEMES:
             raise ValueError(f"unknown theme {theme!r}")
         self._set(_THEME, theme)
+
+    # --- the training speed: a view setting, never saved with an experiment ---------------------------
+
+    def pace(self) -> str | float | None:
+        """The speed chosen last: "auto", "full" or epochs per second (gui/pacing.py); None: never chosen."""
+        value = self._get(_PACE)
+        if value is None:
+            return None
+        try:
+            return pace_from_text(value if isinstance(value, str) else repr(value))
+        except ValueError:
+            self._forget(_PACE, "the training speed", f"expected auto, full or a speed, found {_shown(value)}")
+            return None
+
+    def set_pace(self, choice: str | float) -> None:
+        self._set(_PACE, choice if isinstance(choice, str) else f"{choice:g}")
 
     # --- the window's layout --------------------------------------------------------------------------
 
