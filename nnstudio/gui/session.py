@@ -31,6 +31,7 @@ from nnstudio.gui.jobs import (
     Inspect,
     Job,
     JobEnd,
+    Notice,
     Read,
     Run,
     draw_new_weights,
@@ -53,6 +54,7 @@ class TrainingSession(QObject):
     state_changed = Signal(object)  # RunState: after every job, and when one starts (status TRAINING or BUSY)
     run_replaced = Signal(object)  # RunState after a change (data, model, weights, backend, Back): redraw all
     failed = Signal(str)  # a job could not be done; the run is as it was
+    notice = Signal(str)  # what a job does or why it does nothing (e.g. "next stop at epoch 200"): for the status bar
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,7 +107,7 @@ class TrainingSession(QObject):
         self._queue(Change(RunStatus.BUSY, apply=apply, message=message))
 
     def play(self, **goals) -> None:
-        """Train on to the experiment's epochs (or on and on when they are reached)."""
+        """Train on to the experiment's epochs; once they are reached, on to the next multiple of them."""
         self._queue(Run(RunStatus.TRAINING, goals=goals, to_target=True))
 
     def run(self, **goals) -> None:
@@ -243,6 +245,8 @@ class TrainingSession(QObject):
             return
         if isinstance(item, JobEnd):
             self._end = item
+        elif isinstance(item, Notice):
+            self.notice.emit(item.text)
         else:
             self.snapshot_ready.emit(item)
 
@@ -275,6 +279,8 @@ class TrainingSession(QObject):
         if end.snapshot is not None:
             self.snapshot_ready.emit(end.snapshot)
         self._publish(state)
+        if end.notice:
+            self.notice.emit(end.notice)
         self._start_next()
 
     def _resting_before(self) -> RunStatus:
