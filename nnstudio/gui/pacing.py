@@ -19,10 +19,9 @@ from __future__ import annotations
 import math
 import time
 
-FRAME_SECONDS = 1 / 60  # a display frame: a paced run sends news at most this often
-# At full speed the trainer sends news a little more often than the 30 frames a second the window
-# aims at, so that a frame never waits for news (the pacer decides how many of them are drawn).
-FULL_SPEED_SNAPSHOT_SECONDS = 1 / 40
+# A display frame: a run sends news at most this often (at full speed, more often than the ~30 frames
+# a second the window draws, so that a frame never waits for news; the pacer decides which are drawn).
+FRAME_SECONDS = 1 / 60
 
 
 class RedrawPacer:

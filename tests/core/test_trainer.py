@@ -332,17 +332,37 @@ def test_a_paced_wait_ends_at_once_when_the_run_is_cancelled():
     """Pause is instant at any pace: the worker waits on its cancel token, never in an uninterruptible sleep."""
     trainer = trainer_on(SMALL, "numpy")
     cancel = CancelToken()
+    woken = []  # what each wait returned: True when the token woke it
+    waiting = threading.Event()
+
+    def wait(seconds):
+        waiting.set()
+        woken.append(CancelToken.wait(cancel, seconds))
+        return woken[-1]
+
+    cancel.wait = wait
     run = trainer.run(until_epoch=10, epochs_per_second=1e-4, cancel=cancel)  # the next epoch in 10⁴ s
     first = next(run)
     assert first.epoch == 1 and first.waiting
     finished = []
     worker = threading.Thread(target=lambda: finished.append(exhaust(run)))
     worker.start()
+    assert waiting.wait(timeout=60)
     cancel.cancel()
     worker.join(timeout=60)
-    assert not worker.is_alive()
+    assert not worker.is_alive() and woken[-1] is True  # the cancel itself ended the wait
     ((_, final),) = finished
     assert final.status == STOPPED and trainer.epoch == 1
+
+
+def test_a_new_pace_applies_during_the_run(monkeypatch):
+    """The window's speed control acts at once: the run asks for its pace before every step."""
+    trainer = trainer_on(SMALL, "numpy")
+    snapshots, clock = paced_run(monkeypatch, trainer, lambda: 2.0 if trainer.epoch < 3 else 600.0, until_epoch=63)
+    counts = [len(s.new_epochs) for s in snapshots]
+    assert counts[:3] == [1, 1, 1]  # epochs 1-3 at 2 a second...
+    assert max(counts[3:]) == 10 and counts[3:].count(10) >= 4  # ...then 600 a second: 10 a frame
+    assert clock.now - 100.0 == pytest.approx(1.0 + 0.1, abs=1 / 60)  # 1 s to epoch 3, 0.1 s for 60 more
 
 
 # --- divergence -------------------------------------------------------------------------------------

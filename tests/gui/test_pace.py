@@ -114,6 +114,21 @@ def test_pause_is_instant_however_slow_the_speed(qtbot, make_window):
     assert window.status.currentMessage() == "Paused at epoch 1."
 
 
+def test_a_new_speed_applies_to_the_run_going_on(qtbot, make_window):
+    window = make_window(preset("sine").with_training(epochs=1_000_000))  # a target far away
+    window.controls.pace.choose(1)  # one epoch a second
+    window.play_pause()
+    qtbot.waitUntil(lambda: window.frame is not None and window.frame.epoch >= 1, timeout=10000)
+    qtbot.keyClick(window, Qt.Key.Key_F)  # full speed, while it runs
+    qtbot.waitUntil(lambda: window.frame.epoch >= 200, timeout=10000)  # not in 200 seconds: at once
+    qtbot.keyClick(window, Qt.Key.Key_F)  # and back to one a second
+    epoch = window.frame.epoch
+    qtbot.waitUntil(lambda: window.frame.epoch > epoch and window.frame.waiting, timeout=10000)
+    window.play_pause()
+    wait_idle(qtbot, window)
+    assert window.state.epoch < 1_000_000 and window.state.status == RunStatus.PAUSED
+
+
 def test_the_speed_keys_and_the_menu_move_the_control(qtbot, make_window):
     window = make_window(preset("sine"))
     pace = window.controls.pace

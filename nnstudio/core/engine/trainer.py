@@ -15,7 +15,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -37,6 +37,7 @@ from nnstudio.core.engine.model import DenseLayer, check_memory, dense_layers, i
 from nnstudio.core.errors import NNStudioError
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
+PACE_CHECK_SECONDS = 0.1  # a paced run waiting for its next step looks at its pace this often
 
 
 @dataclass(frozen=True)
@@ -545,7 +546,7 @@ class Trainer:
         until_epoch: int | None = None,
         max_steps: int | None = None,
         stop_below: float | None = None,
-        epochs_per_second: float | None = None,
+        epochs_per_second: float | Callable[[], float | None] | None = None,
         snapshot_interval: float = 1 / 30,
         with_parameters: bool = False,
         cancel: CancelToken | None = None,
@@ -553,15 +554,18 @@ class Trainer:
         """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
 
         Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
-        `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` paces it for a class
-        to watch: its steps are spread evenly, and before each wait the run yields what is new,
-        so every epoch reaches the window. Waiting wakes at once when `cancel` is cancelled.
+        `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` (a number, or a function
+        asked before every step, so that the window's speed control acts at once; None: full speed)
+        paces it for a class to watch: its steps are spread evenly, and before each wait the run
+        yields what is new, so every epoch reaches the window. Waiting wakes at once on `cancel`.
         The last snapshot yielded says why it ended, and is also the return value.
         """
         cancel = cancel or CancelToken()
+        pace = epochs_per_second if callable(epochs_per_second) else lambda: epochs_per_second
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
-        next_step_at = started
+        next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (a 1/interval grid)
+        last_step_at: float | None = None  # when the last paced step was due
         interval = snapshot_interval
         status, message = TRAINING, ""
         while True:
@@ -578,25 +582,32 @@ class Trainer:
                 message = f"The loss fell below {stop_below:g} at epoch {self.epoch}."
             if status != TRAINING:
                 break
-            if epochs_per_second:
+            paced = pace()
+            if paced:
                 now = time.perf_counter()
+                step_interval = 1.0 / (paced * self.batches_per_epoch())
+                if last_step_at is not None:  # one step after the last (at the pace of now: it may have changed)
+                    next_step_at = last_step_at + step_interval
                 if now < next_step_at:  # ahead of the pace: show what is new, then wait for the next step
                     if self.step_count != last_steps:
                         rate = _rate(self.step_count - last_steps, now - last_yield)
                         last_yield, last_steps = now, self.step_count
+                        next_news_at = max(next_news_at + interval, now)
                         yield self.report(
                             TRAINING, steps_per_second=rate, with_parameters=with_parameters, waiting=True
                         )
-                    # Not sooner than a frame after the last snapshot: a fast pace takes several steps per frame.
-                    cancel.wait(max(next_step_at, last_yield + interval) - time.perf_counter())
+                    # Not before the next frame (a fast pace makes several steps a frame); in short
+                    # slices, so that a new pace applies at once too.
+                    cancel.wait(min(max(next_step_at, next_news_at) - time.perf_counter(), PACE_CHECK_SECONDS))
                     continue
-                step_interval = 1.0 / (epochs_per_second * self.batches_per_epoch())
                 # A late step (a slow one, a busy machine) may catch up by a frame's worth of steps, no more.
-                next_step_at = max(next_step_at + step_interval, now - interval)
+                last_step_at = max(next_step_at, now - interval)
             self.step()
             now = time.perf_counter()
-            ahead = epochs_per_second and now < next_step_at  # then the news goes out before the wait
-            if now - last_yield >= interval and not ahead:
+            # Paced, the news goes out before each wait (a frame's worth of steps); this is for a pace
+            # the machine cannot keep, where the run never waits, and for full speed.
+            overdue = 2 * interval if paced else interval
+            if now - last_yield >= overdue and not (paced and now < last_step_at + step_interval):
                 rate = _rate(self.step_count - last_steps, now - last_yield)
                 snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
                 # Keep drawing-side work under ~10 % of the time, however big the data is.
