@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from nnstudio.core.datasets.class_generators import MAX_CLASSES
 from nnstudio.core.datasets.data import Dataset
@@ -79,6 +79,10 @@ class DecisionBoundaryPlot(QWidget):
             ):
                 item = pg.PlotDataItem(**point_style)
                 item.setZValue(POINTS_Z + (1 if items is self.test_points else 0))
+                # The points stay put while the map beneath them changes every frame: paint them once into
+                # a cache (redrawn on zoom or new data), as the fit plot does.
+                for part in (item.curve, item.scatter):
+                    part.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 self.plot_item.addItem(item)
                 items.append(item)
         # the legend's "test points" entry: a neutral triangle (the colours are the classes')
@@ -131,10 +135,12 @@ class DecisionBoundaryPlot(QWidget):
             raise ValueError(
                 f"a prediction of shape {probabilities.shape} for a {rows}×{columns} grid of {self._classes} classes"
             )
+        placed = self.map.image is not None  # after the first image, the map keeps its place (and the view its range)
         self.map.setImage(
             boundary_image(probabilities, self._grid_shape), autoLevels=False, levels=(0.0, float(self._classes))
         )
-        self.map.setRect(*self._rect)
+        if not placed:
+            self.map.setRect(*self._rect)
 
     def clear_prediction(self) -> None:
         self.map.clear()
