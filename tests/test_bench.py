@@ -106,7 +106,7 @@ def test_every_target_has_a_verdict_and_the_table_shows_them(report):
         assert f"frames drawn at full speed (sine): {backend} backend" in names
     assert "10⁶ epochs: loss plot append + redraw" in names
     assert "frames drawn at full speed (spiral, 6×8 tanh)" in names
-    assert "default speed (sine, 20 epochs/s): epochs drawn in a frame each" in names
+    assert "default speed (sine): every epoch in a frame of its own" in names
     table = format_report(report)
     assert "Training speed" in table and "Targets" in table
     verdicts = [line.split()[-1] for line in table.splitlines()[table.splitlines().index("Targets") + 1 :]]
