@@ -68,7 +68,7 @@ class PaceControl(QObject):
         self.slider.setPageStep(1)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(4)  # ticks at 1, 10, 100, 1000, 10,000 epochs a second
-        self.slider.setFixedWidth(90)
+        self.slider.setFixedWidth(80)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys - and + do what its arrows would
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.value_button = QToolButton()
@@ -76,7 +76,7 @@ class PaceControl(QObject):
         self.value_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.value_button.clicked.connect(self.full_speed.trigger)
         width = max(self.value_button.fontMetrics().horizontalAdvance(pace_text(p)) for p in PACES)
-        self.value_button.setFixedWidth(width + 10)  # the toolbar must not move as the text changes
+        self.value_button.setFixedWidth(width + 6)  # the toolbar must not move as the text changes
         self._show()
 
     # --- public -----------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class PaceControl(QObject):
         return [self.slower, self.faster, self.full_speed, self.default_speed]
 
     def add_to_toolbar(self, toolbar: QToolBar) -> None:
-        label = QLabel(" Speed ")
+        label = QLabel("Speed ")
         label.setToolTip(self.slider.toolTip())
         toolbar.addWidget(label)
         toolbar.addWidget(self.slider)

@@ -107,6 +107,11 @@ class TrainingControls(QObject):
         toolbar.addSeparator()
         toolbar.addAction(self.reset)
         toolbar.addAction(self.new_weights)
+        # Play becomes Pause: as wide either way, so that the toolbar does not shift (or overflow) as it trains
+        play = toolbar.widgetForAction(self.play_pause)
+        self.play_pause.setText("&Pause")
+        play.setMinimumWidth(play.sizeHint().width())
+        self.play_pause.setText("&Play")
         return toolbar
 
     def show_state(self, state: str) -> None:
