@@ -116,6 +116,7 @@ class DecisionBoundaryPlot(QWidget):
             ):
                 mine = y[:, 0] == k
                 items[k].setData(x[mine, 0], x[mine, 1])
+                items[k].setVisible(bool(mine.any()))  # an empty item is still asked for its bounds every frame
         x1, x2 = dataset.grid_axes
         step1, step2 = x1[1] - x1[0], x2[1] - x2[0]
         # each cell centred on its grid point
@@ -160,7 +161,8 @@ class DecisionBoundaryPlot(QWidget):
         return (x, y) if x is not None else (np.empty(0), np.empty(0))
 
     def auto_range(self) -> None:
-        self.plot_item.enableAutoRange()
+        """Fit the view to the points, once (kept on, it would measure every item on every frame)."""
+        self.plot_item.getViewBox().autoRange()
 
     def legend_names(self) -> list[str]:
         return [label.text for _, label in self.legend.items]

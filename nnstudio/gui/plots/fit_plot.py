@@ -113,8 +113,11 @@ class FitPlot(QWidget):
         return (x, y) if x is not None else (np.empty(0), np.empty(0))
 
     def auto_range(self) -> None:
-        """Fit the view to the points and the true function (not to a wild prediction)."""
-        self.plot_item.enableAutoRange()
+        """Fit the view to the points and the true function (not to a wild prediction).
+
+        Once, not kept on: the points do not move while training, and a view kept fitted would
+        measure every item again on every frame."""
+        self.plot_item.getViewBox().autoRange()
 
     def legend_names(self) -> list[str]:
         return [label.text for _, label in self.legend.items]
