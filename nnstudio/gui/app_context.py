@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.actions import make_action
-from nnstudio.gui.pacing import FRAME_SECONDS
+from nnstudio.gui.pacing import FRAME_SECONDS, FULL_SPEED_FRAME_SECONDS
 from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 
@@ -73,10 +73,11 @@ class AppContext(QObject):
 
     def goals(self, **goals) -> dict:
         """`Trainer.run()`'s goals as the window trains: its pace (asked before every step, so that the
-        speed control acts at once), news at most once a display frame, its stop-below, weights in every frame."""
+        speed control acts at once), news as often as frames are drawn, its stop-below, weights in every frame."""
         return {
             "epochs_per_second": lambda: self.pace,
-            "snapshot_interval": FRAME_SECONDS,
+            "snapshot_interval": FULL_SPEED_FRAME_SECONDS,
+            "paced_interval": FRAME_SECONDS,
             "stop_below": self.stop_below,
             "with_parameters": True,
             **goals,

@@ -19,18 +19,20 @@ from __future__ import annotations
 import math
 import time
 
-# A display frame: a run sends news at most this often (at full speed, more often than the ~30 frames
-# a second the window draws, so that a frame never waits for news; the pacer decides which are drawn).
-FRAME_SECONDS = 1 / 60
+FRAME_SECONDS = 1 / 60  # a display frame: a paced run sends news at most this often, and each is drawn
+# At full speed a few more than 30 frames a second look as smooth, and each costs training (and so does
+# the news for it: the trainer sends no more than the window draws).
+FULL_SPEED_FRAME_SECONDS = 1 / 36
 
 
 class RedrawPacer:
     """The time to the next frame, from what the last frames really cost."""
 
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
-    # share: at 30 frames a second a frame costs ~3.5 ms of GUI time, and training keeps ~88 % of its speed.
-    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.12) -> None:
+    # share: a frame costs ~3–3.5 ms of GUI time: 30-odd frames a second, and training keeps ~87 % of its speed.
+    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.14) -> None:
         self.shortest = 1.0 / fastest_hz
+        self.shortest_at_full_speed = FULL_SPEED_FRAME_SECONDS
         self.longest = 1.0 / slowest_hz
         self.share = share
         self.frame_cost = 0.0  # seconds of GUI-thread CPU per frame, smoothed
@@ -46,7 +48,7 @@ class RedrawPacer:
             busy = now - self._last
             self.frame_cost = busy if not self.frame_cost else 0.5 * self.frame_cost + 0.5 * busy
         self._last = now
-        interval = min(self.longest, max(self.shortest, self.frame_cost / self.share))
+        interval = min(self.longest, max(self.shortest_at_full_speed, self.frame_cost / self.share))
         return round(1000 * interval)
 
 

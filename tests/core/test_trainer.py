@@ -295,7 +295,7 @@ def paced_run(monkeypatch, trainer, epochs_per_second, **goals):
     cancel = CancelToken()
     cancel.wait = clock.wait
     snapshots, _ = exhaust(
-        trainer.run(epochs_per_second=epochs_per_second, snapshot_interval=1 / 60, cancel=cancel, **goals)
+        trainer.run(epochs_per_second=epochs_per_second, paced_interval=1 / 60, cancel=cancel, **goals)
     )
     return snapshots, clock
 

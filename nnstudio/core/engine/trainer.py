@@ -548,6 +548,7 @@ class Trainer:
         stop_below: float | None = None,
         epochs_per_second: float | Callable[[], float | None] | None = None,
         snapshot_interval: float = 1 / 30,
+        paced_interval: float = 1 / 60,
         with_parameters: bool = False,
         cancel: CancelToken | None = None,
     ) -> Generator[Snapshot, None, Snapshot]:
@@ -557,14 +558,15 @@ class Trainer:
         `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` (a number, or a function
         asked before every step, so that the window's speed control acts at once; None: full speed)
         paces it for a class to watch: its steps are spread evenly, and before each wait the run
-        yields what is new, so every epoch reaches the window. Waiting wakes at once on `cancel`.
+        yields what is new (at most every `paced_interval` s: a display frame), so every epoch
+        reaches the window. Waiting wakes at once on `cancel`.
         The last snapshot yielded says why it ended, and is also the return value.
         """
         cancel = cancel or CancelToken()
         pace = epochs_per_second if callable(epochs_per_second) else lambda: epochs_per_second
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
-        next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (a 1/interval grid)
+        next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (on a grid)
         last_step_at: float | None = None  # when the last paced step was due
         interval = snapshot_interval
         status, message = TRAINING, ""
@@ -592,7 +594,7 @@ class Trainer:
                     if self.step_count != last_steps:
                         rate = _rate(self.step_count - last_steps, now - last_yield)
                         last_yield, last_steps = now, self.step_count
-                        next_news_at = max(next_news_at + interval, now)
+                        next_news_at = max(next_news_at + paced_interval, now)
                         yield self.report(
                             TRAINING, steps_per_second=rate, with_parameters=with_parameters, waiting=True
                         )
@@ -601,18 +603,19 @@ class Trainer:
                     cancel.wait(min(max(next_step_at, next_news_at) - time.perf_counter(), PACE_CHECK_SECONDS))
                     continue
                 # A late step (a slow one, a busy machine) may catch up by a frame's worth of steps, no more.
-                last_step_at = max(next_step_at, now - interval)
+                last_step_at = max(next_step_at, now - paced_interval)
             self.step()
             now = time.perf_counter()
             # Paced, the news goes out before each wait (a frame's worth of steps); this is for a pace
             # the machine cannot keep, where the run never waits, and for full speed.
-            overdue = 2 * interval if paced else interval
+            overdue = max(interval, 2 * paced_interval) if paced else interval
             if now - last_yield >= overdue and not (paced and now < last_step_at + step_interval):
                 rate = _rate(self.step_count - last_steps, now - last_yield)
                 snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
-                # Keep drawing-side work under ~10 % of the time, however big the data is.
-                interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
-                last_yield, last_steps = time.perf_counter(), self.step_count
+                # Keep drawing-side work to ~1/8 of the time, however big the data is (the interval runs
+                # from one snapshot's start to the next, so that the news comes as often as it may).
+                interval = max(snapshot_interval, 8 * (time.perf_counter() - now))
+                last_yield, last_steps = now, self.step_count
                 yield snapshot
         rate = _rate(self.step_count - start_steps, time.perf_counter() - started)
         final = self.report(status, message, steps_per_second=rate, with_parameters=with_parameters)
