@@ -2,12 +2,13 @@
 
 The GUI thread holds Python's GIL while it draws and paints, and the training thread needs
 the GIL for every step, so every millisecond spent drawing is a millisecond not spent training.
-The trainer keeps its snapshots under ~10 % of the time at the source; `RedrawPacer` does the
-same at the sink. It measures the GUI thread's own CPU time between frames (drawing, painting,
-layout, events: everything the thread did) and, while training runs, spaces the frames so that
-this stays under `share` of the time. A fast machine keeps 30 frames a second; a slow one, a big
-screen or a very long loss curve gets fewer frames, and training keeps its speed. A run paced
-for a class to watch leaves the CPU free, and the window draws every frame that brings news.
+The trainer keeps its snapshots to ~1/8 of the time at the source; `RedrawPacer` does the same
+at the sink. It measures the GUI thread's own CPU time between frames (drawing, painting, layout,
+events: everything the thread did) and, while training runs at full speed, spaces the frames so
+that this stays under `share` of the time, and draws at most 36 a second. A fast machine keeps
+30-odd frames a second; a slow one, a big screen or a very long loss curve gets fewer frames,
+and training keeps its speed. A run paced for a class to watch leaves the CPU free, and the
+window draws every frame that brings news (up to 60 a second).
 
 The pace: epochs a second on a 1-2-3-5 log scale up to full speed (`PACES`), by default the one
 at which a run to its target takes 5–10 seconds (`default_pace`); the worker paces the run, by
