@@ -133,9 +133,9 @@ def matrix_product(a: np.ndarray, b: np.ndarray, many_rows: int = 10_000) -> np.
     which a window showing the training cannot draw. np.matmul makes the very same products and lets
     other threads run; on small data np.dot is the faster (2 µs against 7 µs for 100 points).
     """
-    if a.shape[1] == 1 and a.shape[0] >= many_rows:
-        return np.matmul(a, b)
-    return np.dot(a, b)
+    if len(a) < many_rows or a.shape[1] != 1:
+        return np.dot(a, b)
+    return np.matmul(a, b)
 
 
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, activation: str) -> LayerTrace:
