@@ -96,7 +96,7 @@ class PaceControl(QObject):
 
     def add_to_toolbar(self, toolbar: QToolBar) -> None:
         label = QLabel("Speed ")
-        label.setToolTip(self.slider.toolTip())
+        label.setToolTip("Training speed in epochs a second (keys: - slower, + faster, F full speed; Train ▸ Speed)")
         toolbar.addWidget(label)
         toolbar.addWidget(self.slider)
         toolbar.addWidget(self.value_button)
