@@ -58,6 +58,11 @@ def test_the_window_against_headless_and_the_event_loop(report):
         # it really drew (a --quick turn can be shorter than one frame: count the warm-up's frames too)
         assert window["frames_drawn"] > 0 and window["fit_plot_paints"] > 0 and window["frames_per_second"] >= 0
         assert window["loss_plot_paints"] > 0 and window["loss_plot_paints_per_second"] >= 0
+    frames = report["frames"]
+    assert frames["default_sine"]["pace"] == 20 and frames["full_spiral"]["pace"] is None
+    for row in frames.values():  # each drew what it was sent (how many a second is the full run's business)
+        assert row["frames_per_second"] > 0 and row["news_per_second"] > 0 and 0 < row["news_drawn"] <= 1
+        assert row["epochs"] > 0 and 0 < row["epochs_with_a_frame"] <= 1
     lateness = report["lateness"]
     assert lateness["samples"] > 0 and 0 <= lateness["p50_ms"] <= lateness["p99_ms"] <= lateness["max_ms"]
     assert lateness["steps_meanwhile"] > 0
@@ -100,6 +105,8 @@ def test_every_target_has_a_verdict_and_the_table_shows_them(report):
     for backend in ("numpy", "torch"):
         assert f"frames drawn at full speed (sine): {backend} backend" in names
     assert "10⁶ epochs: loss plot append + redraw" in names
+    assert "frames drawn at full speed (spiral, 6×8 tanh)" in names
+    assert "default speed (sine): every epoch in a frame of its own" in names
     table = format_report(report)
     assert "Training speed" in table and "Targets" in table
     verdicts = [line.split()[-1] for line in table.splitlines()[table.splitlines().index("Targets") + 1 :]]

@@ -4,8 +4,8 @@
     format_report(result) -> str  the same as a table a person reads
 
 The sections live beside this file: `loops` (training speed, bare loops against the trainer),
-`window` (the real window offscreen: its cost, frames drawn, event-loop lateness, large data sets,
-the loss plot's cost per frame at up to a million epochs),
+`window` (the real window offscreen: its cost, frames drawn at full speed and at the default speed,
+event-loop lateness, large data sets, the loss plot's cost per frame at up to a million epochs),
 `processes` (start-up time and memory, each in a fresh process), `film` (`nnstudio record` writing a GIF,
 in a fresh process) and `report` (targets, table).
 """
@@ -24,6 +24,7 @@ __all__ = ["run", "format_report", "machine"]
 SCALING_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 LARGE_DATA_POINTS = 1_000_000
 LOSS_PLOT_EPOCHS = (1_000, 100_000, 1_000_000)
+FAST_DEFAULT_PACE = 300  # epochs a second: the default speed of `cubic-overfit` (1,500 epochs), 5 epochs a frame
 
 
 def machine() -> dict:
@@ -78,6 +79,14 @@ def run(quick: bool = False, progress: Callable[[str], None] | None = None) -> d
             seconds_per_turn=0.1 if quick else 0.6,
         )
         for backend in ("numpy", "torch")
+    }
+
+    seconds = 1.0 if quick else 3.0
+    say("frames at the default speed and at full speed")
+    result["frames"] = {
+        "default_sine": window.frames_at_pace(loops.sine_net(), "auto", seconds),  # 20 epochs a second
+        "fast_default_sine": window.frames_at_pace(loops.sine_net(), FAST_DEFAULT_PACE, seconds),
+        "full_spiral": window.frames_at_pace(loops.spiral_net(), None, seconds),
     }
 
     say("event-loop lateness while training")

@@ -49,6 +49,11 @@ def big_net() -> Experiment:
     )
 
 
+def spiral_net() -> Experiment:
+    """TensorFlow Playground's hardest picture: the `spiral` preset with six hidden layers of 8 tanh units."""
+    return preset("spiral").with_model(hidden=tuple(LayerSpec(8, "tanh") for _ in range(6)))
+
+
 NETS = {
     "sine": ("sine 1-64-1 ReLU, 100 pts", sine_net),
     "big": ("1-128-128-1 tanh, 1000 pts", big_net),

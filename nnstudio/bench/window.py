@@ -46,11 +46,13 @@ def percentile(values: list[float], q: float) -> float:
 # --- driving the window --------------------------------------------------------------------------
 
 
-def open_window(experiment: Experiment, timeout: float = 120.0):
-    """The real main window, shown offscreen, once its first trainer is ready."""
+def open_window(experiment: Experiment, timeout: float = 120.0, pace: str | float | None = None):
+    """The real main window, shown offscreen, once its first trainer is ready; training at `pace`
+    (epochs a second; None: full speed; "auto": the default for the target)."""
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(experiment)
+    window.controls.pace.choose(pace)
     window.resize(*WINDOW_SIZE)
     window.show()
     spin_until(lambda: window.state is not None and not window.session.is_running, timeout)
@@ -232,6 +234,37 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     result["ratio"] = statistics.median(result["ratios"])
     close_window(window)
     return result
+
+
+def frames_at_pace(experiment: Experiment, pace: str | float | None, seconds: float) -> dict:
+    """The window training at `pace` (epochs a second, "auto" or None: full speed): frames drawn a
+    second, the news the session delivered, and how many of the epochs got a frame of their own."""
+    application()
+    window = open_window(experiment, pace=pace)
+    frames, news = [], []  # the epoch each frame shows; the snapshots that brought new epochs
+    window.frame_ready.connect(lambda snapshot: frames.append(snapshot.epoch))
+    window.session.snapshot_ready.connect(lambda s: news.append(1) if s.status == TRAINING and len(s.new_epochs) else 0)
+    window.run_to(10_000_000)
+    spin_for(0.3)  # the first frames: every item's first paint, the worker's first steps
+    frames.clear()
+    news.clear()
+    started = time.perf_counter()
+    spin_for(seconds)
+    elapsed = time.perf_counter() - started
+    drawn, delivered = list(frames), len(news)
+    window.play_pause()
+    spin_until(lambda: not window.session.is_running, 30)
+    close_window(window)
+    epochs = range(drawn[0] + 1, drawn[-1] + 1) if len(drawn) > 1 else range(0)
+    own_frame = len(set(drawn) & set(epochs))
+    return {
+        "pace": window.controls.pace.pace,
+        "frames_per_second": len(drawn) / elapsed,
+        "news_per_second": delivered / elapsed,
+        "news_drawn": len(drawn) / delivered if delivered else 0.0,  # frames drawn ÷ news delivered
+        "epochs": len(epochs),
+        "epochs_with_a_frame": own_frame / len(epochs) if len(epochs) else 0.0,  # each epoch seen on its own
+    }
 
 
 def lateness_while_training(experiment: Experiment, seconds: float) -> dict:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.actions import make_action
 from nnstudio.gui.dock_keys import raise_with_its_key
+from nnstudio.gui.pacing import FRAME_SECONDS, FULL_SPEED_FRAME_SECONDS
 from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 
@@ -56,7 +57,7 @@ class AppContext(QObject):
         self.host = host  # the parent for dialogs, actions and docks; not a place to look things up
         self.session = session
         self.settings = settings
-        self.speed: float | None = None  # steps per second while training, None = full speed
+        self.pace: float | None = None  # epochs per second while training, None = full speed (the speed control's)
         self.stop_below: float | None = None  # stop when the epoch loss falls below it
         self._registry: dict[str, Any] = {}
         self._waiting: dict[str, list[Callable[[Any], None]]] = {}
@@ -72,8 +73,16 @@ class AppContext(QObject):
         return self.session.state
 
     def goals(self, **goals) -> dict:
-        """`Trainer.run()`'s goals as the window trains: its speed, its stop-below, weights in every frame."""
-        return {"steps_per_second": self.speed, "stop_below": self.stop_below, "with_parameters": True, **goals}
+        """`Trainer.run()`'s goals as the window trains: its pace (asked before every step, so that the
+        speed control acts at once), news as often as frames are drawn, its stop-below, weights in every frame."""
+        return {
+            "epochs_per_second": lambda: self.pace,
+            "snapshot_interval": FULL_SPEED_FRAME_SECONDS,
+            "paced_interval": FRAME_SECONDS,
+            "stop_below": self.stop_below,
+            "with_parameters": True,
+            **goals,
+        }
 
     def play_pause(self) -> None:
         if self.session.is_training:

@@ -43,7 +43,10 @@ class DataImport(QObject):
         self.context = context
         self.window = window = context.host  # the window files are dropped on, and the dialogs' parent
         window.setAcceptDrops(True)
-        QApplication.instance().installEventFilter(self)  # drops land on the docks and plots too
+        # A drop on a dock or a plot that does not take files goes on up to the window (Qt passes drag
+        # events to the parents that accept drops). A filter on the window alone: one on the whole
+        # application would run Python, and so take the GIL from training, for every event of every widget.
+        window.installEventFilter(self)
 
     def build_edit_actions(self, menu: QMenu) -> None:
         tip = "Train on two columns of numbers copied to the clipboard (x, y)"

@@ -73,6 +73,13 @@ class Inspect(Read):
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A sentence for the status bar about what a job does, sent while it runs (e.g. where Play will stop)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class JobEnd:
     """What a job hands back to the GUI thread when it is done."""
 
@@ -80,6 +87,7 @@ class JobEnd:
     state: RunState | None  # the run when the job ended (None: there is no trainer yet)
     snapshot: Snapshot | None = None
     result: object = None
+    notice: str = ""  # why the job did nothing, said after the state it leaves is shown
 
 
 def resting_status(trainer: Trainer) -> RunStatus:
@@ -126,10 +134,20 @@ def _changed(trainer: Trainer | None, job: Change) -> JobEnd:
 def _train(trainer: Trainer, job: Run) -> Generator[object, None, None]:
     steps, settings = trainer.step_count, trainer.training
     goals = dict(job.goals)
-    if job.to_target:
+    past_target = job.to_target and trainer.epoch >= trainer.training.epochs
+    if job.to_target:  # decided here, where the epoch is known for sure (jobs before it may have trained)
+        goals["until_epoch"] = next_stop(trainer.epoch, trainer.training.epochs)
+    why_not = why_no_training(trainer, goals)
+    if why_not:
+        late = trainer.change_settings(**job.live.close())  # a change posted while it waited is still taken
+        if late is not None:
+            yield replace(trainer.report(RunEnd.CHANGED), settings_changes=(late,))
+        yield _end(trainer, job, late is not None, notice=why_not)
+        return
+    if past_target:
         target = trainer.training.epochs
-        goals["until_epoch"] = target if trainer.epoch < target else None
-    if job.checkpoint and not trainer.diverged_message:
+        yield Notice(f"Training past the target ({target} epochs): next stop at epoch {goals['until_epoch']}.")
+    if job.checkpoint:
         trainer.push_checkpoint()
     last = None
     if not trainer.diverged_message:
@@ -145,6 +163,34 @@ def _train(trainer: Trainer, job: Run) -> Generator[object, None, None]:
     if last is not None:
         yield last
     yield _end(trainer, job, trainer.step_count != steps or trainer.training != settings)
+
+
+def next_stop(epoch: int, target: int) -> int:
+    """Where Play stops: the target, and once it is reached the next multiple of it (target 100: 200, 300…)."""
+    return target if epoch < target else (epoch // target + 1) * target
+
+
+def why_no_training(trainer: Trainer, goals: dict) -> str:
+    """Why a run with these goals would not make a single step, and what to do ("" when it would train)."""
+    if trainer.diverged_message:
+        return (
+            "Training has diverged: Reset (R) starts again from the same initial weights; "
+            "a smaller learning rate (Training tab) keeps it from diverging."
+        )
+    until = goals.get("until_epoch")
+    if until is not None and trainer.epoch >= until:
+        where = f"at epoch {until}" if trainer.epoch == until else f"at epoch {trainer.epoch}, past epoch {until}"
+        return (
+            f"Already {where}: nothing to train. Choose a later epoch to run to "
+            "(or drag the timeline to look back at an earlier one)."
+        )
+    stop_below, history = goals.get("stop_below"), trainer.loss_history.train
+    if stop_below is not None and len(history) and history[-1] < stop_below:
+        return (
+            f"The loss ({history[-1]:.4g}) is already below the early stop ({stop_below:g}): untick "
+            '"Stop when loss <" in the Training tab, or lower it, to train on.'
+        )
+    return ""
 
 
 def reset_run(trainer: Trainer) -> Trainer:

@@ -2,12 +2,14 @@
 
 Data flows one way. Panels emit intent (a new spec); the window turns it into a command for the
 `TrainingSession`; what comes back is a frozen `RunState` after every job, and throttled
-snapshots while training, drawn by a ~30 Hz timer that keeps only what is new, so however fast
-training runs, nothing queues up. Instruments and lessons get the `AppContext`, never the window.
+snapshots while training. A frame is drawn when news arrives, at most as often as the redraw
+pacer allows (every frame of a paced run; ~30 a second at full speed), keeping only what is new,
+so however fast training runs, nothing queues up. Instruments and lessons get the `AppContext`, never the window.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 
 import numpy as np
@@ -50,7 +52,10 @@ from nnstudio.gui.settings import Settings
 from nnstudio.gui.status_bar import TrainingStatusBar
 from nnstudio.gui.training_controls import TrainingControls
 
-REDRAW_HZ = 30
+# At full speed the plots move at up to ~30 frames a second, but numbers changing that often cannot be
+# read, and each change repaints its widget: the status bar and metrics change 10 times a second, the log 4.
+NUMBERS_SECONDS_AT_FULL_SPEED = 0.1
+LOG_SECONDS_AT_FULL_SPEED = 0.25
 TUTORIAL = "Jonny Law, “Neural Networks in R” (2021)"
 
 
@@ -82,6 +87,8 @@ class MainWindow(QMainWindow):
         self.frame: Snapshot | None = None  # the last frame drawn
         self._shown_dataset: Dataset | None = None
         self.controls = TrainingControls(self)
+        self.controls.pace.remember_in(self.settings)
+        self.context.pace = self.controls.pace.pace
         self._build_plots()
         self._build_panels()
         self.status = TrainingStatusBar(self)
@@ -103,11 +110,12 @@ class MainWindow(QMainWindow):
         self._latest: Snapshot | None = None
         self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
         self._overfitting_note, self._overfitting_shown = "", False  # for the status bar, until the run ends
-        self._pacer = RedrawPacer(fastest_hz=REDRAW_HZ)  # fewer frames where drawing would slow training
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setInterval(1000 // REDRAW_HZ)
+        self._pacer = RedrawPacer()  # fewer frames where drawing would slow training
+        self._redraw_timer = QTimer(self)  # started by news: the next frame
+        self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self.redraw)
-        self._redraw_timer.start()
+        self._next_frame_at = 0.0  # perf_counter seconds: not sooner (the pacer's interval after the last frame)
+        self._log_flushed_at = self._numbers_shown_at = 0.0
 
         self.controls.show_state(RunStatus.IDLE)
         self._restore_problems: list[str] = []
@@ -222,6 +230,10 @@ class MainWindow(QMainWindow):
             train_menu.addAction(action)
             self.addAction(action)
         train_menu.addSeparator()
+        speed_menu = train_menu.addMenu("Spee&d")
+        speed_menu.setToolTipsVisible(True)
+        speed_menu.addActions(self.controls.pace.actions())
+        train_menu.addSeparator()
         backend_menu = train_menu.addMenu("&Backend")
         backend_menu.setToolTipsVisible(True)
         self.backend_actions = QActionGroup(self)
@@ -248,6 +260,7 @@ class MainWindow(QMainWindow):
         self.session.state_changed.connect(self._on_state_changed)
         self.session.settings_changed.connect(self._on_settings_changed)
         self.session.failed.connect(self._on_failed)
+        self.session.notice.connect(lambda text: self.status.showMessage(text, 20000))
         self.controls.play_pause_requested.connect(self.play_pause)
         self.controls.step_requested.connect(self.step)
         self.controls.run_to_requested.connect(self.run_to)
@@ -258,7 +271,7 @@ class MainWindow(QMainWindow):
         self.model_panel.spec_changed.connect(self._on_model_changed)
         self.model_panel.preset_chosen.connect(self.load_preset)
         self.training_panel.spec_changed.connect(self._on_training_changed)
-        self.training_panel.speed_changed.connect(self._set_speed)
+        self.controls.pace.pace_changed.connect(self._set_pace)
         self.training_panel.stop_below_changed.connect(self._set_stop_below)
         self.loss_plot.log_scale_changed.connect(self.log_scale_action.setChecked)
 
@@ -268,10 +281,6 @@ class MainWindow(QMainWindow):
     def state(self) -> RunState | None:
         """The run as the last job left it."""
         return self.session.state
-
-    @property
-    def speed(self) -> float | None:
-        return self.context.speed
 
     def play_pause(self) -> None:
         self.context.play_pause()
@@ -292,8 +301,8 @@ class MainWindow(QMainWindow):
         if not self._offered_branch({"backend": name}):
             self.session.switch_backend(name)
 
-    def _set_speed(self, steps_per_second) -> None:
-        self.context.speed = steps_per_second
+    def _set_pace(self, epochs_per_second: float | None) -> None:
+        self.context.pace = epochs_per_second
 
     def _set_stop_below(self, value) -> None:
         self.context.stop_below = value
@@ -357,11 +366,15 @@ class MainWindow(QMainWindow):
             self._overfitting_note = overfitting.headline
         self._pending_log.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
         self._latest = snapshot
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start(max(0, round(1000 * (self._next_frame_at - time.perf_counter()))))
 
     def redraw(self) -> None:
+        """Draw what is new (the redraw timer calls it when news has come; `draw_now` at once)."""
         if self._latest is None:
             return
         snapshot, self._latest = self._latest, None
+        full_speed = snapshot.status == TRAINING and not snapshot.waiting  # a paced run leaves the GIL free
         if self._clear_loss:
             self.loss_plot.clear()
             self._clear_loss = False
@@ -369,21 +382,24 @@ class MainWindow(QMainWindow):
             epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
             self._pending_loss.clear()
             self.loss_plot.append(epochs, train, test, penalty)
-        if self._pending_log:
+        now = time.perf_counter()
+        if self._pending_log and (not full_speed or now - self._log_flushed_at >= LOG_SECONDS_AT_FULL_SPEED):
             self.log_panel.append_lines(self._pending_log)
             self._pending_log = []
+            self._log_flushed_at = now
         self.frame = snapshot
         self.frame_ready.emit(snapshot)
         self.prediction_plot.set_prediction(snapshot.prediction)
-        self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
-        self.status.show_snapshot(snapshot)
+        if not full_speed or now - self._numbers_shown_at >= NUMBERS_SECONDS_AT_FULL_SPEED:
+            self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
+            self.status.show_snapshot(snapshot)
+            self._numbers_shown_at = now
         if snapshot.status == DIVERGED:
             self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
         elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
             self.status.showMessage(snapshot.message, 8000)
         self._show_overfitting(snapshot)
-        full_speed = snapshot.status == TRAINING and self.speed is None  # slow motion leaves the GIL free
-        self._redraw_timer.setInterval(self._pacer.next_interval_ms(training=full_speed))
+        self._next_frame_at = time.perf_counter() + self._pacer.next_interval_ms(training=full_speed) / 1000
 
     def _show_overfitting(self, snapshot: Snapshot) -> None:
         """Say it when it is found, and again before the run's last message, so that it is read."""
@@ -414,6 +430,7 @@ class MainWindow(QMainWindow):
         self.training_panel.set_dataset(state.dataset)
         self.prediction_plots.show_dataset(state.dataset)
         self.controls.target_epoch.setValue(e.training.epochs)
+        self.controls.pace.set_target(e.training.epochs)
         for action in self.backend_actions.actions():
             action.setChecked(action.text() == state.backend)
         problems, self._restore_problems = self._restore_problems, []  # told once, with the first model

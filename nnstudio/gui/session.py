@@ -38,6 +38,7 @@ from nnstudio.gui.jobs import (
     Inspect,
     Job,
     JobEnd,
+    Notice,
     Read,
     Run,
     branched,
@@ -65,6 +66,7 @@ class TrainingSession(QObject):
     run_replaced = Signal(object)  # RunState after a change (data, model, weights, backend, Back): redraw all
     failed = Signal(str)  # a job could not be done; the run is as it was
     settings_changed = Signal(object)  # SettingsChange: settings a run took on while training (it goes on)
+    notice = Signal(str)  # what a job does or why it does nothing (e.g. "next stop at epoch 200"): for the status bar
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,7 +119,7 @@ class TrainingSession(QObject):
         self._queue(Change(RunStatus.BUSY, apply=apply, message=message))
 
     def play(self, **goals) -> None:
-        """Train on to the experiment's epochs (or on and on when they are reached)."""
+        """Train on to the experiment's epochs; once they are reached, on to the next multiple of them."""
         self._queue(Run(RunStatus.TRAINING, goals=goals, to_target=True))
 
     def run(self, **goals) -> None:
@@ -307,6 +309,9 @@ class TrainingSession(QObject):
         if isinstance(item, JobEnd):
             self._end = item
             return
+        if isinstance(item, Notice):
+            self.notice.emit(item.text)
+            return
         if isinstance(item, Snapshot) and item.settings_changes:
             self._changed_live(item)
         self.snapshot_ready.emit(item)
@@ -357,6 +362,8 @@ class TrainingSession(QObject):
         finally:
             self._announcing = False
         self._publish(state)
+        if end.notice:
+            self.notice.emit(end.notice)
         self._start_next()
 
     def _resting_before(self) -> RunStatus:

@@ -25,6 +25,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from nnstudio.core.files import size_text
+from nnstudio.gui.pacing import pace_from_text
 from nnstudio.gui.themes import THEMES, apply_theme
 
 ORGANISATION = APPLICATION = "nnstudio"
@@ -39,6 +40,7 @@ _RECENT, _LAST, _THEME = "files/recent", "files/last_experiment", "view/theme"
 _LESSON, _PAGE, _OFFERED = "lessons/path", "lessons/page", "lessons/offered"
 # View preferences of the two-input maps (not the experiment's): name → (what it is, in words; default)
 MAP_OPTIONS = {"discretize_output": ("discretize output", False), "show_test_data": ("show test data", True)}
+_PACE = "view/training_speed"
 
 log = logging.getLogger(__name__)
 
@@ -305,6 +307,22 @@ class Settings:
         if theme not in THEMES:
             raise ValueError(f"unknown theme {theme!r}")
         self._set(_THEME, theme)
+
+    # --- the training speed: a view setting, never saved with an experiment ---------------------------
+
+    def pace(self) -> str | float | None:
+        """The speed chosen last: "auto", "full" or epochs per second (gui/pacing.py); None: never chosen."""
+        value = self._get(_PACE)
+        if value is None:
+            return None
+        try:
+            return pace_from_text(value if isinstance(value, str) else repr(value))
+        except ValueError:
+            self._forget(_PACE, "the training speed", f"expected auto, full or a speed, found {_shown(value)}")
+            return None
+
+    def set_pace(self, choice: str | float) -> None:
+        self._set(_PACE, choice if isinstance(choice, str) else f"{choice:g}")
 
     # --- the window's layout --------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 # Okabe-Ito, minus its yellow, which vanishes on a white background under a projector.
 BLACK = "#000000"
@@ -164,9 +165,32 @@ def style_axes(plot_item: pg.PlotItem, x_label: str, y_label: str) -> None:
         axis.setTextPen(pg.mkPen(BLACK))
         axis.setPen(pg.mkPen("#555555"))
         axis.setZValue(AXES_Z)
+        # Axes and grid change only when the view moves, but a live curve's repaint covers them every
+        # frame: copy them from a cache instead of replaying their drawing (~15 % of a frame).
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     plot_item.setLabel("bottom", x_label, **{"font-size": f"{AXIS_FONT_POINTS + 1}pt"})
     plot_item.setLabel("left", y_label, **{"font-size": f"{AXIS_FONT_POINTS + 1}pt"})
     plot_item.showGrid(x=True, y=True, alpha=0.15)
+
+
+class StripLegend(pg.LegendItem):
+    """A legend whose entries are painted once, into a cache, and then copied.
+
+    The strip reaches a few pixels into the plot, and a live curve's repaint covers the whole
+    plot: without the cache, every frame would lay out and draw the legend's text again (some
+    10 % of a frame of the fit plot)."""
+
+    def addItem(self, item, name):  # noqa: N802 (pyqtgraph's name)
+        super().addItem(item, name)
+        sample, label = self.items[-1]
+        _paint_once(sample)
+        _paint_once(label)
+
+
+def _paint_once(item: QGraphicsItem) -> None:
+    """Cache what `item` and its children paint: repainting it copies pixels (text is costly to lay out)."""
+    for part in (item, *item.childItems()):
+        part.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def legend_strip(plot_item: pg.PlotItem, columns: int) -> pg.LegendItem:
@@ -175,7 +199,8 @@ def legend_strip(plot_item: pg.PlotItem, columns: int) -> pg.LegendItem:
     The plot's (empty) title row is reserved for it; entries are added by the caller.
     """
     plot_item.setTitle(" ")  # keeps pyqtgraph's 30-pixel title row, for the legend to sit in
-    legend = pg.LegendItem(
+    _paint_once(plot_item.titleLabel)
+    legend = StripLegend(
         colCount=columns,
         labelTextSize=f"{AXIS_FONT_POINTS}pt",
         labelTextColor=BLACK,

@@ -1,4 +1,4 @@
-"""The Train menu and toolbar: Play/Pause, Step, Step ×10, Run to epoch, Reset, New weights.
+"""The Train menu and toolbar: Play/Pause, Step, Step ×10, the speed, Run to epoch, Reset, New weights.
 
 Actions only emit intent; the window turns each into a command for the training session.
 """
@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QSpinBox, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import QSpinBox, QStyle, QToolBar, QWidget
 
 from nnstudio.core.engine.experiment import MAX_EPOCHS
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING
 from nnstudio.gui.actions import make_action
+from nnstudio.gui.pace_control import PaceControl
+
+PLAY_TIP = "Train until the target epoch; once it is reached, on to the next multiple of it"
 
 
 class TrainingControls(QObject):
@@ -34,7 +37,7 @@ class TrainingControls(QObject):
             parent,
             "&Play",
             "Space",
-            "Train until the target epoch (again: pause). Shortcut: Space",
+            f"{PLAY_TIP} (again: pause). Shortcut: Space",
             self.play_pause_requested.emit,
             self._play_icon,
         )
@@ -58,7 +61,7 @@ class TrainingControls(QObject):
             parent,
             "Run to &epoch",
             "Ctrl+E",
-            "Train until the epoch in the box beside this button. Shortcut: Ctrl+E",
+            "Train until the epoch in the box beside this button, at the speed chosen. Shortcut: Ctrl+E",
             lambda: self.run_to_requested.emit(self.target_epoch.value()),
             style.standardIcon(QStyle.StandardPixmap.SP_ArrowRight),
         )
@@ -83,6 +86,7 @@ class TrainingControls(QObject):
         self.target_epoch.setValue(100)
         self.target_epoch.setToolTip("The epoch that 'Run to epoch' trains to")
         self.target_epoch.setAccelerated(True)
+        self.pace = PaceControl(parent)  # how many epochs a second they train
 
     @staticmethod
     def _action(parent, text, shortcut, tooltip, slot, icon) -> QAction:
@@ -97,15 +101,18 @@ class TrainingControls(QObject):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in (self.play_pause, self.step, self.step_ten):
             toolbar.addAction(action)
+        self.pace.add_to_toolbar(toolbar)
         toolbar.addSeparator()
-        toolbar.addAction(self.run_to)
-        label = QLabel(" epoch ")
-        label.setToolTip(self.target_epoch.toolTip())
-        toolbar.addWidget(label)
+        toolbar.addAction(self.run_to)  # "Run to epoch [100]": the box says which (no label: a 1024-pixel screen)
         toolbar.addWidget(self.target_epoch)
         toolbar.addSeparator()
         toolbar.addAction(self.reset)
         toolbar.addAction(self.new_weights)
+        # Play becomes Pause: as wide either way, so that the toolbar does not shift (or overflow) as it trains
+        play = toolbar.widgetForAction(self.play_pause)
+        self.play_pause.setText("&Pause")
+        play.setMinimumWidth(play.sizeHint().width())
+        self.play_pause.setText("&Play")
         return toolbar
 
     def show_state(self, state: str) -> None:
@@ -113,10 +120,7 @@ class TrainingControls(QObject):
         training = state == TRAINING
         self.play_pause.setText("&Pause" if training else "&Play")
         self.play_pause.setIcon(self._pause_icon if training else self._play_icon)
-        self.play_pause.setToolTip(
-            "Pause training. Shortcut: Space" if training else "Train until the target epoch. Shortcut: Space"
-        )
-        can_train = state != DIVERGED
+        self.play_pause.setToolTip("Pause training. Shortcut: Space" if training else f"{PLAY_TIP}. Shortcut: Space")
+        can_train = state != DIVERGED  # Play stays enabled: pressed, it says what to do
         for action in (self.step, self.step_ten, self.run_to):
             action.setEnabled(can_train and not training)
-        self.play_pause.setEnabled(can_train)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 
 import numpy as np
 import pytest
 
 from nnstudio.core.engine import history as history_module
+from nnstudio.core.engine import trainer as trainer_module
 from nnstudio.core.engine.backends.base import TrainingState
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.history import StateHistory
@@ -272,11 +274,97 @@ def test_until_epoch_and_max_steps():
     assert final.status == FINISHED and trainer.step_count == 18
 
 
-def test_steps_per_second_slows_a_run_down():
+class FakeClock:
+    """The trainer's clock in a test: steps take no time, and waiting moves the clock on (no real sleep)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = 100.0
+        self.waits = []
+        monkeypatch.setattr(trainer_module, "time", self)
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        self.now += max(0.0, seconds)
+        return False
+
+
+def paced_run(monkeypatch, trainer, epochs_per_second, **goals):
+    """A paced run on the fake clock: (its snapshots, the clock)."""
+    clock = FakeClock(monkeypatch)
+    cancel = CancelToken()
+    cancel.wait = clock.wait
+    snapshots, _ = exhaust(
+        trainer.run(epochs_per_second=epochs_per_second, paced_interval=1 / 60, cancel=cancel, **goals)
+    )
+    return snapshots, clock
+
+
+def test_a_slow_pace_sends_every_epoch_on_its_own_as_it_happens(monkeypatch):
+    trainer = trainer_on(SMALL, "numpy")  # full batch: a step is an epoch
+    snapshots, clock = paced_run(monkeypatch, trainer, 20.0, until_epoch=10)
+    news = snapshots[:-1]
+    assert [list(s.new_epochs) for s in news] == [[epoch] for epoch in range(1, 10)]
+    assert all(s.waiting for s in news) and not snapshots[-1].waiting  # paced: training leaves the CPU free
+    assert list(snapshots[-1].new_epochs) == [10] and snapshots[-1].status == FINISHED
+    assert clock.waits == pytest.approx([1 / 20] * 9)  # one wait between epochs, each 1/20 s long
+    assert clock.now - 100.0 == pytest.approx(9 / 20)
+
+
+def test_a_fast_pace_sends_a_frame_of_epochs_sixty_times_a_second(monkeypatch):
     trainer = trainer_on(SMALL, "numpy")
-    _, final = exhaust(trainer.run(max_steps=6, steps_per_second=100.0, snapshot_interval=1e9))
-    assert trainer.step_count == 6
-    assert final.steps_per_second < 150.0  # unthrottled, this network makes thousands a second
+    snapshots, clock = paced_run(monkeypatch, trainer, 600.0, until_epoch=600)
+    counts = [len(s.new_epochs) for s in snapshots]
+    assert sum(counts) == 600 and trainer.epoch == 600
+    assert set(counts[1:-1]) == {10}  # 600 epochs a second in frames of 1/60 s: ten epochs each
+    assert clock.now - 100.0 == pytest.approx(1.0, abs=1 / 60)
+
+
+def test_the_pace_counts_epochs_and_spreads_the_mini_batches_evenly(monkeypatch):
+    trainer = trainer_on(SMALL.with_training(batch_size=10), "numpy")  # 50 training points: 5 steps an epoch
+    assert trainer.batches_per_epoch() == 5
+    snapshots, clock = paced_run(monkeypatch, trainer, 4.0, until_epoch=3)
+    assert trainer.step_count == 15 and [s.step for s in snapshots[:-1]] == list(range(1, 15))
+    assert clock.waits == pytest.approx([1 / 20] * 14)  # 4 epochs a second = 20 steps a second
+
+
+def test_a_paced_wait_ends_at_once_when_the_run_is_cancelled():
+    """Pause is instant at any pace: the worker waits on its cancel token, never in an uninterruptible sleep."""
+    trainer = trainer_on(SMALL, "numpy")
+    cancel = CancelToken()
+    woken = []  # what each wait returned: True when the token woke it
+    waiting = threading.Event()
+
+    def wait(seconds):
+        waiting.set()
+        woken.append(CancelToken.wait(cancel, seconds))
+        return woken[-1]
+
+    cancel.wait = wait
+    run = trainer.run(until_epoch=10, epochs_per_second=1e-4, cancel=cancel)  # the next epoch in 10⁴ s
+    first = next(run)
+    assert first.epoch == 1 and first.waiting
+    finished = []
+    worker = threading.Thread(target=lambda: finished.append(exhaust(run)))
+    worker.start()
+    assert waiting.wait(timeout=60)
+    cancel.cancel()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and woken[-1] is True  # the cancel itself ended the wait
+    ((_, final),) = finished
+    assert final.status == STOPPED and trainer.epoch == 1
+
+
+def test_a_new_pace_applies_during_the_run(monkeypatch):
+    """The window's speed control acts at once: the run asks for its pace before every step."""
+    trainer = trainer_on(SMALL, "numpy")
+    snapshots, clock = paced_run(monkeypatch, trainer, lambda: 2.0 if trainer.epoch < 3 else 600.0, until_epoch=63)
+    counts = [len(s.new_epochs) for s in snapshots]
+    assert counts[:3] == [1, 1, 1]  # epochs 1-3 at 2 a second...
+    assert max(counts[3:]) == 10 and counts[3:].count(10) >= 4  # ...then 600 a second: 10 a frame
+    assert clock.now - 100.0 == pytest.approx(1.0 + 0.1, abs=1 / 60)  # 1 s to epoch 3, 0.1 s for 60 more
 
 
 # --- divergence -------------------------------------------------------------------------------------

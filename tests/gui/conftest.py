@@ -14,6 +14,15 @@ def no_dangling_worker_threads(qapp):
     assert finished and pool.activeThreadCount() == 0, "a test left a worker thread running"
 
 
+@pytest.fixture(autouse=True)
+def full_speed_unless_chosen(monkeypatch):
+    """Windows in tests train at full speed: a test of the speed control chooses its pace itself
+    (`window.controls.pace.choose(...)`, or the default: `choose("auto")`)."""
+    from nnstudio.gui import pace_control
+
+    monkeypatch.setattr(pace_control, "DEFAULT_CHOICE", "full")
+
+
 @pytest.fixture
 def make_window(qtbot):
     """Build the real main window on an experiment and wait until its trainer is ready."""

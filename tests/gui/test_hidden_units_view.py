@@ -181,7 +181,7 @@ def test_the_curves_match_an_independent_forward_pass_after_each_frame(qtbot, ma
     view = open_view(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.context.speed = 100.0  # slow enough for several frames (the run would take 2 s; it is paused before)
+    window.controls.pace.choose(100)  # slow enough for several frames (the run would take 2 s; it is paused before)
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
     snapshot = frames[-1]

@@ -74,7 +74,7 @@ def test_the_road_grows_live_from_the_snapshots(qtbot, make_window):
     landscape = open_landscape(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.context.speed = 60.0  # slow motion: several frames, each a few steps apart
+    window.controls.pace.choose(50)  # paced: several frames, one epoch apart
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 4, timeout=20000)
     road = landscape.view.road_points()
@@ -227,7 +227,7 @@ def test_a_closed_landscape_computes_nothing(qtbot, make_window):
 
 def test_the_plane_is_drawn_while_training_runs(qtbot, make_window):
     window = make_window(preset("linear"))
-    window.context.speed = 50.0  # a 4-second run: the map must not wait for its end
+    window.controls.pace.choose(50)  # a 4-second run: the map must not wait for its end
     window.run_to(200)
     qtbot.waitUntil(lambda: window.session.is_training and window.frame and window.frame.epoch > 0, timeout=5000)
     registered(window, "loss_landscape").dock.show()

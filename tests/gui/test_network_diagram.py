@@ -69,7 +69,7 @@ def test_the_lines_follow_training_live(qtbot, make_window):
     diagram = open_diagram(qtbot, window)
     frames = []
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot) if snapshot.parameters else None)
-    window.context.speed = 100.0  # several frames (the run would take 2 s; it is paused before)
+    window.controls.pace.choose(100)  # several frames (the run would take 2 s; it is paused before)
     window.run_to(200)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
     latest = frames[-1].parameters
@@ -106,7 +106,7 @@ def test_hover_shows_the_exact_weight_and_its_last_gradient(qtbot, make_window):
 def test_hover_during_training_asks_to_pause_for_the_gradient(qtbot, make_window):
     window = make_window(preset("sine"))
     diagram = open_diagram(qtbot, window)
-    window.context.speed = 100.0
+    window.controls.pace.choose(100)
     window.run_to(100)
     qtbot.waitUntil(lambda: window.session.is_training and diagram.gradient_withheld != "", timeout=10000)
     edge = diagram.edges()[-1]

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QPushButton, QSlider
+from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QPushButton, QSlider
 
 from nnstudio.core.datasets.data import GENERATORS, prepare
 from nnstudio.core.engine.experiment import MAX_LAYERS, OPTIMIZERS, DataSpec, LayerSpec, ModelSpec, TrainingSpec
@@ -368,16 +368,14 @@ def test_torch_is_greyed_out_with_the_reason_when_missing(qtbot, monkeypatch):
     assert panel.backend.model().item(panel.backend.findText("numpy")).isEnabled()
 
 
-def test_speed_and_stop_below_are_run_options(qtbot, training_panel):
+def test_stop_below_is_a_run_option(qtbot, training_panel):
     panel = training_panel
     with qtbot.assertNotEmitted(panel.spec_changed):
-        assert emitted(qtbot, panel.speed_changed, lambda: panel.slow_motion.setChecked(True)) == 5.0
-        assert emitted(qtbot, panel.speed_changed, lambda: panel.speed_value.setValue(2.0)) == 2.0
-        assert emitted(qtbot, panel.speed_changed, lambda: panel.slow_motion.setChecked(False)) is None
         assert emitted(qtbot, panel.stop_below_changed, lambda: panel.stop_below_check.setChecked(True)) == 0.01
         assert emitted(qtbot, panel.stop_below_changed, lambda: panel.stop_below_value.setValue(1e-4)) == 1e-4
         assert emitted(qtbot, panel.stop_below_changed, lambda: panel.stop_below_check.setChecked(False)) is None
-    assert training_panel.speed() is None and training_panel.stop_below() is None
+    assert training_panel.stop_below() is None
+    assert not [box for box in panel.findChildren(QCheckBox) if "slow" in box.text().lower()]  # the toolbar's speed
 
 
 # --- log panel -------------------------------------------------------------------------------------

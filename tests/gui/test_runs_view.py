@@ -93,7 +93,7 @@ def test_a_kept_run_keeps_its_colour_when_others_go(qtbot, make_window):
 
 def test_the_time_column_is_the_time_spent_training(qtbot, make_window):
     window = make_window(preset("sine"))
-    window.context.speed = 100.0  # 50 steps at 100 steps/s: about half a second
+    window.controls.pace.choose(100)  # 50 epochs at 100 epochs/s: about half a second
     started = time.perf_counter()
     trained(qtbot, window, 50)
     elapsed = time.perf_counter() - started

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter
 
+from nnstudio.gui.pacing import AUTO, FULL, PACES
 from nnstudio.gui.settings import MAX_RECENT, MAX_SETTINGS_BYTES, Settings, user_settings_path
 from nnstudio.gui.themes import THEMES, apply_theme
 from tests.hostile import hostile_settings, scaled
@@ -64,6 +65,20 @@ def test_a_theme_that_is_not_one_is_the_system_theme_said_once_and_forgotten(qap
     assert problem in settings.problems[0]
     assert "theme" not in stored_text(settings)  # forgotten: the next start is quiet
     assert Settings.at(tmp_path / "settings.ini").theme() == "system"
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-5", "7", "nan", "inf", "1e400", "20, 30", "@Size(1 2)", ""])
+def test_a_speed_that_is_not_one_is_forgotten_and_said_once(qapp, tmp_path, value):
+    settings = settings_from(tmp_path, f"[view]\ntraining_speed={value}\n")
+    assert settings.pace() is None and settings.pace() is None  # the window then starts at the default speed
+    assert len(settings.problems) == 1 and settings.problems[0].startswith("the training speed: expected auto, full")
+    assert "training_speed" not in stored_text(settings)
+
+
+@pytest.mark.parametrize(("value", "pace"), [("auto", AUTO), ("full", FULL), ("50", 50.0), ("0.5e1", 5.0)])
+def test_a_remembered_speed_reads_back(qapp, tmp_path, value, pace):
+    settings = settings_from(tmp_path, f"[view]\ntraining_speed={value}\n")
+    assert settings.pace() == pace and not settings.problems
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1e9", "99999", "true", "2, 3", "@Size(1 2)", "٣"])
@@ -291,6 +306,7 @@ def written_by_the_app(folder: Path) -> bytes:
     settings.set_last_experiment(folder / "a.nnstudio")
     settings.set_lesson_position(lesson, 2)
     settings.set_lessons_offered()
+    settings.set_pace(50.0)
     settings.sync()
     return (folder / "seed.ini").read_bytes()
 
@@ -307,6 +323,7 @@ def read_everything(settings: Settings) -> None:
     path, page = settings.lesson_position()
     assert (path is None or Path(path).is_file()) and type(page) is int and page >= 0
     assert type(settings.lessons_offered()) is bool
+    assert settings.pace() in (None, AUTO, FULL, *PACES[:-1])
     window, splitter = plain_window()
     settings.restore(window, splitter)
     assert all(isinstance(problem, str) and problem for problem in settings.problems)

@@ -39,6 +39,7 @@ from nnstudio.core.engine.prediction import prediction_from_outputs
 from nnstudio.core.errors import NNStudioError
 
 UNDO_DEPTH = 200  # how many manual steps Back can undo
+PACE_CHECK_SECONDS = 0.1  # a paced run waiting for its next step looks at its pace this often
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking at once when cancelled; True if it was."""
+        return self._event.wait(max(0.0, seconds))
 
 
 class RunEnd(StrEnum):
@@ -154,6 +159,7 @@ class Snapshot:
     # With regularisation: the weights' penalty of each of new_epochs, and of each log entry (else empty).
     new_penalty: np.ndarray = field(default_factory=lambda: np.empty(0))
     log_penalties: tuple[float, ...] = ()
+    waiting: bool = False  # a paced run is ahead of its pace and waits: training leaves the CPU free
 
     @property
     def log_lines(self) -> tuple[str, ...]:
@@ -519,6 +525,7 @@ class Trainer:
         with_metrics: bool = True,
         with_parameters: bool = False,
         full_history: bool = False,
+        waiting: bool = False,
     ) -> Snapshot:
         """Copies of what is new since the last report (or all of it), and the current prediction curve.
 
@@ -553,6 +560,7 @@ class Trainer:
             batches_per_epoch=self.batches_per_epoch(),
             new_penalty=penalty,
             log_penalties=log_penalties,
+            waiting=waiting,
         )
 
     def report(self, status: str = TRAINING, message: str = "", **options) -> Snapshot:
@@ -589,8 +597,9 @@ class Trainer:
         until_epoch: int | None = None,
         max_steps: int | None = None,
         stop_below: float | None = None,
-        steps_per_second: float | None = None,
+        epochs_per_second: float | Callable[[], float | None] | None = None,
         snapshot_interval: float = 1 / 30,
+        paced_interval: float = 1 / 60,
         with_parameters: bool = False,
         cancel: CancelToken | None = None,
         live: LiveChanges | None = None,
@@ -598,15 +607,20 @@ class Trainer:
         """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
 
         Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
-        `stop_below`; cancelling `cancel` ends it early. `steps_per_second` slows it for demos.
+        `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` (a number, or a function
+        asked before every step, so that the window's speed control acts at once; None: full speed)
+        paces it for a class to watch: its steps are spread evenly, and before each wait the run
+        yields what is new (at most every `paced_interval` s: a display frame), so every epoch
+        reaches the window. Waiting wakes at once on `cancel`.
         Settings posted to `live` take effect before the next step; the next snapshot lists them.
         The last snapshot yielded says why it ended, and is also the return value.
         """
         cancel = cancel or CancelToken()
+        pace = epochs_per_second if callable(epochs_per_second) else lambda: epochs_per_second
         start_steps, started = self.step_count, time.perf_counter()
         last_yield, last_steps = started, self.step_count
-        step_interval = 1.0 / steps_per_second if steps_per_second else 0.0
-        next_step_at = started
+        next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (on a grid)
+        last_step_at: float | None = None  # when the last paced step was due
         interval = snapshot_interval
         status, message = TRAINING, ""
         changed: list[SettingsChange] = []  # since the last snapshot
@@ -628,27 +642,52 @@ class Trainer:
                 message = f"The loss fell below {stop_below:g} at epoch {self.epoch}."
             if status != TRAINING:
                 break
-            if step_interval:
+            paced = pace()
+            if paced:
                 now = time.perf_counter()
-                if now < next_step_at:  # slowed down: sleep in short slices, so stop stays quick
-                    time.sleep(min(next_step_at - now, 0.02))
+                step_interval = 1.0 / (paced * self.batches_per_epoch())
+                if last_step_at is not None:  # one step after the last (at the pace of now: it may have changed)
+                    next_step_at = last_step_at + step_interval
+                if now < next_step_at:  # ahead of the pace: show what is new, then wait for the next step
+                    if self.step_count != last_steps:
+                        rate = _rate(self.step_count - last_steps, now - last_yield)
+                        last_yield, last_steps = now, self.step_count
+                        next_news_at = max(next_news_at + paced_interval, now)
+                        news = self.report(
+                            TRAINING, steps_per_second=rate, with_parameters=with_parameters, waiting=True
+                        )
+                        if changed:
+                            news, changed = replace(news, settings_changes=tuple(changed)), []
+                        yield news
+                    # Not before the next frame (a fast pace makes several steps a frame); in short
+                    # slices, so that a new pace applies at once too.
+                    cancel.wait(min(max(next_step_at, next_news_at) - time.perf_counter(), PACE_CHECK_SECONDS))
                     continue
-                next_step_at = max(next_step_at + step_interval, now - step_interval)
+                # A late step (a slow one, a busy machine) may catch up by a frame's worth of steps, no more.
+                last_step_at = max(next_step_at, now - paced_interval)
             self.step()
             now = time.perf_counter()
-            if now - last_yield >= interval:
-                rate = (self.step_count - last_steps) / (now - last_yield)
+            # Paced, the news goes out before each wait (a frame's worth of steps); this is for a pace
+            # the machine cannot keep, where the run never waits, and for full speed.
+            overdue = max(interval, 2 * paced_interval) if paced else interval
+            if now - last_yield >= overdue and not (paced and now < last_step_at + step_interval):
+                rate = _rate(self.step_count - last_steps, now - last_yield)
                 snapshot = self.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
                 if changed:
                     snapshot, changed = replace(snapshot, settings_changes=tuple(changed)), []
-                # Keep drawing-side work under ~10 % of the time, however big the data is.
-                interval = max(snapshot_interval, 10 * (time.perf_counter() - now))
-                last_yield, last_steps = time.perf_counter(), self.step_count
+                # Keep drawing-side work to ~1/8 of the time, however big the data is (the interval runs
+                # from one snapshot's start to the next, so that the news comes as often as it may).
+                interval = max(snapshot_interval, 8 * (time.perf_counter() - now))
+                last_yield, last_steps = now, self.step_count
                 yield snapshot
-        elapsed = time.perf_counter() - started
-        rate = (self.step_count - start_steps) / elapsed if elapsed > 0 else 0.0
+        rate = _rate(self.step_count - start_steps, time.perf_counter() - started)
         final = self.report(status, message, steps_per_second=rate, with_parameters=with_parameters)
         if changed:
             final = replace(final, settings_changes=tuple(changed))
         yield final
         return final
+
+
+def _rate(steps: int, seconds: float) -> float:
+    """Steps per second (0 when no time has passed on the clock: a coarse one, or a test's)."""
+    return steps / seconds if seconds > 0 else 0.0

@@ -166,7 +166,13 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
         _source(*activations, constants_from=model_module),
         f"ACTIVATION_FUNCTIONS = {{\n{table}}}",
         "# --- one dense layer, forward and backward ---",
-        _source(backend.LayerTrace, backend.LayerGradients, backend.dense_forward, backend.dense_backward),
+        _source(
+            backend.matrix_product,
+            backend.LayerTrace,
+            backend.LayerGradients,
+            backend.dense_forward,
+            backend.dense_backward,
+        ),
         "# --- the whole network ---",
         _source(backend.forward, backend.backward, backend.parameter_gradients),
         *(

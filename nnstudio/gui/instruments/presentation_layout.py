@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QFont, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDockWidget, QLabel, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from nnstudio.gui.dock_keys import on_screen
@@ -54,6 +63,7 @@ class ScreenFit:
         self._shrunk: dict[QWidget, tuple[float, QFont | None]] = {}  # widget: (font scale, its own font)
         self._legend_columns: dict[pg.LegendItem, int] = {}  # each wrapped legend's own column count
         self._sized: set[QDockWidget] = set()  # panels given their share since they came on screen
+        self._icons_only_toolbars: set[QToolBar] = set()  # too wide even in the smallest font
 
     def fit(self) -> None:
         window = self.window
@@ -71,7 +81,9 @@ class ScreenFit:
         for toolbar in window.findChildren(QToolBar):
             if toolbar.isVisible() and toolbar.orientation() == Qt.Orientation.Horizontal:
                 width = min(window.width(), room.width())
-                self._shrink_until(toolbar, lambda t=toolbar, w=width: _size_hint_width(t) <= w, SMALLEST_SCALE)
+                fits = lambda t=toolbar, w=width: _size_hint_width(t) <= w  # noqa: E731
+                if not self._shrink_until(toolbar, fits, SMALLEST_SCALE):
+                    self._icons_only(toolbar)  # still too wide: the buttons keep their icons, their names go
         self._sized = {dock for dock in self._sized if on_screen(dock)}  # closed and opened again: sized again
         if panel is not None and panel not in self._sized and self.alone is None:
             self._sized.add(panel)
@@ -96,6 +108,7 @@ class ScreenFit:
             if isValid(legend):
                 legend.setColumnCount(columns)
         self._shrunk.clear()
+        self._icons_only_toolbars.clear()
         self._legend_columns.clear()
         self._sized.clear()
         self._show_plots()
@@ -159,6 +172,17 @@ class ScreenFit:
             self._set_font_scale(widget, scale)
         return True
 
+    def _icons_only(self, toolbar: QToolBar) -> None:
+        """Buttons with an icon show only it (the name stays in the tooltip); those without keep their text."""
+        if toolbar in self._icons_only_toolbars:
+            return
+        self._icons_only_toolbars.add(toolbar)
+        style = toolbar.toolButtonStyle()
+        for button in toolbar.findChildren(QToolButton):
+            if not button.icon().isNull():
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self._undo(lambda t=toolbar, s=style: _show_button_names(t, s))
+
     def _set_font_scale(self, widget: QWidget, scale: float) -> None:
         if widget not in self._shrunk:
             own = QFont(widget.font()) if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont) else None
@@ -218,6 +242,13 @@ class ScreenFit:
         height = max(title_row, legend.height() + 2)
         if title_row and plot.layout.rowMaximumHeight(0) != height:
             plot.layout.setRowFixedHeight(0, height)
+
+
+def _show_button_names(toolbar: QToolBar, style: Qt.ToolButtonStyle) -> None:
+    if isValid(toolbar):
+        toolbar.setToolButtonStyle(style)
+        for button in toolbar.findChildren(QToolButton):
+            button.setToolButtonStyle(style)
 
 
 def _size_hint_width(widget: QWidget) -> int:

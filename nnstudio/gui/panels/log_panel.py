@@ -33,6 +33,7 @@ class LogPanel(QWidget):
         """Add lines at the end, following them only if the view was already at the end."""
         if not lines:
             return
+        lines = lines[-self.text.maximumBlockCount() :]  # a burst longer than the log: only its end would stay
         scroll_bar = self.text.verticalScrollBar()
         at_end = scroll_bar.value() == scroll_bar.maximum()
         # One call for the whole batch: one layout pass instead of one per line.

@@ -2,8 +2,8 @@
 options.
 
 The first group edits the experiment's `TrainingSpec` and emits a new one on every edit. The
-"Run" group holds what is not part of the experiment (how fast to go, when to stop early) and
-reports it by its own signals, so a slowed-down classroom demo is never saved into a file.
+"Run" group holds what is not part of the experiment (when to stop early) and reports it by its
+own signal, so it is never saved into a file. (How fast to train is the toolbar's speed control.)
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ from nnstudio.gui.panels.widgets import (
 LEARNING_RATE_MIN = 1e-6
 LEARNING_RATE_MAX = 1000.0  # large enough to show a class what divergence looks like
 SLIDER_STEPS_PER_DECADE = 100  # the slider moves log10(learning rate) in steps of 0.01
-DEFAULT_SPEED = 5.0  # steps per second when slow motion is switched on
 DEFAULT_STOP_BELOW = 0.01
 REGULARIZATION_RATE_MIN = 1e-6  # the box's smallest rate; "none" stands for no penalty at all
 DEFAULT_REGULARIZATION_RATE = 0.001  # shown while the experiment has no rate yet (Playground's small one)
@@ -64,9 +63,8 @@ BACKEND_NOTES = {
 
 
 class TrainingPanel(SpecEditor):
-    """Edits a TrainingSpec, plus the run options speed and stop-below."""
+    """Edits a TrainingSpec, plus the run option stop-below."""
 
-    speed_changed = Signal(object)  # float steps per second, or None for full speed
     stop_below_changed = Signal(object)  # float loss threshold, or None
 
     # --- public -----------------------------------------------------------------------------------
@@ -82,10 +80,6 @@ class TrainingPanel(SpecEditor):
                 model.item(index).setEnabled(name in fitting)
             note = "" if name in fitting else f"\nNot for this data: use {' or '.join(fitting)}"
             self.loss.setItemData(index, f"{name}: {formula}{note}", Qt.ItemDataRole.ToolTipRole)
-
-    def speed(self) -> float | None:
-        """Steps per second, or None for full speed."""
-        return self.speed_value.value() if self.slow_motion.isChecked() else None
 
     def stop_below(self) -> float | None:
         return self.stop_below_value.value() if self.stop_below_check.isChecked() else None
@@ -180,14 +174,6 @@ class TrainingPanel(SpecEditor):
         ):
             explains(widget, term)  # F1 on it: the glossary's entry
 
-        self.slow_motion = QCheckBox("Slow motion")
-        self.slow_motion.setToolTip("Off: train at full speed. On: take only this many steps per second (for demos)")
-        self.speed_value = float_spin_box(0.1, 1000.0, 1, 1.0, "Optimiser steps per second in slow motion")
-        self.speed_value.setSuffix(" steps/s")
-        self.speed_value.setValue(DEFAULT_SPEED)
-        speed_row = QHBoxLayout()
-        speed_row.addWidget(self.slow_motion)
-        speed_row.addWidget(self.speed_value, 1)
         self.stop_below_check = QCheckBox("Stop when loss <")
         self.stop_below_check.setToolTip("Pause training as soon as the training loss falls below this value")
         self.stop_below_value = ScientificSpinBox(1e-12, 1e12, "The training loss at which training pauses")
@@ -197,7 +183,6 @@ class TrainingPanel(SpecEditor):
         stop_row.addWidget(self.stop_below_value, 1)
         run = QGroupBox("This run only (not saved)")
         run_form = QFormLayout(run)
-        run_form.addRow("Speed", speed_row)
         run_form.addRow("Early stop", stop_row)
 
         self.error_label = error_label()
@@ -232,8 +217,6 @@ class TrainingPanel(SpecEditor):
         self.learning_rate.valueChanged.connect(self._sync_slider)
         self.learning_rate_slider.valueChanged.connect(self._on_slider_moved)
         self.learning_rate_slider.sliderReleased.connect(self._on_edited)
-        self.slow_motion.toggled.connect(self._on_speed_edited)
-        self.speed_value.valueChanged.connect(self._on_speed_edited)
         self.stop_below_check.toggled.connect(self._on_stop_below_edited)
         self.stop_below_value.valueChanged.connect(self._on_stop_below_edited)
 
@@ -262,7 +245,6 @@ class TrainingPanel(SpecEditor):
         self.batch_size.setEnabled(not self.full_batch.isChecked())
 
     def _update_run_enabled(self) -> None:
-        self.speed_value.setEnabled(self.slow_motion.isChecked())
         self.stop_below_value.setEnabled(self.stop_below_check.isChecked())
 
     def _show_spec(self, spec: TrainingSpec) -> None:
@@ -300,10 +282,6 @@ class TrainingPanel(SpecEditor):
         if kind == "none":  # the rate box is off: the experiment's own rate stays as it was
             return {"regularization": kind, "regularization_rate": self._spec.regularization_rate}
         return {"regularization": kind, "regularization_rate": self._exact.read(self.regularization_rate)}
-
-    def _on_speed_edited(self, *_) -> None:
-        self._update_run_enabled()
-        self.speed_changed.emit(self.speed())
 
     def _on_stop_below_edited(self, *_) -> None:
         self._update_run_enabled()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from nnstudio.core.datasets.class_generators import MAX_CLASSES
 from nnstudio.core.datasets.data import Dataset
@@ -84,6 +84,10 @@ class DecisionBoundaryPlot(LegendPlot):
             ):
                 item = pg.PlotDataItem(**point_style)
                 item.setZValue(POINTS_Z + (1 if items is self.test_points else 0))
+                # The points stay put while the map beneath them changes every frame: paint them once into
+                # a cache (redrawn on zoom or new data), as the fit plot does.
+                for part in (item.curve, item.scatter):
+                    part.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
                 self.plot_item.addItem(item)
                 items.append(item)
         # the legend's "test points" entry: a neutral triangle (the colours are the classes')
@@ -111,6 +115,7 @@ class DecisionBoundaryPlot(LegendPlot):
             ):
                 mine = y[:, 0] == k
                 items[k].setData(x[mine, 0], x[mine, 1])
+                items[k].setVisible(bool(mine.any()))  # an empty item is still asked for its bounds every frame
         x1, x2 = dataset.grid_axes
         step1, step2 = x1[1] - x1[0], x2[1] - x2[0]
         # each cell centred on its grid point
@@ -167,8 +172,14 @@ class DecisionBoundaryPlot(LegendPlot):
         if self._probabilities is None or self._grid_shape is None:
             return
         image = boundary_image(self._probabilities, self._grid_shape, self.discrete)
+        placed = self.map.image is not None  # after the first image, the map keeps its place (and the view its range)
         self.map.setImage(image, autoLevels=False, levels=(0.0, float(self._classes)))
-        self.map.setRect(*self._rect)
+        if not placed:
+            self.map.setRect(*self._rect)
+
+    def auto_range(self) -> None:
+        """Fit the view to the points, once (kept on, it would measure every item on every frame)."""
+        self.plot_item.getViewBox().autoRange()
 
     # --- legend -----------------------------------------------------------------------------------
 

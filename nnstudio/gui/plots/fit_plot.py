@@ -115,6 +115,13 @@ class FitPlot(LegendPlot):
         """The (x, y) the prediction curve holds now (empty arrays when there is none)."""
         return drawn_data(self.prediction_curve)
 
+    def auto_range(self) -> None:
+        """Fit the view to the points and the true function (not to a wild prediction).
+
+        Once, not kept on: the points do not move while training, and a view kept fitted would
+        measure every item again on every frame."""
+        self.plot_item.getViewBox().autoRange()
+
     # --- legend -----------------------------------------------------------------------------------
 
     def _update_legend(self) -> None:

@@ -206,7 +206,9 @@ class LossPlot(QWidget):
             for row, (_, field, _) in enumerate(METRIC_ROWS):
                 value = getattr(metrics, field) if metrics is not None else math.nan
                 text = f"{value:.4g}" if math.isfinite(value) else NO_VALUE
-                self.metrics_table.item(row, column).setText(text)
+                item = self.metrics_table.item(row, column)
+                if item.text() != text:  # each change repaints the table: during training, ~30 times a second
+                    item.setText(text)
 
     def metric_text(self, name: str, column: str) -> str:
         """The table's text for a metric ("MSE", "RMSE", "R²") of "train" or "test"."""

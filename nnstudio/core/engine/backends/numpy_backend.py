@@ -125,9 +125,22 @@ class LayerGradients:
     input_gradient: np.ndarray | None  # dL/dx, handed to the layer before (None for the first: x is data)
 
 
+def matrix_product(a: np.ndarray, b: np.ndarray, many_rows: int = 10_000) -> np.ndarray:
+    """a · b: the same numbers as np.dot.
+
+    np.dot of a one-column matrix by a one-row one (x W₁ with one input, dL/dz Wᵀ with one output: an
+    outer product, nothing to sum) keeps Python's GIL throughout, ~0.3 s at a million points, during
+    which a window showing the training cannot draw. np.matmul makes the very same products and lets
+    other threads run; on small data np.dot is the faster (2 µs against 7 µs for 100 points).
+    """
+    if len(a) < many_rows or a.shape[1] != 1:
+        return np.dot(a, b)
+    return np.matmul(a, b)
+
+
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, activation: str) -> LayerTrace:
     """One layer: z = x W + b, then a = g(z), keeping x, z and a for the backward pass."""
-    z = np.dot(x, W)  # z = x W
+    z = matrix_product(x, W)  # z = x W
     if b is not None:
         z += b  # z = x W + b   (b is added to every row)
     g, _ = ACTIVATION_FUNCTIONS[activation]
@@ -158,7 +171,7 @@ def dense_backward(
     # dL/db = Σ_points dL/dz          (b is added to every point's z)
     dL_db = dL_dz.sum(axis=0, out=out[1]) if bias else None
     # dL/dx = dL/dz · Wᵀ              (how the loss changes with this layer's input: the previous a)
-    dL_dx = np.dot(dL_dz, W.T) if needs_input_gradient else None
+    dL_dx = matrix_product(dL_dz, W.T) if needs_input_gradient else None
     return LayerGradients(dL_da, dL_dz, dL_dW, dL_db, dL_dx)
 
 
