@@ -3,7 +3,10 @@
 `FileActions` keeps the document: the experiment file in use (`path`, None when untitled) and
 whether the work has changed since it was opened or saved (`dirty`: the session's generation
 moved on — any change to the run and any training, a step of the inspector included). A preset,
-an example or a lesson's set-up opens clean, like a template: replacing it unchanged never asks.
+an example or a lesson's set-up opens clean, like a template: replacing or closing it never asks while
+it is unchanged or only trained as it came (Play gives the very same run again), though the title marks
+a trained run unsaved and Save keeps it. A changed setting, imported data or a weight set by hand is
+work, and is asked about.
 Before the work is replaced or the window closes with unsaved changes, it asks. Files are read and checked
 here, before anything changes; the trainer is built and read only in the worker
 (`session.load`, `session.read`), like every other use of it.
@@ -53,6 +56,7 @@ class FileActions(QObject):
         self.path: str | None = None
         self.dirty = False
         self._clean_generation = -1  # the session's generation the file on disk holds
+        self._template: object = None  # the experiment an untitled document was opened with (a template)
         self._name = ""  # the experiment's name
         self._close_confirmed = False
         self.session.state_changed.connect(self._on_state_changed)
@@ -136,7 +140,7 @@ class FileActions(QObject):
 
     def close_requested(self) -> bool:
         """Whether the window may close now; with unsaved changes, ask first (Save closes after saving)."""
-        if not self._close_confirmed and self.dirty and self.ask_before_discarding:
+        if not self._close_confirmed and self._worth_asking():
             answer = self._ask_unsaved()
             if answer == CANCEL:
                 return False
@@ -154,7 +158,7 @@ class FileActions(QObject):
 
     def confirm_then(self, action: Callable[[], None]) -> None:
         """Run `action` (which replaces the work) once unsaved changes are saved or given up."""
-        if not self.dirty or not self.ask_before_discarding:
+        if not self._worth_asking():
             action()
             return
         answer = self._ask_unsaved()
@@ -208,6 +212,7 @@ class FileActions(QObject):
 
     def _on_loaded(self, state: RunState, path: str | None) -> None:
         self.path, self._clean_generation, self.dirty = path, state.generation, False
+        self._template = state.experiment if path is None else None
         if self.path is not None:
             self.settings.add_recent_file(self.path)
             self.settings.set_last_experiment(self.path)
@@ -219,6 +224,20 @@ class FileActions(QObject):
         if state.generation > self._clean_generation or state.status == RunStatus.TRAINING:
             self.dirty = True
         self.update_title()
+
+    def _worth_asking(self) -> bool:
+        """Unsaved work that Play cannot give back: not a template trained as it came (its settings
+        unchanged, nothing set by hand), whose very same run the same keys make again."""
+        if not self.dirty or not self.ask_before_discarding:
+            return False
+        state = self.session.state
+        reproducible = (
+            self._template is not None
+            and state is not None
+            and state.experiment == self._template
+            and not self.session.edited_by_hand
+        )
+        return not reproducible
 
     def update_title(self) -> None:
         shown = Path(self.path).name if self.path else self._name

@@ -73,6 +73,7 @@ class TrainingSession(QObject):
         self._trainer: Trainer | None = None  # handed to each job; read on the GUI thread by no one
         self.state: RunState | None = None  # the last state published
         self._generation = 0
+        self.edited_by_hand = False  # a weight of this run was set by hand: training cannot give it again
         self._jobs: deque[Job] = deque()
         self._current: Job | None = None
         self._worker = None
@@ -108,6 +109,7 @@ class TrainingSession(QObject):
     ) -> None:
         """Replace the run by the trainer `make()` builds in the worker; `on_loaded(state)` once it is in use."""
         self.pause()
+        self.edited_by_hand = False
         self._queue(Change(RunStatus.BUSY, on_loaded, apply=lambda _old: make(), message=message, needs_trainer=False))
 
     def change(self, apply: Apply, message: str) -> None:
@@ -191,6 +193,7 @@ class TrainingSession(QObject):
 
         A run in progress is paused first, and the message says so."""
         note = " Training paused." if self.is_training else ""
+        self.edited_by_hand = True
         self.change(lambda trainer: set_by_hand(trainer, name, tuple(index), value, note), "")
 
     def inspect_step(self, inspect: Callable[[Trainer], tuple], deliver: Callable[[object], None]) -> None:

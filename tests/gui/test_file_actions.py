@@ -80,6 +80,15 @@ def train(qtbot, window, epochs):
     wait_idle(qtbot, window)
 
 
+def worked_on(qtbot, window, epochs):
+    """Work worth asking about: a setting changed, then training (a template only trained as it came can be
+    trained again the same way, so it is not asked about: tests/gui/test_unsaved_templates.py)."""
+    rate = window.experiment.training.learning_rate / 2
+    window.training_panel.spec_changed.emit(replace(window.experiment.training, learning_rate=rate))
+    qtbot.waitUntil(lambda: window.state.experiment.training.learning_rate == rate, timeout=20000)
+    train(qtbot, window, epochs)
+
+
 def save_as(qtbot, window, monkeypatch, path):
     monkeypatch.setattr(window.file_actions, "_ask_save_path", lambda: str(path))
     window.file_actions.save_as()
@@ -131,7 +140,7 @@ def test_saving_again_writes_to_the_same_file_without_asking(qtbot, app_window, 
 
 def test_opening_with_unsaved_changes_asks_first(qtbot, app_window, tmp_path, monkeypatch):
     window = app_window()
-    train(qtbot, window, 5)
+    worked_on(qtbot, window, 5)
     trainer = trainer_of(window)
     linear = tmp_path / "linear.nnstudio"
     save_trainer(Trainer(preset("linear")), linear)
@@ -160,7 +169,7 @@ def test_opening_with_unsaved_changes_asks_first(qtbot, app_window, tmp_path, mo
 
 def test_a_preset_or_new_replaces_the_work_only_after_asking(qtbot, app_window):
     window = app_window(preset("linear"))
-    train(qtbot, window, 4)
+    worked_on(qtbot, window, 4)
     trainer = trainer_of(window)
     window.answers.append(CANCEL)
     window.model_panel.preset_chosen.emit("sine")
@@ -177,7 +186,7 @@ def test_closing_with_unsaved_changes_asks_and_can_save_first(qtbot, app_window,
     window = app_window()
     assert window.close() and window.asked == []  # nothing changed: it closes at once
     window = app_window()
-    train(qtbot, window, 3)
+    worked_on(qtbot, window, 3)
     window.answers.append(CANCEL)
     assert not window.close() and window.isVisible()
     path = tmp_path / "kept.nnstudio"

@@ -1,5 +1,6 @@
 """A preset, an example or a lesson's set-up is a template: replacing it unchanged never asks
-"Save the changes?"; training it, changing a setting or importing data does."""
+"Save the changes?", nor does replacing it after training it as it came (Play gives the same run again);
+changing a setting, importing data or setting a weight by hand does."""
 
 from dataclasses import replace
 
@@ -81,14 +82,39 @@ def test_an_example_then_a_preset_never_asks(qtbot, window):
     assert window.asked == []
 
 
-def test_training_a_template_then_replacing_it_asks(qtbot, window):
+def test_training_a_template_as_it_came_then_replacing_it_never_asks(qtbot, window):
     window.model_panel.preset_chosen.emit("sine")
     loaded(qtbot, window, "sine")
-    window.step(1)
+    window.step(3)
+    window.run_to(20)
     wait_idle(qtbot, window)
-    assert window.file_actions.dirty
+    assert window.file_actions.dirty  # unsaved (the title says so, Save keeps it), but Play gives it again
     window.model_panel.preset_chosen.emit("linear")
     loaded(qtbot, window, "linear")
+    assert window.asked == []
+
+
+def test_a_weight_set_by_hand_then_replacing_it_asks(qtbot, window):
+    window.session.set_parameter("W1", (0, 0), 0.0)
+    qtbot.waitUntil(lambda: float(window.state.parameters["W1"][0, 0]) == 0.0, timeout=20000)
+    wait_idle(qtbot, window)
+    assert window.file_actions.dirty
+    window.model_panel.preset_chosen.emit("sine")
+    loaded(qtbot, window, "sine")
+    assert window.asked == [True] and not window.file_actions.dirty
+
+
+def test_training_a_file_opened_from_disk_then_replacing_it_asks(qtbot, window, tmp_path):
+    path = tmp_path / "line.toml"
+    path.write_text(preset("linear").to_toml(), encoding="utf-8")
+    window.file_actions.open_path(str(path))
+    qtbot.waitUntil(lambda: window.file_actions.path == str(path), timeout=20000)
+    wait_idle(qtbot, window)
+    window.step(1)
+    wait_idle(qtbot, window)
+    assert window.file_actions.dirty  # the file on disk holds no trained run
+    window.model_panel.preset_chosen.emit("sine")
+    loaded(qtbot, window, "sine")
     assert window.asked == [True]
 
 
