@@ -12,13 +12,13 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QWidget
 
 from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.glossary_links import explains
-from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
+from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text, show_only
 
 METRIC_ROWS = (
     ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
@@ -73,13 +73,7 @@ class MetricsTable:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setToolTip(tooltip)
                 self.table.setItem(row, column, item)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        show_only(self.table)
         self.table.setFixedWidth(210)
         height = self.table.horizontalHeader().sizeHint().height()
         height += sum(self.table.verticalHeader().sectionSizeHint(row) for row in range(len(METRIC_ROWS)))
