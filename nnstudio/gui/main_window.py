@@ -3,42 +3,30 @@
 Data flows one way. Panels emit intent (a new spec); the window turns it into a command for the
 `TrainingSession`; what comes back is a frozen `RunState` after every job, and throttled
 snapshots while training. A frame is drawn when news arrives, at most as often as the redraw
-pacer allows (every frame of a paced run; ~30 a second at full speed), keeping only what is new,
-so however fast training runs, nothing queues up. Instruments and lessons get the `AppContext`, never the window.
+pacer allows (gui/frame_drawer.py), so however fast training runs, nothing queues up.
+Instruments and lessons get the `AppContext`, never the window.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter, QTabWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QSplitter, QTabWidget
 
-from nnstudio import __version__
 from nnstudio.core.datasets.data import Dataset
-from nnstudio.core.engine.backends.base import torch_available
 from nnstudio.core.engine.classification import describe_change
 from nnstudio.core.engine.experiment import DataSpec, Experiment, ModelSpec, TrainingSpec
 from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, SettingsChange
 from nnstudio.core.engine.losses import loss_units
-from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, RunState, RunStatus, Snapshot
-from nnstudio.core.teaching.overfitting import OverfittingWatch
+from nnstudio.core.engine.trainer import RunState, RunStatus, Snapshot
 from nnstudio.gui import app_context as ids
-from nnstudio.gui.actions import make_action
 from nnstudio.gui.app_context import AppContext
-from nnstudio.gui.data_import import DataImport
-from nnstudio.gui.export_actions import ExportActions
 from nnstudio.gui.field_keys import FieldKeys
-from nnstudio.gui.file_actions import FileActions
-from nnstudio.gui.help_window import install as install_help
+from nnstudio.gui.frame_drawer import FrameDrawer
 from nnstudio.gui.instruments import install_instruments
 from nnstudio.gui.lessons import install as install_lessons
-from nnstudio.gui.log_lines import LoggedEpochs, with_notes
-from nnstudio.gui.map_options import MapOptions
-from nnstudio.gui.pacing import RedrawPacer
 from nnstudio.gui.panels.data_panel import DataPanel
 from nnstudio.gui.panels.log_panel import LogPanel
 from nnstudio.gui.panels.model_panel import ModelPanel
@@ -51,15 +39,10 @@ from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 from nnstudio.gui.status_bar import TrainingStatusBar
 from nnstudio.gui.training_controls import TrainingControls
-
-# At full speed the plots move at up to ~30 frames a second, but numbers changing that often cannot be
-# read, and each change repaints its widget: the status bar and metrics change 10 times a second, the log 4.
-NUMBERS_SECONDS_AT_FULL_SPEED = 0.1
-LOG_SECONDS_AT_FULL_SPEED = 0.25
-TUTORIAL = "Jonny Law, “Neural Networks in R” (2021)"
+from nnstudio.gui.window_menus import WindowMenus
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, QMainWindow):
     """The assembly: panels and plots, menus, the session, and the context every instrument gets."""
 
     def __init__(
@@ -84,7 +67,6 @@ class MainWindow(QMainWindow):
         self.session = TrainingSession(self)
         self.context = AppContext(self, self.session, self.settings)
         self.frame_ready = self.context.frame_ready
-        self.frame: Snapshot | None = None  # the last frame drawn
         self._shown_dataset: Dataset | None = None
         self.controls = TrainingControls(self)
         self.controls.pace.remember_in(self.settings)
@@ -93,6 +75,9 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self.status = TrainingStatusBar(self)
         self.setStatusBar(self.status)
+        self.frame_drawer = FrameDrawer(
+            self, self.frame_ready, self.loss_plot, lambda: self.prediction_plot, self.log_panel, self.status
+        )
         self.context.set_message_sink(self.status.showMessage, self.redraw)
         toolbar = self.context.register(ids.TRAINING_TOOLBAR, self.controls.build_toolbar(self))
         self.addToolBar(toolbar)
@@ -102,20 +87,6 @@ class MainWindow(QMainWindow):
         install_instruments(self.context)
         self.lessons = install_lessons(self.context)
         self.field_keys = FieldKeys(self)  # Enter or Escape in a field: the single-key shortcuts work again
-
-        self._pending_loss: list[tuple[np.ndarray, ...]] = []  # epochs, train, test, penalty (NaN: none)
-        self._pending_log: list[str] = []
-        self._logged = LoggedEpochs()  # the epoch lines shown for the run on screen
-        self._clear_loss = False
-        self._latest: Snapshot | None = None
-        self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
-        self._overfitting_note, self._overfitting_shown = "", False  # for the status bar, until the run ends
-        self._pacer = RedrawPacer()  # fewer frames where drawing would slow training
-        self._redraw_timer = QTimer(self)  # started by news: the next frame
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self.redraw)
-        self._next_frame_at = 0.0  # perf_counter seconds: not sooner (the pacer's interval after the last frame)
-        self._log_flushed_at = self._numbers_shown_at = 0.0
 
         self.controls.show_state(RunStatus.IDLE)
         self._restore_problems: list[str] = []
@@ -173,89 +144,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.data_dock], [390], Qt.Orientation.Horizontal)
         self.resizeDocks([self.training_dock, self.log_dock], [560, 240], Qt.Orientation.Vertical)
 
-    def _action(self, text: str, slot, shortcut: str | None = None, tooltip: str = "") -> QAction:
-        return make_action(self, text, slot, shortcut, tooltip)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        register = self.context.register
-        file_menu = register(ids.FILE_MENU, bar.addMenu("&File"))
-        self.data_import = DataImport(self.context)
-        self.file_actions = register(
-            ids.FILE_ACTIONS, FileActions(self.context, ask_before_discarding=self._interactive)
-        )
-        self.export_actions = ExportActions(self.context)
-        self.file_actions.build_file_menu(file_menu, self.data_import.import_csv, self.export_actions.build_menu)
-        file_menu.addAction(
-            self._action(
-                "Save &Screenshot…", self.save_screenshot, "Ctrl+Shift+P", "Save a PNG picture of the whole window"
-            )
-        )
-        file_menu.addSeparator()
-        quit_action = self._action("&Quit", self.close, "Ctrl+Q", "Stop training and close nnstudio")
-        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        file_menu.addAction(quit_action)
-
-        edit_menu = register(ids.EDIT_MENU, bar.addMenu("&Edit"))
-        edit_menu.addAction(
-            self._action("&Copy Log", self.log_panel.copy_all, "Ctrl+Shift+C", "Copy every log line to the clipboard")
-        )
-        edit_menu.addAction(self._action("C&lear Log", self.log_panel.clear, None, "Empty the log panel"))
-        edit_menu.addSeparator()
-        self.data_import.build_edit_actions(edit_menu)
-
-        view_menu = register(ids.VIEW_MENU, bar.addMenu("&View"))
-        for dock in (self.data_dock, self.model_dock, self.training_dock, self.log_dock):
-            toggle = dock.toggleViewAction()
-            toggle.setToolTip(f"Show or hide the {dock.windowTitle()} panel")
-            view_menu.addAction(toggle)
-        view_menu.addSeparator()
-        instruments_menu = register(ids.INSTRUMENTS_MENU, view_menu.addMenu("&Instruments"))
-        instruments_menu.setToolTipsVisible(True)
-        self.file_actions.build_theme_menu(view_menu)
-        view_menu.addSeparator()
-        self.log_scale_action = self._action("&Log-scale Loss", None, "L", "Show the loss on a logarithmic axis")
-        self.log_scale_action.setCheckable(True)
-        self.log_scale_action.triggered.connect(self.loss_plot.set_log_scale)
-        view_menu.addAction(self.log_scale_action)
-        view_menu.addAction(
-            self._action(
-                "&Fit Plots to Data", self.autorange_plots, "Ctrl+0", "Zoom both plots back to show all their data"
-            )
-        )
-        self.map_options = MapOptions(self.context, self.prediction_plots)
-
-        train_menu = register(ids.TRAIN_MENU, bar.addMenu("&Train"))
-        for action in self.controls.actions():
-            train_menu.addAction(action)
-            self.addAction(action)
-        train_menu.addSeparator()
-        speed_menu = train_menu.addMenu("Spee&d")
-        speed_menu.setToolTipsVisible(True)
-        speed_menu.addActions(self.controls.pace.actions())
-        train_menu.addSeparator()
-        backend_menu = train_menu.addMenu("&Backend")
-        backend_menu.setToolTipsVisible(True)
-        self.backend_actions = QActionGroup(self)
-        usable, why_not = torch_available()
-        for name, tip in (
-            ("numpy", "Hand-written forward and backward pass"),
-            ("torch", "torch.nn modules with autograd" if usable else why_not),
-        ):
-            action = self._action(name, lambda n=name: self.switch_backend(n), None, tip)
-            action.setCheckable(True)
-            action.setEnabled(name == "numpy" or usable)
-            self.backend_actions.addAction(action)
-            backend_menu.addAction(action)
-
-        help_menu = register(ids.HELP_MENU, bar.addMenu("&Help"))
-        self.help = install_help(self.context)  # F1: the glossary and every keyboard shortcut
-        help_menu.addAction(
-            self._action("&About nnstudio", self.show_about, None, "Version, and the tutorial nnstudio grew from")
-        )
-
     def _connect(self) -> None:
-        self.session.snapshot_ready.connect(self._on_snapshot)
+        self.session.snapshot_ready.connect(self.frame_drawer.on_snapshot)
         self.session.run_replaced.connect(self._on_run_replaced)
         self.session.state_changed.connect(self._on_state_changed)
         self.session.settings_changed.connect(self._on_settings_changed)
@@ -350,69 +240,14 @@ class MainWindow(QMainWindow):
 
     # --- what comes back from the session ---------------------------------------------------------
 
-    def _on_snapshot(self, snapshot: Snapshot) -> None:
-        """Only collect here; the redraw timer draws (so a burst of snapshots costs one redraw)."""
-        if snapshot.full_history:
-            self._pending_loss.clear()
-            self._clear_loss = True
-            self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
-        if len(snapshot.new_epochs):
-            penalty = snapshot.new_penalty if len(snapshot.new_penalty) else np.full(len(snapshot.new_epochs), np.nan)
-            self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss, penalty))
-        notes = [(change.epoch, f"— {change.text}") for change in snapshot.settings_changes]
-        overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
-        if overfitting is not None:
-            notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
-            self._overfitting_note = overfitting.headline
-        self._pending_log.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
-        self._latest = snapshot
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start(max(0, round(1000 * (self._next_frame_at - time.perf_counter()))))
+    @property
+    def frame(self) -> Snapshot | None:
+        """The last frame drawn."""
+        return self.frame_drawer.frame
 
     def redraw(self) -> None:
-        """Draw what is new (the redraw timer calls it when news has come; `draw_now` at once)."""
-        if self._latest is None:
-            return
-        snapshot, self._latest = self._latest, None
-        full_speed = snapshot.status == TRAINING and not snapshot.waiting  # a paced run leaves the GIL free
-        if self._clear_loss:
-            self.loss_plot.clear()
-            self._clear_loss = False
-        if self._pending_loss:
-            epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
-            self._pending_loss.clear()
-            self.loss_plot.append(epochs, train, test, penalty)
-        now = time.perf_counter()
-        if self._pending_log and (not full_speed or now - self._log_flushed_at >= LOG_SECONDS_AT_FULL_SPEED):
-            self.log_panel.append_lines(self._pending_log)
-            self._pending_log = []
-            self._log_flushed_at = now
-        self.frame = snapshot
-        self.frame_ready.emit(snapshot)
-        self.prediction_plot.set_prediction(snapshot.prediction)
-        if not full_speed or now - self._numbers_shown_at >= NUMBERS_SECONDS_AT_FULL_SPEED:
-            self.loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
-            self.status.show_snapshot(snapshot)
-            self._numbers_shown_at = now
-        if snapshot.status == DIVERGED:
-            self.log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
-        elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
-            self.status.showMessage(snapshot.message, 8000)
-        self._show_overfitting(snapshot)
-        self._next_frame_at = time.perf_counter() + self._pacer.next_interval_ms(training=full_speed) / 1000
-
-    def _show_overfitting(self, snapshot: Snapshot) -> None:
-        """Say it when it is found, and again before the run's last message, so that it is read."""
-        note = self._overfitting_note
-        if not note or (snapshot.status == TRAINING and self._overfitting_shown):
-            return
-        if snapshot.status == TRAINING:
-            self.status.showMessage(note, 15000)
-            self._overfitting_shown = True
-            return
-        ended = snapshot.message if snapshot.status not in (DIVERGED, RunEnd.CHANGED) else ""
-        self.status.showMessage(f"{note} {ended}".strip(), 15000)
-        self._overfitting_note, self._overfitting_shown = "", False
+        """Draw what is new now, not at the next frame."""
+        self.frame_drawer.redraw()
 
     def _on_run_replaced(self, state: RunState) -> None:
         shown, new = self._shown_dataset, state.dataset
@@ -437,8 +272,7 @@ class MainWindow(QMainWindow):
         message = state.message + extra
         if problems:
             message += f" {len(problems)} remembered setting(s) could not be used: defaults instead (see the Log)."
-        self._pending_log.append(f"— {message}")  # after any log lines still waiting to be drawn
-        self._pending_log.extend(f"   not restored: {problem}" for problem in problems)
+        self.frame_drawer.log_later([f"— {message}", *(f"   not restored: {problem}" for problem in problems)])
         self.status.showMessage(message, 20000 if problems else 8000)
 
     def _on_settings_changed(self, change: SettingsChange) -> None:
@@ -484,29 +318,11 @@ class MainWindow(QMainWindow):
     def save_experiment_as(self) -> None:
         self.file_actions.save_as()
 
-    def save_screenshot(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "nnstudio.png", "PNG images (*.png)")
-        if path and not self.grab().save(path, "PNG"):
-            self._on_failed(f"cannot write {path}")
-
-    def autorange_plots(self) -> None:
-        self.prediction_plot.auto_range()
-        self.loss_plot.auto_range()
-
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About nnstudio",
-            f"<h3>nnstudio {__version__}</h3><p>Watch a neural network learn, one step at a time, "
-            f"with a hand-written NumPy backend and PyTorch side by side.</p>"
-            f"<p>It grew from the tutorial {TUTORIAL}.</p>",
-        )
-
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if not self.file_actions.close_requested():  # unsaved changes: cancelled, or saving first
             event.ignore()
             return
-        self._redraw_timer.stop()
+        self.frame_drawer.stop()
         if self.session.is_running:  # e.g. importing torch, which cannot be interrupted: wait for it, visibly
             self.status.showMessage("Closing: waiting for the worker to finish its job…")
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

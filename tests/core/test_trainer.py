@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnstudio.core.engine import history as history_module
-from nnstudio.core.engine import trainer as trainer_module
+from nnstudio.core.engine import run_loop
 from nnstudio.core.engine.backends.base import TrainingState
 from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, ModelSpec, TrainingSpec
 from nnstudio.core.engine.history import StateHistory
@@ -280,7 +280,7 @@ class FakeClock:
     def __init__(self, monkeypatch) -> None:
         self.now = 100.0
         self.waits = []
-        monkeypatch.setattr(trainer_module, "time", self)
+        monkeypatch.setattr(run_loop, "time", self)
 
     def perf_counter(self) -> float:
         return self.now

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.engine.backends.base import TrainingState, create_backend, torch_available
-from nnstudio.core.engine.backends.numpy_backend import forward, weight_penalty
+from nnstudio.core.engine.backends.numpy_backend import forward
+from nnstudio.core.engine.backends.penalties import weight_penalty
 from nnstudio.core.engine.losses import LOSSES
 
 if TYPE_CHECKING:

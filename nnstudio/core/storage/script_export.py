@@ -36,6 +36,7 @@ import numpy as np
 from nnstudio import __version__
 from nnstudio.core.engine import divergence, losses
 from nnstudio.core.engine import model as model_module
+from nnstudio.core.engine.backends import fast_arrays, penalties
 from nnstudio.core.engine.backends import numpy_backend as backend
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.model import DenseLayer
@@ -58,7 +59,7 @@ LOSS_SOURCES = {
         losses.cross_entropy_gradient,
     ),
 }
-PENALTY_FUNCTIONS = (backend.weight_penalty, backend.penalty_gradient, backend.add_penalty_gradients)
+PENALTY_FUNCTIONS = (penalties.weight_penalty, penalties.penalty_gradient, penalties.add_penalty_gradients)
 OPTIMIZER_FUNCTIONS = {"gd": backend.gd_update, "momentum": backend.momentum_update, "adam": backend.adam_update}
 SCRIPT_LOSSES = tuple(LOSS_SOURCES)
 SCRIPT_OPTIMIZERS = tuple(OPTIMIZER_FUNCTIONS)
@@ -167,7 +168,7 @@ def _numpy_engine(experiment: Experiment, layers: list[DenseLayer]) -> str:
         f"ACTIVATION_FUNCTIONS = {{\n{table}}}",
         "# --- one dense layer, forward and backward ---",
         _source(
-            backend.matrix_product,
+            fast_arrays.matrix_product,
             backend.LayerTrace,
             backend.LayerGradients,
             backend.dense_forward,

@@ -32,8 +32,8 @@ from nnstudio.core.engine.backends.numpy_backend import (
     forward,
     gd_update,
     momentum_update,
-    penalty_gradient,
 )
+from nnstudio.core.engine.backends.penalties import penalty_gradient
 from nnstudio.core.engine.experiment import OPTIMIZERS, TrainingSpec
 from nnstudio.core.engine.gradcheck import GradientCheck, ParameterCheck, check_gradients
 from nnstudio.core.engine.losses import LOSSES, loss_units

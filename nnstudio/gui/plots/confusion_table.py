@@ -36,6 +36,17 @@ def confusion_text(metrics: ClassificationMetrics) -> str:
     return "\n".join([head, *rows])
 
 
+def show_only(table: QTableWidget) -> None:
+    """A table to read, not to use: no editing, selection, focus or scroll bars; columns share the width."""
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+
 class ConfusionTable(QWidget):
     """The title line and a K × K table of counts; hidden for regression."""
 
@@ -44,13 +55,7 @@ class ConfusionTable(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, 0)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        show_only(self.table)
         self.table.setToolTip("Rows: the true class. Columns: the class the network predicts. The diagonal is right.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)

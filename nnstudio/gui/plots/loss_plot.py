@@ -1,4 +1,5 @@
-"""The loss per epoch, train and test, with the exact values under the mouse and a table of fit metrics.
+"""The loss per epoch, train and test, with the exact values under the mouse and a table of fit metrics
+(gui/plots/metrics_table.py).
 
 The history lives in growable NumPy arrays (`loss_history`), and the two curves are created once.
 Each append hands a curve only what one screen can show: every point of a short run, or the
@@ -13,55 +14,33 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.losses import STANDARDISED_UNITS
-from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.glossary_links import explains
-from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text
 from nnstudio.gui.plots.loss_axis import LossAxis, followed_range
 from nnstudio.gui.plots.loss_history import BUCKETS_MAX, RAW_POINTS_MAX, Envelope, LossHistory, visible_indices
+from nnstudio.gui.plots.metrics_table import Metric, MetricsTable
 
 __all__ = ["LossHistory", "LossPlot"]
 
 TRAIN_NAME = "train loss"
 TEST_NAME = "test loss"
 PENALTY_NAME = "penalty"
-METRIC_ROWS = (
-    ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
-    ("RMSE", "rmse", "Root mean squared error:  √MSE, in the units of y"),
-    ("R²", "r2", "Coefficient of determination:  1 − Σ(y − ŷ)² / Σ(y − ȳ)²  (1 is a perfect fit)"),
-)
-# For classification the same three rows show these instead (and a confusion matrix appears below).
-CLASSIFICATION_ROWS = (
-    ("Accuracy", "accuracy", "Share of the points whose most probable class is their own (100 % is perfect)"),
-    ("Wrong", "errors", "How many points the network puts in another class than their own"),
-    ("Points", "n_points", "How many points were measured"),
-)
-NO_VALUE = "–"
-MEASURING = "…"  # a past moment's metrics, while they are computed
 SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and inf
-PAST_COLOUR = style.HOVER_COLOUR  # the timeline's marker colour: "this is the past"
 LOSS_CONVENTION = (
     "Each point is one epoch's training loss, measured on its batches before their updates, as the\n"
     "log prints it (the usual convention): with full batches, the loss at epoch 20 is that of\n"
     "the weights after epoch 19. Move the mouse over the plot to read the exact loss at an epoch."
 )
-Metric = Metrics | ClassificationMetrics | None
 
 
 class LossPlot(QWidget):
@@ -77,8 +56,6 @@ class LossPlot(QWidget):
         self._has_penalty = False
         self._thin_pens = False
         self._loss: tuple[str, str] = ("", "")  # the loss's name and units, as the y axis says
-        self._live: tuple[Metric, Metric, int | None] = (None, None, None)  # the latest frame's metrics
-        self._past_epoch: int | None = None  # the timeline's moment the table shows (None: now)
         self._build_plot()
         self._build_side()
         layout = QHBoxLayout(self)
@@ -161,91 +138,27 @@ class LossPlot(QWidget):
 
     def set_metrics(self, train: Metric, test: Metric, epoch: int | None = None) -> None:
         """The live metrics (of the latest frame, at `epoch`); shown unless the table shows a past moment."""
-        self._live = (train, test, epoch)
-        if self._past_epoch is None:
-            self._show_metrics(train, test)
-            self._show_moment(epoch, past=False)
+        self.metrics.set_metrics(train, test, epoch)
 
     def show_past_metrics(self, epoch: int, train: Metric = None, test: Metric = None, measured: bool = True) -> None:
         """The metrics of a moment picked on the timeline (`measured` False: still being computed)."""
-        self._past_epoch = epoch
-        if measured:
-            self._show_metrics(train, test)
-        else:
-            for row in range(self.metrics_table.rowCount()):
-                for column in range(2):
-                    self.metrics_table.item(row, column).setText(MEASURING)
-        self._show_moment(epoch, past=True)
+        self.metrics.show_past_metrics(epoch, train, test, measured)
 
     def show_live_metrics(self) -> None:
         """Back to now: the latest frame's metrics."""
-        self._past_epoch = None
-        train, test, epoch = self._live
-        self._show_metrics(train, test)
-        self._show_moment(epoch, past=False)
+        self.metrics.show_live_metrics()
 
     def metrics_caption(self) -> str:
         """What the line above the metrics says, as plain text (e.g. "epoch 20 (past) · original units")."""
-        return self.metrics_label.text().replace("<b>", "").replace("</b>", "")
-
-    def _show_moment(self, epoch: int | None, past: bool) -> None:
-        """Say which moment the table measures, and in whose units."""
-        when = "" if epoch is None else f"<b>epoch {epoch}</b> ({'past' if past else 'now'})"
-        units = "" if self._rows is CLASSIFICATION_ROWS else "original units"
-        self.metrics_label.setText(" · ".join(part for part in (when, units) if part))
-        self.metrics_label.setStyleSheet(f"color: {PAST_COLOUR};" if past else "")
-
-    def _show_metrics(self, train: Metric, test: Metric) -> None:
-        classes = isinstance(train, ClassificationMetrics) or isinstance(test, ClassificationMetrics)
-        self._set_rows(CLASSIFICATION_ROWS if classes else METRIC_ROWS)
-        if classes:
-            self._set_class_metrics(train, test)
-            return
-        self.confusion.hide()
-        for column, metrics in enumerate((train, test)):
-            for row, (_, field, _) in enumerate(METRIC_ROWS):
-                value = getattr(metrics, field) if metrics is not None else math.nan
-                text = f"{value:.4g}" if math.isfinite(value) else NO_VALUE
-                item = self.metrics_table.item(row, column)
-                if item.text() != text:  # each change repaints the table: during training, ~30 times a second
-                    item.setText(text)
+        return self.metrics.caption_text()
 
     def metric_text(self, name: str, column: str) -> str:
         """The table's text for a metric ("MSE", "RMSE", "R²") of "train" or "test"."""
-        row = [label for label, _, _ in self._rows].index(name)
-        return self.metrics_table.item(row, ("train", "test").index(column)).text()
-
-    def _set_rows(self, rows: tuple[tuple[str, str, str], ...]) -> None:
-        """The table's row names and tooltips: regression's MSE/RMSE/R² or classification's accuracy."""
-        if rows is self._rows:
-            return
-        self._rows = rows
-        for row, (label, _, tooltip) in enumerate(rows):
-            header = self.metrics_table.verticalHeaderItem(row)
-            header.setText(label)
-            header.setToolTip(tooltip)
-            for column in range(2):
-                self.metrics_table.item(row, column).setToolTip(tooltip)
-                self.metrics_table.item(row, column).setText(NO_VALUE)
-
-    def _set_class_metrics(self, train: ClassificationMetrics | None, test: ClassificationMetrics | None) -> None:
-        for column, metrics in enumerate((train, test)):
-            for row, (_, field, tooltip) in enumerate(CLASSIFICATION_ROWS):
-                item = self.metrics_table.item(row, column)
-                if metrics is None:
-                    item.setText(NO_VALUE)
-                    continue
-                value = getattr(metrics, field)
-                item.setText(f"{100 * value:.1f} %" if field == "accuracy" else f"{value:d}")
-                item.setToolTip(f"{tooltip}\n\nConfusion matrix:\n{confusion_text(metrics)}")
-        if test is not None:
-            self.confusion.set_metrics(test, "test")
-        else:
-            self.confusion.set_metrics(train, "training")
+        return self.metrics.metric_text(name, column)
 
     def confusion_counts(self) -> np.ndarray | None:
         """The confusion matrix shown beside the plot, or None when there is none (regression)."""
-        return self.confusion.counts() if self.confusion.isVisibleTo(self) else None
+        return self.metrics.confusion_counts(self)
 
     def epochs(self) -> np.ndarray:
         return self._history.epochs.copy()
@@ -403,55 +316,12 @@ class LossPlot(QWidget):
         self.log_scale_check = QCheckBox("Log scale")
         self.log_scale_check.setToolTip("Show the loss on a logarithmic axis: late, small improvements become visible")
         self.log_scale_check.toggled.connect(self._on_log_scale_toggled)
-        self.metrics_table = QTableWidget(len(METRIC_ROWS), 2)
-        self.metrics_table.setToolTip(
-            "How well the prediction fits, in the data's original units (undoing any standardisation;\n"
-            "the loss is in the units the model trains in), at the moment shown above the table:\n"
-            "now, or the epoch picked on the timeline"
-        )
-        explains(self.metrics_table, "MSE, RMSE and R²")
-        explains(self.metrics_table.horizontalHeader(), "training and test points")
-        self.metrics_label = QLabel()
-        self.metrics_label.setWordWrap(True)
-        self.metrics_label.setFixedWidth(210)
-        self.metrics_label.setToolTip(
-            "Which moment the metrics measure (now, or the epoch picked on the timeline: past), and in\n"
-            "whose units: MSE, RMSE and R² are in the data's original units, even when the model trains\n"
-            "on standardised data and its loss is in standardised units"
-        )
-        for column, (name, colour) in enumerate((("train", style.TRAIN_COLOUR), ("test", style.TEST_COLOUR))):
-            header = QTableWidgetItem(name)
-            header.setForeground(QColor(colour))
-            header.setToolTip(f"Measured on the {name} points")
-            self.metrics_table.setHorizontalHeaderItem(column, header)
-        for row, (label, _, tooltip) in enumerate(METRIC_ROWS):
-            header = QTableWidgetItem(label)
-            header.setToolTip(tooltip)
-            self.metrics_table.setVerticalHeaderItem(row, header)
-            for column in range(2):
-                item = QTableWidgetItem(NO_VALUE)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(tooltip)
-                self.metrics_table.setItem(row, column, item)
-        self.metrics_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.metrics_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.metrics_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.metrics_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.metrics_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.metrics_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.metrics_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.metrics_table.setFixedWidth(210)
-        height = self.metrics_table.horizontalHeader().sizeHint().height()
-        height += sum(self.metrics_table.verticalHeader().sectionSizeHint(row) for row in range(len(METRIC_ROWS)))
-        self.metrics_table.setFixedHeight(height + 2 * self.metrics_table.frameWidth())
-        self._rows = METRIC_ROWS
-        self.confusion = ConfusionTable()  # shown for classification only
-        self.confusion.hide()
+        self.metrics = MetricsTable()  # its widgets are laid out below the checkbox
+        self.metrics_table = self.metrics.table  # the table itself, e.g. for a film to hide
         self._side = QVBoxLayout()
         self._side.addWidget(self.log_scale_check)
-        self._side.addWidget(self.metrics_label)
-        self._side.addWidget(self.metrics_table)
-        self._side.addWidget(self.confusion)
+        for widget in self.metrics.widgets():
+            self._side.addWidget(widget)
         self._side.addStretch(1)
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)

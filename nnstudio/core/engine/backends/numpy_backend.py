@@ -13,7 +13,8 @@ tests check that the two agree to about 1e-9.
 These functions are the only copy of the method in nnstudio: the step inspector calls them to show
 each phase of a step, and an exported NumPy script is made of their source text. Only the two
 classes at the end keep anything between steps: the optimiser's memory, and the weights (kept in
-one vector, for speed).
+one vector, for speed: backends/fast_arrays.py, with `matrix_product`, which is np.dot). The
+regularisation penalty on the weights and its gradient are in backends/penalties.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnstudio.core.engine.backends.base import BUFFERS_BY_OPTIMIZER, TrainingState
+from nnstudio.core.engine.backends.fast_arrays import ParameterVector, matrix_product
+from nnstudio.core.engine.backends.penalties import add_penalty_gradients, weight_penalty
 from nnstudio.core.engine.losses import LOSSES
 from nnstudio.core.engine.model import LEAKY_RELU_SLOPE, SOFTPLUS_THRESHOLD
 
@@ -125,19 +128,6 @@ class LayerGradients:
     input_gradient: np.ndarray | None  # dL/dx, handed to the layer before (None for the first: x is data)
 
 
-def matrix_product(a: np.ndarray, b: np.ndarray, many_rows: int = 10_000) -> np.ndarray:
-    """a · b: the same numbers as np.dot.
-
-    np.dot of a one-column matrix by a one-row one (x W₁ with one input, dL/dz Wᵀ with one output: an
-    outer product, nothing to sum) keeps Python's GIL throughout, ~0.3 s at a million points, during
-    which a window showing the training cannot draw. np.matmul makes the very same products and lets
-    other threads run; on small data np.dot is the faster (2 µs against 7 µs for 100 points).
-    """
-    if len(a) < many_rows or a.shape[1] != 1:
-        return np.dot(a, b)
-    return np.matmul(a, b)
-
-
 def dense_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, activation: str) -> LayerTrace:
     """One layer: z = x W + b, then a = g(z), keeping x, z and a for the backward pass."""
     z = matrix_product(x, W)  # z = x W
@@ -221,40 +211,8 @@ def parameter_gradients(layers: list[DenseLayer], gradients: list[LayerGradients
     return named
 
 
-# --- regularisation: a penalty on the weights W (the biases go free) ---------------------------
-# The optimiser then minimises  L + penalty:  a large weight costs something even where it fits.
-
-
-def weight_penalty(layers: list[DenseLayer], parameters: dict[str, np.ndarray], kind: str, rate: float) -> float:
-    """The penalty on every layer's W: L1 rate·Σ|w|, L2 rate·½·Σw², none 0."""
-    if kind == "none":
-        return 0.0
-    total = 0.0
-    for layer in layers:
-        W = parameters[layer.weight_name]
-        total += np.abs(W).sum() if kind == "l1" else 0.5 * np.dot(W.ravel(), W.ravel())
-    return float(rate * total)
-
-
-def penalty_gradient(W: np.ndarray, kind: str, rate: float) -> np.ndarray:
-    """The penalty's part of dL/dW, added to the data loss's part."""
-    if kind == "l1":
-        return rate * np.sign(W)  # d/dW (rate·Σ|w|) = rate·sign(w)   (0 at w = 0, as autograd takes it)
-    if kind == "l2":
-        return rate * W  # d/dW (rate·½·Σw²) = rate·w
-    return np.zeros_like(W)
-
-
-def add_penalty_gradients(
-    layers: list[DenseLayer],
-    parameters: dict[str, np.ndarray],
-    gradients: dict[str, np.ndarray],
-    kind: str,
-    rate: float,
-) -> None:
-    """dL/dW += the penalty's part, for every layer's W (in place; dL/db is left as it is)."""
-    for layer in layers:
-        gradients[layer.weight_name] += penalty_gradient(parameters[layer.weight_name], kind, rate)
+# --- regularisation: weight_penalty() and add_penalty_gradients() (backends/penalties.py) -----------
+# With a penalty the optimiser minimises  L + penalty:  its gradient is added to dL/dW after backward().
 
 
 # --- optimisers: how a gradient becomes an update ------------------------------------------------
@@ -358,7 +316,7 @@ class ThetaOptimizer:
 # --- the backend: a network, its loss and its optimiser together ---------------------------------
 
 
-class NumpyBackend:
+class NumpyBackend(ParameterVector):
     """The whole training step written out: forward, loss, backward, update."""
 
     name = "numpy"
@@ -432,45 +390,3 @@ class NumpyBackend:
 
     def parameters(self) -> dict[str, np.ndarray]:
         return {name: value.astype(np.float64) for name, value in self.parameters_.items()}
-
-    # --- bookkeeping for speed: every weight in one vector θ -------------------------------------
-    # All weights live in one vector θ; `self.parameters_` holds named views into it (W1, b1, ...),
-    # so the forward pass reads matrices while the optimiser updates θ in a few whole-vector steps
-    # instead of a few per matrix. backward() writes dL/dW1, dL/db1, ... into `self.gradients_`,
-    # views into one vector g alike; the optimiser's memory (v; m and v) are vectors like θ.
-
-    def _flatten(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
-        return np.concatenate([arrays[name].ravel() for name in self.parameters_])
-
-    def _unflatten(self, vector: np.ndarray) -> dict[str, np.ndarray]:
-        named, start = {}, 0
-        for name, view in self.parameters_.items():
-            named[name] = vector[start : start + view.size].reshape(view.shape)
-            start += view.size
-        return named
-
-    def state(self) -> TrainingState:
-        buffers = {
-            kind: {name: value.astype(np.float64) for name, value in self._unflatten(vector).items()}
-            for kind, vector in self.optimizer.buffers.items()
-        }
-        return TrainingState(self.parameters(), self.optimizer.steps, buffers)
-
-    def load_state(self, state: TrainingState) -> None:
-        names = list(state.parameters)
-        self.theta = np.concatenate([np.asarray(state.parameters[n], dtype=self.dtype).ravel() for n in names])
-        self.parameters_ = {}
-        start = 0
-        for name in names:
-            shape = np.shape(state.parameters[name])
-            size = int(np.prod(shape))
-            self.parameters_[name] = self.theta[start : start + size].reshape(shape)
-            start += size
-        self.gradient_vector = np.zeros_like(self.theta)
-        self.gradients_ = self._unflatten(self.gradient_vector)
-        self.optimizer.steps = state.optimizer_steps
-        self.optimizer.buffers = {
-            kind: self._flatten(state.optimizer_buffers[kind]).astype(self.dtype)
-            for kind in self.optimizer.buffer_names
-            if len(state.optimizer_buffers.get(kind, {})) == len(names)
-        }

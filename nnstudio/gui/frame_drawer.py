@@ -1,0 +1,134 @@
+"""The window's frames: snapshots collected as they come, drawn at most as often as the redraw pacer allows.
+
+A frame is drawn when news arrives (every frame of a paced run; ~30 a second at full speed), keeping
+only what is new, so however fast training runs, nothing queues up. Numbers and log lines that
+would change too fast to be read are shown less often at full speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, SignalInstance
+
+from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, Snapshot
+from nnstudio.core.teaching.overfitting import OverfittingWatch
+from nnstudio.gui.log_lines import LoggedEpochs, with_notes
+from nnstudio.gui.pacing import RedrawPacer
+from nnstudio.gui.panels.log_panel import LogPanel
+from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
+from nnstudio.gui.plots.fit_plot import FitPlot
+from nnstudio.gui.plots.loss_plot import LossPlot
+from nnstudio.gui.status_bar import TrainingStatusBar
+
+# At full speed the plots move at up to ~30 frames a second, but numbers changing that often cannot be
+# read, and each change repaints its widget: the status bar and metrics change 10 times a second, the log 4.
+NUMBERS_SECONDS_AT_FULL_SPEED = 0.1
+LOG_SECONDS_AT_FULL_SPEED = 0.25
+
+
+class FrameDrawer:
+    """Collects the session's snapshots and draws them: loss plot, prediction plot, log and status bar."""
+
+    def __init__(
+        self,
+        parent: QObject,
+        frame_ready: SignalInstance,
+        loss_plot: LossPlot,
+        prediction_plot: Callable[[], FitPlot | DecisionBoundaryPlot],
+        log_panel: LogPanel,
+        status: TrainingStatusBar,
+    ) -> None:
+        self._frame_ready = frame_ready
+        self._loss_plot = loss_plot
+        self._prediction_plot = prediction_plot  # asked at each frame: the fit, or the decision map
+        self._log_panel = log_panel
+        self._status = status
+        self.frame: Snapshot | None = None  # the last frame drawn
+        self._pending_loss: list[tuple[np.ndarray, ...]] = []  # epochs, train, test, penalty (NaN: none)
+        self._pending_log: list[str] = []
+        self._logged = LoggedEpochs()  # the epoch lines shown for the run on screen
+        self._clear_loss = False
+        self._latest: Snapshot | None = None
+        self._overfitting = OverfittingWatch()  # says once when the test loss turns up (core/teaching/overfitting.py)
+        self._overfitting_note, self._overfitting_shown = "", False  # for the status bar, until the run ends
+        self._pacer = RedrawPacer()  # fewer frames where drawing would slow training
+        self._redraw_timer = QTimer(parent)  # started by news: the next frame
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.timeout.connect(self.redraw)
+        self._next_frame_at = 0.0  # perf_counter seconds: not sooner (the pacer's interval after the last frame)
+        self._log_flushed_at = self._numbers_shown_at = 0.0
+
+    def log_later(self, lines: list[str]) -> None:
+        """Lines for the log, after any log lines still waiting to be drawn."""
+        self._pending_log.extend(lines)
+
+    def stop(self) -> None:
+        """No more frames (the window closes)."""
+        self._redraw_timer.stop()
+
+    def on_snapshot(self, snapshot: Snapshot) -> None:
+        """Only collect here; the redraw timer draws (so a burst of snapshots costs one redraw)."""
+        if snapshot.full_history:
+            self._pending_loss.clear()
+            self._clear_loss = True
+            self._overfitting = OverfittingWatch(already_told=self._overfitting.told_epoch)
+        if len(snapshot.new_epochs):
+            penalty = snapshot.new_penalty if len(snapshot.new_penalty) else np.full(len(snapshot.new_epochs), np.nan)
+            self._pending_loss.append((snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss, penalty))
+        notes = [(change.epoch, f"— {change.text}") for change in snapshot.settings_changes]
+        overfitting = self._overfitting.update(snapshot.new_epochs, snapshot.new_train_loss, snapshot.new_test_loss)
+        if overfitting is not None:
+            notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
+            self._overfitting_note = overfitting.headline
+        self._pending_log.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
+        self._latest = snapshot
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start(max(0, round(1000 * (self._next_frame_at - time.perf_counter()))))
+
+    def redraw(self) -> None:
+        """Draw what is new (the redraw timer calls it when news has come; `draw_now` at once)."""
+        if self._latest is None:
+            return
+        snapshot, self._latest = self._latest, None
+        full_speed = snapshot.status == TRAINING and not snapshot.waiting  # a paced run leaves the GIL free
+        if self._clear_loss:
+            self._loss_plot.clear()
+            self._clear_loss = False
+        if self._pending_loss:
+            epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
+            self._pending_loss.clear()
+            self._loss_plot.append(epochs, train, test, penalty)
+        now = time.perf_counter()
+        if self._pending_log and (not full_speed or now - self._log_flushed_at >= LOG_SECONDS_AT_FULL_SPEED):
+            self._log_panel.append_lines(self._pending_log)
+            self._pending_log = []
+            self._log_flushed_at = now
+        self.frame = snapshot
+        self._frame_ready.emit(snapshot)
+        self._prediction_plot().set_prediction(snapshot.prediction)
+        if not full_speed or now - self._numbers_shown_at >= NUMBERS_SECONDS_AT_FULL_SPEED:
+            self._loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
+            self._status.show_snapshot(snapshot)
+            self._numbers_shown_at = now
+        if snapshot.status == DIVERGED:
+            self._log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
+        elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
+            self._status.showMessage(snapshot.message, 8000)
+        self._show_overfitting(snapshot)
+        self._next_frame_at = time.perf_counter() + self._pacer.next_interval_ms(training=full_speed) / 1000
+
+    def _show_overfitting(self, snapshot: Snapshot) -> None:
+        """Say it when it is found, and again before the run's last message, so that it is read."""
+        note = self._overfitting_note
+        if not note or (snapshot.status == TRAINING and self._overfitting_shown):
+            return
+        if snapshot.status == TRAINING:
+            self._status.showMessage(note, 15000)
+            self._overfitting_shown = True
+            return
+        ended = snapshot.message if snapshot.status not in (DIVERGED, RunEnd.CHANGED) else ""
+        self._status.showMessage(f"{note} {ended}".strip(), 15000)
+        self._overfitting_note, self._overfitting_shown = "", False
