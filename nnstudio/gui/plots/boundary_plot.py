@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 from nnstudio.core.datasets.class_generators import MAX_CLASSES
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
-from nnstudio.gui.plots.legend_plot import LegendPlot, drawn_data
+from nnstudio.gui.plots.legend_plot import MapPlot, drawn_data
 
 SHADES_PER_CLASS = 64  # entries of the lookup table's ramp for each class
 TEST_NAME = "test points"
@@ -60,7 +60,7 @@ def boundary_image(probabilities: np.ndarray, grid_shape: tuple[int, int], discr
     return np.ascontiguousarray(values.reshape(grid_shape))
 
 
-class DecisionBoundaryPlot(LegendPlot):
+class DecisionBoundaryPlot(MapPlot):
     """Class map and points in the data's original units; the same `set_dataset`/`set_prediction` as FitPlot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -155,14 +155,6 @@ class DecisionBoundaryPlot(LegendPlot):
         for item in self.test_points:
             item.setVisible(on)
         self._update_legend()
-
-    def image(self) -> np.ndarray | None:
-        """The map's values now (rows × columns float32), or None before the first prediction."""
-        return self.map.image
-
-    def levels(self) -> tuple[float, float]:
-        low, high = self.map.getLevels()
-        return float(low), float(high)
 
     def points(self, role: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The (x₁, x₂) of class k's "train" or "test" points as drawn."""

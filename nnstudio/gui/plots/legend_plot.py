@@ -35,6 +35,20 @@ class LegendPlot(QWidget):
         return legend_names(self.legend)
 
 
+class MapPlot(LegendPlot):
+    """A legend plot whose prediction is a colour map over two inputs (`self.map`, made by each kind)."""
+
+    map: pg.ImageItem
+
+    def image(self) -> np.ndarray | None:
+        """The map's values now (rows × columns float32), or None before the first prediction."""
+        return self.map.image
+
+    def levels(self) -> tuple[float, float]:
+        low, high = self.map.getLevels()
+        return float(low), float(high)
+
+
 def legend_names(legend: pg.LegendItem) -> list[str]:
     """The names a legend shows, in its order."""
     return [label.text for _, label in legend.items]

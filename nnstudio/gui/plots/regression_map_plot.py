@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.datasets.data import Dataset
 from nnstudio.gui import style
-from nnstudio.gui.plots.legend_plot import LegendPlot, drawn_data
+from nnstudio.gui.plots.legend_plot import MapPlot, drawn_data
 
 BANDS = 5  # "Discretize output": the map in this many bands of equal width (odd: the middle one is white)
 MAP_SHADE_MAX = 0.6  # the map's strongest colour is this share of the scale's colour, the rest white
@@ -76,7 +76,7 @@ def regression_image(
     return np.ascontiguousarray(values.astype(np.float32).reshape(grid_shape))
 
 
-class RegressionMapPlot(LegendPlot):
+class RegressionMapPlot(MapPlot):
     """Heat map and points in the data's original units; the same `set_dataset`/`set_prediction` as FitPlot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -162,14 +162,6 @@ class RegressionMapPlot(LegendPlot):
         self.test_shown = on
         self.test_points.setVisible(on)
         self._update_legend()
-
-    def image(self) -> np.ndarray | None:
-        """The map's values now (rows × columns float32), or None before the first prediction."""
-        return self.map.image
-
-    def levels(self) -> tuple[float, float]:
-        low, high = self.map.getLevels()
-        return float(low), float(high)
 
     def value_levels(self) -> tuple[float, float]:
         """The colour scale's ends (the colour bar's), from the dataset's targets."""
