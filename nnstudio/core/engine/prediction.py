@@ -13,6 +13,7 @@ import numpy as np
 
 from nnstudio.core.engine.backends.numpy_backend import forward
 from nnstudio.core.engine.classification import class_probabilities
+from nnstudio.core.engine.fit_quality import measure_fit
 
 if TYPE_CHECKING:
     from nnstudio.core.datasets.data import Dataset
@@ -47,3 +48,17 @@ def prediction_at(
         x = dataset.scaler.x_to_model(x_raw).astype(dtype, copy=False)
         outputs = forward(list(layers), parameters, x)[-1].outputs
         return prediction_from_outputs(dataset, loss_name, outputs.astype(np.float64))
+
+
+def metrics_with_parameters(
+    layers: Sequence[DenseLayer], parameters: dict[str, np.ndarray], dataset: Dataset, loss_name: str
+) -> tuple:
+    """(train, test) fit metrics of the weights `parameters` (e.g. a recorded epoch), as the trainer's
+    `metrics()` measures the live ones: in the data's original units (accuracy for classes)."""
+    dtype = next(iter(parameters.values())).dtype
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return forward(list(layers), parameters, x.astype(dtype, copy=False))[-1].outputs.astype(np.float64)
+
+    with np.errstate(all="ignore"):
+        return measure_fit(dataset, loss_name, predict)

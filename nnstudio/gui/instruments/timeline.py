@@ -38,10 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.engine.backends.numpy_backend import forward
 from nnstudio.core.engine.live_changes import describe_changes
-from nnstudio.core.engine.prediction import prediction_with_parameters
-from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot, measure_fit
+from nnstudio.core.engine.prediction import metrics_with_parameters, prediction_with_parameters
+from nnstudio.core.engine.trainer import TRAINING, RunState, Snapshot
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui import style
 from nnstudio.gui.app_context import (
@@ -70,19 +69,6 @@ MARKER_TOOLTIP = (
     "before them, as the log prints it (the usual convention); so the loss of the weights shown\n"
     "is the next epoch's point (with full batches)."
 )
-
-
-def recorded_metrics(state: RunState, parameters: dict[str, np.ndarray]) -> tuple:
-    """(train, test) fit metrics of the weights `parameters`, as the trainer's `metrics()` measures the
-    live ones: in the data's original units (accuracy for classes). A forward pass over all the points."""
-    dtype = next(iter(parameters.values())).dtype
-    layers = list(state.layers)
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        return forward(layers, parameters, x.astype(dtype, copy=False))[-1].outputs.astype(np.float64)
-
-    with np.errstate(all="ignore"):
-        return measure_fit(state.dataset, state.experiment.training.loss, predict)
 
 
 class Timeline(QWidget):
@@ -344,7 +330,8 @@ class Timeline(QWidget):
             if request == self._metrics_request and self.mode == PAST:
                 self.loss_plot.show_past_metrics(epoch, *metrics)
 
-        self.session.compute(lambda: recorded_metrics(state, parameters), show)
+        loss = state.experiment.training.loss
+        self.session.compute(lambda: metrics_with_parameters(state.layers, parameters, state.dataset, loss), show)
 
     def _apply_past(self) -> None:
         if self.mode != PAST or self._past_prediction is None:
