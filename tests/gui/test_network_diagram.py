@@ -5,8 +5,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox
 
 from nnstudio.core.engine.presets import preset
+from nnstudio.core.engine.trainer import Trainer
 from nnstudio.gui.instruments.instrument_support import HIGHLIGHT_COLOUR, NEGATIVE_COLOUR, POSITIVE_COLOUR
 from nnstudio.gui.instruments.network_diagram import MAX_EDGES_PER_LAYER
+from nnstudio.gui.instruments.network_diagram_view import NetworkDiagram as NetworkDiagramView
 from tests.gui.driving import registered, trained, trainer_of, wait_idle
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
@@ -155,3 +157,20 @@ def test_every_control_has_a_tooltip(qtbot, make_window):
     assert diagram.caption.toolTip() and diagram.readout.toolTip()
     action = registered(window, "network_diagram").dock.toggleViewAction()
     assert action.toolTip() and action.shortcut().toString() == "Ctrl+3"
+
+
+def test_column_titles_never_run_together_in_large_type_or_a_narrow_dock(qtbot):
+    diagram = NetworkDiagramView()
+    qtbot.addWidget(diagram)
+    font = diagram.font()
+    font.setPointSizeF(font.pointSizeF() * 1.6)  # as presentation mode makes it
+    diagram.setFont(font)
+    diagram.resize(360, 300)
+    diagram.show()
+    diagram.set_model(list(Trainer(preset("sine-tanh-deep")).layers))  # input, two hidden layers, output
+    qtbot.waitUntil(lambda: len(diagram._titles) == 4 and diagram._titles[-1].pos().x() > 0)
+    boxes = [title.sceneBoundingRect() for title in diagram._titles]
+    for left, right in zip(boxes, boxes[1:], strict=False):
+        assert left.right() <= right.left(), (left, right)  # side by side, not on top of each other
+    scene = diagram.scene.sceneRect()
+    assert all(scene.left() <= box.left() and box.right() <= scene.right() for box in boxes)

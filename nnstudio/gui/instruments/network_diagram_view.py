@@ -304,7 +304,12 @@ class NetworkDiagram(QWidget):
                 node.setRect(QRectF(cx - r, cy - r, 2 * r, 2 * r))
             title = self._titles[column]
             bounds = title.boundingRect()
-            title.setPos(x - bounds.width() / 2, max(2.0, MARGIN_TOP - bounds.height() - 6))
+            # A title narrower than its column and the view's edge, so that neighbours never run together
+            # (large type on a projector, many layers in a narrow dock): smaller, never cut.
+            room = min(0.92 * step_x, 2 * min(x, width - x)) if len(self._columns) > 1 else width
+            scale = min(1.0, room / max(bounds.width(), 1.0))
+            title.setScale(scale)
+            title.setPos(x - scale * bounds.width() / 2, max(2.0, MARGIN_TOP - scale * bounds.height() - 6))
             more = self._more[column]
             more.setPos(x - more.boundingRect().width() / 2, height - MARGIN_BOTTOM)
         self._draw_edges()
