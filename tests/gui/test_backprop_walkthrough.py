@@ -148,3 +148,22 @@ def test_without_torch_the_panel_says_so(qtbot, make_window, monkeypatch):
     for _ in range(2):
         qtbot.keyClick(window, Qt.Key.Key_Period)
     assert "torch autograd: not available (PyTorch is not installed" in walkthrough.panel.text.toPlainText()
+
+
+def test_no_label_covers_another_at_any_stop_in_large_type(qtbot, make_window):
+    window = make_window(preset("sine-tanh-deep"))
+    walkthrough = start(qtbot, window)
+    diagram = registered(window, "network_diagram").diagram
+    font = diagram.font()
+    font.setPointSizeF(font.pointSizeF() * 1.6)  # presentation mode's type in a narrow dock
+    diagram.setFont(font)
+    overlay = walkthrough.overlay
+    stops = 0
+    for _ in range(9):  # forward through the layers, the loss, backpropagation, accumulate
+        qtbot.keyClick(window, Qt.Key.Key_Period)
+        wait_idle(qtbot, window)
+        boxes = overlay.label_boxes
+        stops += bool(boxes)
+        for i, box in enumerate(boxes):
+            assert not any(box.intersects(other) for other in boxes[i + 1 :]), overlay.text
+    assert stops >= 5

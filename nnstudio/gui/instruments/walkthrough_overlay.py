@@ -40,6 +40,7 @@ class WalkOverlay:
         self.focus: dict[int, int] = {}
         self.node_texts: dict[tuple[int, int], str] = {}  # what the labels on the nodes say now
         self.edge_texts: dict[tuple[int, int, int], str] = {}
+        self.label_boxes: list[QRectF] = []  # where this stop's labels are: a new one never covers them
         diagram.laid_out.connect(self._redraw)
 
     def show(self, text: StopText, focus: dict[int, int]) -> None:
@@ -54,7 +55,7 @@ class WalkOverlay:
     def _remove(self) -> None:
         for item in self.items:
             self.diagram.scene.removeItem(item)
-        self.items, self.node_texts, self.edge_texts = [], {}, {}
+        self.items, self.node_texts, self.edge_texts, self.label_boxes = [], {}, {}, []
 
     def _redraw(self) -> None:
         self._remove()
@@ -148,12 +149,26 @@ class WalkOverlay:
         scene = self.diagram.scene.sceneRect()
         x = min(max(x, 1.0), scene.right() - bounds.width() - 3)
         y = min(max(y, 1.0), scene.bottom() - bounds.height() - 3)
-        box = QGraphicsRectItem(QRectF(x - 2, y - 1, bounds.width() + 4, bounds.height() + 2))
+        rect = self._free_place(QRectF(x - 2, y - 1, bounds.width() + 4, bounds.height() + 2), scene)
+        self.label_boxes.append(rect)
+        box = QGraphicsRectItem(rect)
         box.setBrush(QBrush(QColor(255, 255, 255, 225)))
         box.setPen(QPen(QColor(HIGHLIGHT_COLOUR), 1.0, Qt.PenStyle.SolidLine))
         self._add(box, LABEL_Z)
-        words.setPos(x, y)
+        words.setPos(rect.x() + 2, rect.y() + 1)
         self._add(words, LABEL_Z + 1)
+
+    def _free_place(self, rect: QRectF, scene: QRectF) -> QRectF:
+        """`rect` moved up or down, as little as it takes, off the labels already placed (a crowded
+        diagram: a line's label beside a node's, large type on a projector)."""
+        for _ in range(2 * len(self.label_boxes) + 1):
+            hit = next((placed for placed in self.label_boxes if placed.intersects(rect)), None)
+            if hit is None:
+                break
+            down, up = hit.bottom() + 1 - rect.top(), hit.top() - 1 - rect.bottom()
+            fits_below = rect.bottom() + down <= scene.bottom()
+            rect.translate(0, down if fits_below or rect.top() + up < scene.top() else up)
+        return rect
 
     def _add(self, item: QGraphicsItem, z: float) -> None:
         item.setZValue(z)
