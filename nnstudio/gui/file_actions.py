@@ -89,7 +89,7 @@ class FileActions(QObject):
         )
         add("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file (.nnstudio; .toml keeps settings only)")
         menu.addSeparator()
-        add("&Import CSV…", import_csv, "Ctrl+I", "Train on two numeric columns of a CSV file")
+        add("&Import CSV…", import_csv, "Ctrl+I", "Train on a CSV file: pick its columns by name in a preview")
         export_menu_builder(menu.addMenu("&Export"))
         self.file_menu = menu
 

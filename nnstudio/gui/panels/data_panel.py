@@ -171,8 +171,9 @@ class DataPanel(SpecEditor):
         self.generator.setToolTip("Where the points come from: y = f(x) + noise, or an imported CSV file")
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setToolTip(
-            "Train on the first two numeric columns (x, y) of a CSV file.\n"
-            "Commas, semicolons or tabs; a header line is detected. Problems name their line and column."
+            "Train on a CSV file: a preview shows its first rows, and you pick the input columns and the\n"
+            "target (or the class labels) by name. Commas, semicolons or tabs; a header line is detected.\n"
+            "Problems name their line and column."
         )
         self.import_labelled_button = QPushButton("Import classes…")
         self.import_labelled_button.setToolTip(
