@@ -109,6 +109,8 @@ class TrainingStatusBar(QStatusBar):
         self.backend_label.setText(snapshot.backend)
 
     def show_state(self, state: str, detail: str = "") -> None:
+        if state == TRAINING and self.state_label.text() != STATE_TEXT[TRAINING]:
+            self.clearMessage()  # "Made 1 step(s)." is not news once a run trains on (what the run says comes after)
         self.state_label.setText(STATE_TEXT.get(state, state))
         if state == DIVERGED:
             self.state_label.setStyleSheet("color: white; background: #c0392b; font-weight: bold; padding: 1px 6px;")

@@ -272,3 +272,16 @@ def test_a_change_that_resends_the_history_does_not_print_the_log_again(qtbot, m
     wait_idle(qtbot, window)
     window.redraw()
     assert window.log_panel.lines()[-1] == format_log_line(50, trainer_of(window).loss_history.train[-1])
+
+
+def test_a_message_about_a_step_is_gone_once_a_run_trains(qtbot, make_window):
+    window = make_window(preset("linear"))
+    window.step(1)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: window.status.currentMessage() == "Made 1 step(s).")
+    window.run_to(10_000_000)  # a run that goes on until paused
+    qtbot.waitUntil(lambda: window.session.is_training, timeout=10000)
+    assert window.status.currentMessage() != "Made 1 step(s)."
+    window.session.pause()
+    wait_idle(qtbot, window)
+
