@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ STORED = 1e-12  # relative tolerance for numbers stored in a file or computed on
 PRINTED = 1e-6  # a loss printed with 7 significant digits is this close to the number it rounds
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX files, pipes, signals or permissions")
+needs_dev_zero = pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero on this system")
 
 _LOG_LINE = re.compile(r"^Epoch: (\d+) Loss: (\S+)$")
 

@@ -1,12 +1,12 @@
 """Every shipped lesson loads, and every page's set-up trains the way its text says."""
 
 import os
-from pathlib import Path
 
 import pytest
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.teaching.lessons import MAX_LESSON_BYTES, load_lesson, parse_lesson, shipped_lessons
+from tests.portability import needs_dev_zero
 
 LESSON_FILES = shipped_lessons()
 PAGES = [
@@ -143,9 +143,8 @@ def test_only_a_regular_lesson_file_of_a_sensible_size_is_read(tmp_path):
     assert load_lesson(bom).title == "x" and load_lesson(bom).path == bom
 
 
+@needs_dev_zero
 def test_a_device_is_refused_without_reading_it():
-    if not Path("/dev/zero").exists():
-        pytest.skip("no /dev/zero on this system")
     with pytest.raises(NNStudioError, match="not a regular file"):
         load_lesson("/dev/zero")
 

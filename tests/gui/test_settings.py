@@ -21,6 +21,7 @@ from nnstudio.gui.pacing import AUTO, FULL, PACES
 from nnstudio.gui.settings import MAX_RECENT, MAX_SETTINGS_BYTES, Settings, user_settings_path
 from nnstudio.gui.themes import THEMES, apply_theme
 from tests.hostile import hostile_settings, scaled
+from tests.portability import needs_dev_zero
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX only")
 
@@ -105,14 +106,12 @@ def test_a_good_lesson_position_reads_back_quietly(qapp, tmp_path):
     [
         (lambda tmp: tmp / "gone.toml", "is no longer there"),
         (lambda tmp: tmp, "is not a regular file"),
-        (lambda tmp: Path("/dev/zero"), "is not a regular file"),
+        pytest.param(lambda tmp: Path("/dev/zero"), "is not a regular file", marks=needs_dev_zero),
         (lambda tmp: "x" * 5000, "no file name"),
         (lambda tmp: "a, b", "a list"),
     ],
 )
 def test_a_remembered_lesson_that_is_no_regular_file_is_not_opened(qapp, tmp_path, make, problem):
-    if str(make(tmp_path)) == "/dev/zero" and not Path("/dev/zero").exists():
-        pytest.skip("no /dev/zero on this system")
     settings = settings_from(tmp_path, f"[lessons]\npath={make(tmp_path)}\n")
     assert settings.lesson_position() == (None, 0)
     assert len(settings.problems) == 1 and problem in settings.problems[0], settings.problems

@@ -27,6 +27,7 @@ from nnstudio.gui.themes import apply_theme
 from tests.gui.driving import trainer_of
 from tests.gui.test_settings import settings_bytes, written_by_the_app
 from tests.hostile import hostile_settings, scaled
+from tests.portability import needs_dev_zero
 
 FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX only")
 NOTE = "remembered setting(s) could not be used"
@@ -118,9 +119,8 @@ def test_a_settings_file_that_is_a_named_pipe_does_not_hang_the_start(qtbot, ope
     assert window.isVisible() and "settings file" in log_text(window) and "is not a regular file" in log_text(window)
 
 
+@needs_dev_zero
 def test_dev_zero_as_the_remembered_lesson_and_experiment_is_never_read(qtbot, open_window, tmp_path):
-    if not Path("/dev/zero").exists():
-        pytest.skip("no /dev/zero on this system")
     window = open_window(ini(tmp_path, "[lessons]\npath=/dev/zero\n[files]\nlast_experiment=/dev/zero\n"))
     assert window.path is None and window.lessons.panel.lesson.path == tutorial()
     assert log_text(window).count("/dev/zero is not a regular file") == 2
