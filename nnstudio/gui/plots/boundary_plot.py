@@ -96,7 +96,7 @@ class DecisionBoundaryPlot(MapPlot):
         self._grid_shape: tuple[int, int] | None = None
         self._classes = 0
         self._has_test = False
-        self._probabilities: np.ndarray | None = None
+        self._prediction: np.ndarray | None = None  # the class probabilities last drawn
         self.discrete = False
         self.test_shown = True
 
@@ -137,16 +137,7 @@ class DecisionBoundaryPlot(MapPlot):
             raise ValueError(
                 f"a prediction of shape {probabilities.shape} for a {rows}×{columns} grid of {self._classes} classes"
             )
-        self._probabilities = probabilities
-        self._draw()
-
-    def clear_prediction(self) -> None:
-        self._probabilities = None
-        self.map.clear()
-
-    def set_discrete(self, on: bool) -> None:
-        """Hard class colours (True) or shades of how sure the network is (False)."""
-        self.discrete = on
+        self._prediction = probabilities
         self._draw()
 
     def set_test_shown(self, on: bool) -> None:
@@ -161,9 +152,9 @@ class DecisionBoundaryPlot(MapPlot):
         return drawn_data((self.train_points if role == "train" else self.test_points)[k])
 
     def _draw(self) -> None:
-        if self._probabilities is None or self._grid_shape is None:
+        if self._prediction is None or self._grid_shape is None:
             return
-        image = boundary_image(self._probabilities, self._grid_shape, self.discrete)
+        image = boundary_image(self._prediction, self._grid_shape, self.discrete)
         placed = self.map.image is not None  # after the first image, the map keeps its place (and the view its range)
         self.map.setImage(image, autoLevels=False, levels=(0.0, float(self._classes)))
         if not placed:

@@ -39,6 +39,20 @@ class MapPlot(LegendPlot):
     """A legend plot whose prediction is a colour map over two inputs (`self.map`, made by each kind)."""
 
     map: pg.ImageItem
+    discrete = False  # "Discretize output": hard class colours, or the heat map in bands
+    _prediction: np.ndarray | None = None  # what the map shows, kept to draw it again another way
+
+    def clear_prediction(self) -> None:
+        self._prediction = None
+        self.map.clear()
+
+    def set_discrete(self, on: bool) -> None:
+        """Hard class colours or a few bands (True), or smooth shades (False)."""
+        self.discrete = on
+        self._draw()
+
+    def _draw(self) -> None:
+        raise NotImplementedError  # each kind of map paints its own image
 
     def image(self) -> np.ndarray | None:
         """The map's values now (rows × columns float32), or None before the first prediction."""

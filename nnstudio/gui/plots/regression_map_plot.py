@@ -148,15 +148,6 @@ class RegressionMapPlot(MapPlot):
         self._prediction = values.reshape(-1)
         self._draw()
 
-    def clear_prediction(self) -> None:
-        self._prediction = None
-        self.map.clear()
-
-    def set_discrete(self, on: bool) -> None:
-        """Draw the map in BANDS bands (True) or as a smooth ramp (False)."""
-        self.discrete = on
-        self._draw()
-
     def set_test_shown(self, on: bool) -> None:
         """Show or hide the test points (and their legend entry)."""
         self.test_shown = on
