@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QWidget
 
 from nnstudio.core.engine.losses import ORIGINAL_UNITS, STANDARDISED_UNITS
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, Snapshot
+from nnstudio.gui.steady_label import SteadyLabel
 
 STATE_TEXT = {
     "idle": "idle",
@@ -80,7 +81,7 @@ class TrainingStatusBar(QStatusBar):
         self._explain_loss()
 
     def _field(self, text: str, tooltip: str) -> QLabel:
-        label = QLabel(text)
+        label = SteadyLabel(text)  # numbers that change every frame
         label.setToolTip(tooltip)
         label.setContentsMargins(6, 0, 6, 0)
         self.addPermanentWidget(label)

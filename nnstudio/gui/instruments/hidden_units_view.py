@@ -124,7 +124,7 @@ class HiddenUnitView(QWidget):
         )
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes(), enableMenu=False)
+        self.plot_widget = style.white_plot(axisItems=style.grid_axes(), enableMenu=False)
         self.plot_widget.setToolTip("")
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)

@@ -65,7 +65,7 @@ class LandscapeView(QWidget):
         self.controls.clear_roads_button.clicked.connect(self.clear_earlier_roads)
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes(), enableMenu=False)
+        self.plot_widget = style.white_plot(axisItems=style.grid_axes(), enableMenu=False)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         style.style_axes(self.plot_item, "W1[1,1]", "b1[1]")

@@ -168,7 +168,7 @@ class RunsView(QWidget):
         self.table.addAction(self.delete_action)
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes(), enableMenu=False)
+        self.plot_widget = style.white_plot(axisItems=style.grid_axes(), enableMenu=False)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot_item.setMenuEnabled(False)
         style.style_axes(self.plot_item, "epoch", "training loss")

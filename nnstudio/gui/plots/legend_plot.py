@@ -17,7 +17,7 @@ class LegendPlot(QWidget):
     ) -> None:
         super().__init__(parent)
         style.configure_pyqtgraph()
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=style.grid_axes())
+        self.plot_widget = style.white_plot(axisItems=style.grid_axes())
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         style.style_axes(self.plot_item, x_label, y_label)
         self.plot_item.setMenuEnabled(False)  # pyqtgraph's own menu offers settings that fight ours

@@ -277,7 +277,7 @@ class LossPlot(QWidget):
 
     def _build_plot(self) -> None:
         axes = {side: LossAxis(side) for side in ("bottom", "left")}
-        self.plot_widget = pg.PlotWidget(background="w", axisItems=axes)
+        self.plot_widget = style.white_plot(axisItems=axes)
         self.plot_item: pg.PlotItem = self.plot_widget.getPlotItem()
         style.style_axes(self.plot_item, "epoch", "loss")
         self.plot_item.setMenuEnabled(False)

@@ -12,13 +12,14 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem, QWidget
 
 from nnstudio.core.engine.classification import ClassificationMetrics
 from nnstudio.core.engine.trainer import Metrics
 from nnstudio.gui import style
 from nnstudio.gui.glossary_links import explains
 from nnstudio.gui.plots.confusion_table import ConfusionTable, confusion_text, show_only
+from nnstudio.gui.steady_label import SteadyLabel
 
 METRIC_ROWS = (
     ("MSE", "mse", "Mean squared error, original units:  (1/n) Σ (y − ŷ)²"),
@@ -51,9 +52,7 @@ class MetricsTable:
         )
         explains(self.table, "MSE, RMSE and R²")
         explains(self.table.horizontalHeader(), "training and test points")
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setFixedWidth(210)
+        self.caption = SteadyLabel(width=210)  # its text changes every frame
         self.caption.setToolTip(
             "Which moment the metrics measure (now, or the epoch picked on the timeline: past), and in\n"
             "whose units: MSE, RMSE and R² are in the data's original units, even when the model trains\n"
@@ -129,7 +128,9 @@ class MetricsTable:
         when = "" if epoch is None else f"<b>epoch {epoch}</b> ({'past' if past else 'now'})"
         units = "" if self._rows is CLASSIFICATION_ROWS else "original units"
         self.caption.setText(" · ".join(part for part in (when, units) if part))
-        self.caption.setStyleSheet(f"color: {PAST_COLOUR};" if past else "")
+        colour = f"color: {PAST_COLOUR};" if past else ""
+        if self.caption.styleSheet() != colour:  # a new style sheet styles the label afresh: only when it changes
+            self.caption.setStyleSheet(colour)
 
     def _show_metrics(self, train: Metric, test: Metric) -> None:
         classes = isinstance(train, ClassificationMetrics) or isinstance(test, ClassificationMetrics)
