@@ -64,6 +64,7 @@ class AppContext(QObject):
         self._instrument_docks: list[QDockWidget] = []
         self._show_message: Callable[[str, int], None] = lambda _text, _ms: None
         self._draw_now: Callable[[], None] = lambda: None
+        self._frame_seconds: Callable[[], float] = lambda: FULL_SPEED_FRAME_SECONDS
 
     # --- the run --------------------------------------------------------------------------------
 
@@ -74,10 +75,11 @@ class AppContext(QObject):
 
     def goals(self, **goals) -> dict:
         """`Trainer.run()`'s goals as the window trains: its pace (asked before every step, so that the
-        speed control acts at once), news as often as frames are drawn, its stop-below, weights in every frame."""
+        speed control acts at once), news as often as frames are drawn (asked after each: the window draws
+        less often when its frames cost more), its stop-below, weights in every frame."""
         return {
             "epochs_per_second": lambda: self.pace,
-            "snapshot_interval": FULL_SPEED_FRAME_SECONDS,
+            "snapshot_interval": self._frame_seconds,
             "paced_interval": FRAME_SECONDS,
             "stop_below": self.stop_below,
             "with_parameters": True,
@@ -107,9 +109,12 @@ class AppContext(QObject):
     def show_message(self, text: str, milliseconds: int = 8000) -> None:
         self._show_message(text, milliseconds)
 
-    def set_message_sink(self, show: Callable[[str, int], None], draw_now: Callable[[], None]) -> None:
-        """The window says where messages go and how it draws a frame now (once, while assembling)."""
-        self._show_message, self._draw_now = show, draw_now
+    def set_message_sink(
+        self, show: Callable[[str, int], None], draw_now: Callable[[], None], frame_seconds: Callable[[], float]
+    ) -> None:
+        """The window says where messages go, how it draws a frame now and how often it draws frames at
+        full speed (once, while assembling; `frame_seconds` is asked from the training thread)."""
+        self._show_message, self._draw_now, self._frame_seconds = show, draw_now, frame_seconds
 
     # --- the registry ---------------------------------------------------------------------------
 

@@ -11,22 +11,25 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, SignalInstance
+from PySide6.QtCore import QObject, Qt, QTimer, SignalInstance
 
 from nnstudio.core.engine.trainer import DIVERGED, TRAINING, RunEnd, Snapshot
 from nnstudio.core.teaching.overfitting import OverfittingWatch
 from nnstudio.gui.log_lines import LoggedEpochs, with_notes
-from nnstudio.gui.pacing import RedrawPacer
+from nnstudio.gui.pacing import (
+    FULL_SPEED_FRAME_SECONDS,
+    LOG_SECONDS_AT_FULL_SPEED,
+    NUMBERS_SECONDS_AT_FULL_SPEED,
+    ReadableRate,
+    RedrawPacer,
+)
 from nnstudio.gui.panels.log_panel import LogPanel
 from nnstudio.gui.plots.boundary_plot import DecisionBoundaryPlot
 from nnstudio.gui.plots.fit_plot import FitPlot
 from nnstudio.gui.plots.loss_plot import LossPlot
 from nnstudio.gui.status_bar import TrainingStatusBar
 
-# At full speed the plots move at up to ~30 frames a second, but numbers changing that often cannot be
-# read, and each change repaints its widget: the status bar and metrics change 10 times a second, the log 4.
-NUMBERS_SECONDS_AT_FULL_SPEED = 0.1
-LOG_SECONDS_AT_FULL_SPEED = 0.25
+NEWS_AHEAD = 0.9  # news comes at 0.9 of the time between frames: ~1 in 10 frames draws two snapshots' news
 
 
 class FrameDrawer:
@@ -57,13 +60,21 @@ class FrameDrawer:
         self._pacer = RedrawPacer()  # fewer frames where drawing would slow training
         self._redraw_timer = QTimer(parent)  # started by news: the next frame
         self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer fires up to 5 % late: fewer frames
         self._redraw_timer.timeout.connect(self.redraw)
         self._next_frame_at = 0.0  # perf_counter seconds: not sooner (the pacer's interval after the last frame)
-        self._log_flushed_at = self._numbers_shown_at = 0.0
+        self._frame_seconds = FULL_SPEED_FRAME_SECONDS  # the pacer's interval at full speed, for the trainer
+        self._log_rate = ReadableRate(LOG_SECONDS_AT_FULL_SPEED)
+        self._numbers_rate = ReadableRate(NUMBERS_SECONDS_AT_FULL_SPEED)
 
     def log_later(self, lines: list[str]) -> None:
         """Lines for the log, after any log lines still waiting to be drawn."""
         self._pending_log.extend(lines)
+
+    def seconds_between_frames(self) -> float:
+        """How often the trainer should send news at full speed: a little more often than frames are drawn,
+        so that a frame never waits for its news (asked from the training thread: a float read whole)."""
+        return NEWS_AHEAD * self._frame_seconds
 
     def stop(self) -> None:
         """No more frames (the window closes)."""
@@ -93,7 +104,7 @@ class FrameDrawer:
         if self._latest is None:
             return
         snapshot, self._latest = self._latest, None
-        full_speed = snapshot.status == TRAINING and not snapshot.waiting  # a paced run leaves the GIL free
+        full_speed = snapshot.at_full_speed
         if self._clear_loss:
             self._loss_plot.clear()
             self._clear_loss = False
@@ -101,24 +112,24 @@ class FrameDrawer:
             epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
             self._pending_loss.clear()
             self._loss_plot.append(epochs, train, test, penalty)
-        now = time.perf_counter()
-        if self._pending_log and (not full_speed or now - self._log_flushed_at >= LOG_SECONDS_AT_FULL_SPEED):
+        if self._pending_log and self._log_rate.due(full_speed):
             self._log_panel.append_lines(self._pending_log)
             self._pending_log = []
-            self._log_flushed_at = now
         self.frame = snapshot
         self._frame_ready.emit(snapshot)
         self._prediction_plot().set_prediction(snapshot.prediction)
-        if not full_speed or now - self._numbers_shown_at >= NUMBERS_SECONDS_AT_FULL_SPEED:
+        if self._numbers_rate.due(full_speed):
             self._loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
             self._status.show_snapshot(snapshot)
-            self._numbers_shown_at = now
         if snapshot.status == DIVERGED:
             self._log_panel.append_lines([f"— {snapshot.message}"])  # the status bar shows it in red
         elif snapshot.status not in (TRAINING, RunEnd.CHANGED) and snapshot.message:
             self._status.showMessage(snapshot.message, 8000)
         self._show_overfitting(snapshot)
-        self._next_frame_at = time.perf_counter() + self._pacer.next_interval_ms(training=full_speed) / 1000
+        interval = self._pacer.next_interval_ms(training=full_speed) / 1000
+        if full_speed:
+            self._frame_seconds = interval
+        self._next_frame_at = time.perf_counter() + interval
 
     def _show_overfitting(self, snapshot: Snapshot) -> None:
         """Say it when it is found, and again before the run's last message, so that it is read."""

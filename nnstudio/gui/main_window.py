@@ -78,7 +78,7 @@ class MainWindow(WindowMenus, QMainWindow):
         self.frame_drawer = FrameDrawer(
             self, self.frame_ready, self.loss_plot, lambda: self.prediction_plot, self.log_panel, self.status
         )
-        self.context.set_message_sink(self.status.showMessage, self.redraw)
+        self.context.set_message_sink(self.status.showMessage, self.redraw, self.frame_drawer.seconds_between_frames)
         toolbar = self.context.register(ids.TRAINING_TOOLBAR, self.controls.build_toolbar(self))
         self.addToolBar(toolbar)
         self.context.register(ids.TRAINING_CONTROLS, self.controls)

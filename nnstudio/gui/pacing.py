@@ -18,7 +18,9 @@ waiting on the job's cancel token, so Pause is instant at any pace.
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections import deque
 
 FRAME_SECONDS = 1 / 60  # a display frame: a paced run sends news at most this often, and each is drawn
 # At full speed a few more than 30 frames a second look as smooth, and each costs training (and so does
@@ -27,17 +29,35 @@ FULL_SPEED_FRAME_SECONDS = 1 / 36
 
 
 class RedrawPacer:
-    """The time to the next frame, from what the last frames really cost."""
+    """The time to the next frame, from what the last frames really cost.
+
+    The cost of a frame is the GUI thread's CPU time from one frame to the next (drawing, painting,
+    the snapshots' delivery: everything). The mean over the last frames counts, each clipped to
+    three times their median: the frames after a run starts also pay for the start (the panels,
+    the first paint of every item), and a long run's occasional dear frame (a log flush, a new
+    axis range) is counted, but one of them must not halve the frame rate for a second.
+    """
+
+    RECENT_FRAMES = 15
 
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
-    # share: a frame costs ~3–3.5 ms of GUI time: 30-odd frames a second, and training keeps ~87 % of its speed.
-    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.14) -> None:
+    # share: a frame costs ~4–5 ms of GUI time at full speed: 30-odd frames a second, and training keeps
+    # ~85 % of its speed or more (the GUI thread holds Python's GIL while it paints: its time is training's).
+    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.15) -> None:
         self.shortest = 1.0 / fastest_hz
         self.shortest_at_full_speed = FULL_SPEED_FRAME_SECONDS
         self.longest = 1.0 / slowest_hz
         self.share = share
-        self.frame_cost = 0.0  # seconds of GUI-thread CPU per frame, smoothed
+        self._costs: deque[float] = deque(maxlen=self.RECENT_FRAMES)  # GUI-thread CPU seconds of recent frames
         self._last: float | None = None  # the thread's CPU clock at the previous frame
+
+    @property
+    def frame_cost(self) -> float:
+        """Seconds of GUI-thread CPU per frame (0 until three frames have been measured)."""
+        if len(self._costs) < 3:
+            return 0.0
+        ceiling = 3 * statistics.median(self._costs)
+        return statistics.fmean(min(cost, ceiling) for cost in self._costs)
 
     def next_interval_ms(self, training: bool) -> int:
         """Call once per frame, after drawing; `training`: does a run use all the CPU it can (else: full rate)."""
@@ -46,11 +66,34 @@ class RedrawPacer:
             self._last = None  # idle time (a dialog, typing) is not the cost of a frame
             return round(1000 * self.shortest)
         if self._last is not None:
-            busy = now - self._last
-            self.frame_cost = busy if not self.frame_cost else 0.5 * self.frame_cost + 0.5 * busy
+            self._costs.append(now - self._last)
         self._last = now
         interval = min(self.longest, max(self.shortest_at_full_speed, self.frame_cost / self.share))
         return round(1000 * interval)
+
+
+# At full speed the plots move at up to ~30 frames a second, but numbers changing that often cannot be
+# read, and each change repaints its widget: the status bar, metrics and timeline change 10 times a
+# second; the log (thousands of lines a second) twice.
+NUMBERS_SECONDS_AT_FULL_SPEED = 0.1
+LOG_SECONDS_AT_FULL_SPEED = 0.5
+
+
+class ReadableRate:
+    """Numbers and text that change too fast to be read at full speed are shown at most every `seconds`
+    (each change repaints its widget, and the GUI thread's time is training's time); otherwise at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._shown_at = -math.inf
+
+    def due(self, full_speed: bool) -> bool:
+        """Show now? (If so, the next one at full speed waits `seconds` from now.)"""
+        now = time.perf_counter()
+        if full_speed and now - self._shown_at < self.seconds:
+            return False
+        self._shown_at = now
+        return True
 
 
 # --- the pace: how many epochs a second a run trains, so that a class can watch it -----------------

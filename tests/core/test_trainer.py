@@ -302,6 +302,29 @@ def paced_run(monkeypatch, trainer, epochs_per_second, **goals):
     return snapshots, clock
 
 
+def test_full_speed_news_goes_out_as_often_as_the_window_asks_after_each_snapshot(monkeypatch):
+    """The window passes a function (its time between frames): asked at the start and after each
+    snapshot, so that the trainer sends no news the window would not draw."""
+    trainer = Trainer(PRESETS["sine"])
+    clock = FakeClock(monkeypatch)
+    train_one_step = trainer.step
+
+    def a_millisecond_step() -> float:
+        clock.now += 0.001
+        return train_one_step()
+
+    monkeypatch.setattr(trainer, "step", a_millisecond_step)
+    asked = []
+
+    def seconds_between_frames() -> float:
+        asked.append(trainer.epoch)
+        return 0.01 if len(asked) <= 3 else 0.05  # the window's frames became dearer
+
+    snapshots, final = exhaust(trainer.run(max_steps=300, snapshot_interval=seconds_between_frames))
+    assert [snapshot.epoch for snapshot in snapshots[:-1]] == [10, 20, 30, 80, 130, 180, 230, 280]
+    assert asked == [0, 10, 20, 30, 80, 130, 180, 230, 280] and final.epoch == 300
+
+
 def test_a_slow_pace_sends_every_epoch_on_its_own_as_it_happens(monkeypatch):
     trainer = trainer_on(SMALL, "numpy")  # full batch: a step is an epoch
     snapshots, clock = paced_run(monkeypatch, trainer, 20.0, until_epoch=10)

@@ -284,4 +284,3 @@ def test_a_message_about_a_step_is_gone_once_a_run_trains(qtbot, make_window):
     assert window.status.currentMessage() != "Made 1 step(s)."
     window.session.pause()
     wait_idle(qtbot, window)
-

@@ -12,8 +12,19 @@ from PySide6.QtWidgets import QToolButton
 from nnstudio.core.engine.presets import PRESETS, preset
 from nnstudio.core.engine.trainer import TRAINING, RunStatus
 from nnstudio.gui import app_context as ids
+from nnstudio.gui import pacing
 from nnstudio.gui.main_window import MainWindow
-from nnstudio.gui.pacing import AUTO, FULL, PACES, PaceChoice, default_pace, pace_text
+from nnstudio.gui.pacing import (
+    AUTO,
+    FULL,
+    FULL_SPEED_FRAME_SECONDS,
+    PACES,
+    PaceChoice,
+    ReadableRate,
+    RedrawPacer,
+    default_pace,
+    pace_text,
+)
 from nnstudio.gui.settings import Settings
 from tests.gui.driving import trainer_of, wait_idle
 
@@ -270,3 +281,63 @@ def test_run_to_an_epoch_already_passed_says_so(qtbot, make_window):
     wait_idle(qtbot, window)
     assert said[-1].startswith("Already at epoch 20: nothing to train.")
     assert not math.isnan(trainer_of(window).loss_history.train[-1])
+
+
+# --- how often the window draws at full speed (gui/pacing.py) ------------------------------------------
+
+
+class GuiClock:
+    """The GUI thread's clocks in a test: CPU time used (thread_time) and wall time (perf_counter)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.cpu = self.wall = 0.0
+        monkeypatch.setattr(pacing.time, "thread_time", lambda: self.cpu)
+        monkeypatch.setattr(pacing.time, "perf_counter", lambda: self.wall)
+
+
+def frames(pacer: RedrawPacer, clock: GuiClock, costs_ms: list[float]) -> list[int]:
+    """The interval the pacer asks for after each frame, each frame costing the GUI thread `costs_ms`."""
+    intervals = []
+    for cost in costs_ms:
+        clock.cpu += cost / 1000
+        intervals.append(pacer.next_interval_ms(training=True))
+    return intervals
+
+
+def test_at_full_speed_frames_are_spaced_so_that_drawing_takes_its_share_of_the_time(monkeypatch):
+    clock = GuiClock(monkeypatch)
+    pacer = RedrawPacer(share=0.15)
+    intervals = frames(pacer, clock, [4.5] * 20)
+    assert intervals[:3] == [round(1000 * FULL_SPEED_FRAME_SECONDS)] * 3  # unmeasured yet: as often as allowed
+    assert intervals[-1] == 30  # 4.5 ms a frame is 15 % of 30 ms: 33 frames a second
+    assert frames(pacer, clock, [1.0] * 20)[-1] == round(1000 * FULL_SPEED_FRAME_SECONDS)  # cheap: never above 36/s
+    assert frames(pacer, clock, [100.0] * 20)[-1] == 250  # very dear: never below 4 a second
+
+
+def test_one_dear_frame_does_not_halve_the_frame_rate_but_dear_frames_count(monkeypatch):
+    clock = GuiClock(monkeypatch)
+    pacer = RedrawPacer(share=0.15)
+    steady = frames(pacer, clock, [4.5] * 15)[-1]
+    after_a_dear_one = frames(pacer, clock, [60.0])[-1]  # a run's start, a new axis range: counted as 13.5 ms
+    assert steady == 30 and after_a_dear_one == 34  # the mean of 14 × 4.5 and 13.5 ms: 5.1 ms
+    assert frames(pacer, clock, [9.0] * 15)[-1] == 60  # frames that stay dear: half as many
+
+
+def test_a_paced_run_draws_every_frame_and_forgets_the_time_in_between(monkeypatch):
+    clock = GuiClock(monkeypatch)
+    pacer = RedrawPacer(share=0.15)
+    frames(pacer, clock, [4.5] * 15)
+    assert pacer.next_interval_ms(training=False) == round(1000 / 120)
+    clock.cpu += 5.0  # five seconds of typing in a dialog, say: not a frame's cost
+    assert frames(pacer, clock, [4.5, 4.5])[-1] == 30
+
+
+def test_numbers_at_full_speed_change_at_a_rate_that_can_be_read(monkeypatch):
+    clock = GuiClock(monkeypatch)
+    rate = ReadableRate(0.1)
+    shown = []
+    for frame in range(30):  # a second at 30 frames a second
+        clock.wall = frame / 30
+        shown.append(rate.due(full_speed=True))
+    assert 9 <= sum(shown) <= 10 and shown[0]  # ten a second (a frame may fall a hair short of 0.1 s)
+    assert all(rate.due(full_speed=False) for _ in range(5))  # paced, or the run's end: every time

@@ -1,7 +1,8 @@
 """A run of the trainer: step until a goal is met, yielding frozen snapshots for the window to draw.
 
-Full speed, snapshots go out at most every `snapshot_interval` seconds (less often when drawing
-them costs more). Paced for a class to watch, the steps are spread evenly and what is new goes out
+Full speed, snapshots go out at most every `snapshot_interval` seconds (less often when making
+them costs more); the window passes a function that says how often it draws, so that it gets no
+news it would not draw. Paced for a class to watch, the steps are spread evenly and what is new goes out
 before each wait. `Trainer.run()` is this function; it is kept apart from the trainer's one step
 because its only subject is time.
 """
@@ -36,13 +37,14 @@ def run(
     max_steps: int | None = None,
     stop_below: float | None = None,
     epochs_per_second: float | Callable[[], float | None] | None = None,
-    snapshot_interval: float = 1 / 30,
+    snapshot_interval: float | Callable[[], float] = 1 / 30,
     paced_interval: float = 1 / 60,
     with_parameters: bool = False,
     cancel: CancelToken | None = None,
     live: LiveChanges | None = None,
 ) -> Generator[Snapshot, None, Snapshot]:
-    """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s.
+    """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s (a number,
+    or a function asked after each snapshot: the window's time between frames).
 
     Goals: reach `until_epoch`, make `max_steps` steps, or bring the epoch loss below
     `stop_below`; cancelling `cancel` ends it early. `epochs_per_second` (a number, or a function
@@ -55,11 +57,12 @@ def run(
     """
     cancel = cancel or CancelToken()
     pace = epochs_per_second if callable(epochs_per_second) else lambda: epochs_per_second
+    news_interval = snapshot_interval if callable(snapshot_interval) else lambda: snapshot_interval
     start_steps, started = trainer.step_count, time.perf_counter()
     last_yield, last_steps = started, trainer.step_count
     next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (on a grid)
     last_step_at: float | None = None  # when the last paced step was due
-    interval = snapshot_interval
+    interval = news_interval()
     status, message = TRAINING, ""
     changed: list[SettingsChange] = []  # since the last snapshot
     while True:
@@ -115,7 +118,7 @@ def run(
                 snapshot, changed = replace(snapshot, settings_changes=tuple(changed)), []
             # Keep drawing-side work to ~1/8 of the time, however big the data is (the interval runs
             # from one snapshot's start to the next, so that the news comes as often as it may).
-            interval = max(snapshot_interval, 8 * (time.perf_counter() - now))
+            interval = max(news_interval(), 8 * (time.perf_counter() - now))
             last_yield, last_steps = now, trainer.step_count
             yield snapshot
     rate = _rate(trainer.step_count - start_steps, time.perf_counter() - started)

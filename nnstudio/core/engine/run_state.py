@@ -12,6 +12,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -107,6 +108,12 @@ class Snapshot:
     waiting: bool = False  # a paced run is ahead of its pace and waits: training leaves the CPU free
 
     @property
+    def at_full_speed(self) -> bool:
+        """Training as fast as it can (not a paced run waiting for its next step): time spent drawing
+        this snapshot is time taken from training."""
+        return self.status == TRAINING and not self.waiting
+
+    @cached_property  # formatted once: the log and its bookkeeping both read them
     def log_lines(self) -> tuple[str, ...]:
         if self.log_penalties:
             return tuple(

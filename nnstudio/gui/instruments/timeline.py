@@ -53,7 +53,9 @@ from nnstudio.gui.app_context import (
     TRAINING_TOOLBAR,
 )
 from nnstudio.gui.instruments.branch_question import branch_question
+from nnstudio.gui.pacing import NUMBERS_SECONDS_AT_FULL_SPEED, ReadableRate
 from nnstudio.gui.session import RESTING
+from nnstudio.gui.steady_label import SteadyLabel
 
 if TYPE_CHECKING:
     from nnstudio.gui.app_context import AppContext
@@ -95,6 +97,7 @@ class Timeline(QWidget):
         self._resume_after_rewind = False  # ...asked for: the rewind itself has not happened yet
         self.branch_box: QMessageBox | None = None  # the open "Continue from epoch …?" question, if any
         self._metrics_request = 0  # the newest past moment's metrics asked for: older answers are dropped
+        self._readable = ReadableRate(NUMBERS_SECONDS_AT_FULL_SPEED)  # the slider and epoch at full speed
         self._build_actions()
         self._build_bar()
         self._build_plot_items()
@@ -120,7 +123,7 @@ class Timeline(QWidget):
         )
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.epoch_label = QLabel()
+        self.epoch_label = SteadyLabel()  # its text changes every frame
         self.epoch_label.setToolTip("The epoch shown, of the epochs trained so far")
         self.now_button = QToolButton()
         self.now_button.setText("Now")
@@ -198,9 +201,7 @@ class Timeline(QWidget):
 
     def show_epoch(self, epoch: int) -> None:
         """Scrub to `epoch` (as dragging the slider does); the end of the slider is live."""
-        self.slider.blockSignals(True)
-        self.slider.setValue(int(epoch))
-        self.slider.blockSignals(False)
+        self._set_slider(int(epoch))  # its range too: at full speed it follows the epochs 10 times a second
         self._on_slider_moved(self.slider.value())
 
     def go_live(self) -> None:
@@ -364,6 +365,8 @@ class Timeline(QWidget):
             self.go_live()  # the model moved on: show it
         elif self.mode == PAST:  # the window draws this frame's prediction next: put the past back after it
             QTimer.singleShot(0, self._apply_past)
+        if not self._readable.due(snapshot.at_full_speed):
+            return  # the slider and the epoch follow at a rate that can be read
         if self.mode == LIVE:
             self._set_slider(self.now_epoch)
         self._show_range()
