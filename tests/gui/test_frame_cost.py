@@ -1,0 +1,111 @@
+"""What a frame costs while a run trains at full speed: no layout of the window, no painting behind the
+plots, no news the window would not draw, no symbols filed again when a view's range changes.
+
+Each is GUI-thread time, and the GUI thread holds Python's GIL while it works: its time is training's.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from nnstudio.core.engine.presets import preset
+from nnstudio.gui.steady_label import SteadyLabel
+from tests.gui.driving import wait_idle
+
+
+class EventCounter(QObject):
+    """Counts the events of some types that reach one object."""
+
+    def __init__(self, watched: QObject, *types: QEvent.Type) -> None:
+        super().__init__()
+        self.types, self.count = types, 0
+        watched.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in self.types:
+            self.count += 1
+        return False
+
+
+def frames_while_training(qtbot, window, count: int) -> None:
+    """Train at full speed until `count` more frames have been drawn, then pause."""
+    drawn = []
+    window.frame_ready.connect(lambda _: drawn.append(1))
+    window.run_to(10_000_000)
+    qtbot.waitUntil(lambda: len(drawn) >= count, timeout=30000)
+    window.play_pause()
+    wait_idle(qtbot, window)
+
+
+def test_frames_while_training_do_not_lay_the_window_out(qtbot, make_window):
+    window = make_window(preset("sine"))
+    frames_while_training(qtbot, window, 5)  # the run's start: the panels, the toolbar say "training"
+    layouts = EventCounter(window, QEvent.Type.LayoutRequest)
+    frames_while_training(qtbot, window, 40)  # the epoch, loss, speed and metrics change in every one
+    # Before: a label's new text made the main window lay out every dock and toolbar again, each frame.
+    # What is left: the start and the end of the run (the panels are disabled and enabled again).
+    assert layouts.count <= 4
+
+
+def test_a_label_for_numbers_grows_with_its_text_and_does_not_shrink_until_its_font_changes(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    layout = QHBoxLayout(holder)
+    label = SteadyLabel("epoch 10")
+    layout.addWidget(label)
+    layout.addWidget(QLabel("beside it"))
+    holder.show()
+    qtbot.waitExposed(holder)
+    layouts = EventCounter(holder, QEvent.Type.LayoutRequest)
+    narrow = label.width()
+    for epoch in range(11, 100):
+        label.setText(f"epoch {epoch}")  # the same width of text: the label repaints, nothing is laid out
+        qtbot.wait(0)
+    assert layouts.count <= 2 and label.width() >= narrow  # (a font whose digits differ in width: a little growth)
+    label.setText("epoch 100000 (step 100000)")
+    qtbot.waitUntil(lambda: label.width() > narrow)  # a longer text gets its room
+    wide = label.width()
+    label.setText("epoch 1")
+    qtbot.wait(10)
+    assert label.width() == wide and label.text() == "epoch 1"  # no jitter back and forth as numbers change
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 2)
+    label.setFont(font)  # presentation mode's larger type: measured afresh
+    qtbot.waitUntil(lambda: label.height() > label.fontMetrics().height() * 0.9 and label.width() < wide * 2)
+    assert label.minimumSize() == label.maximumSize()
+
+
+def test_the_plots_paint_every_pixel_of_their_views_themselves(make_window):
+    """Opaque views: Qt need not paint the window and the splitter behind them first, at every frame."""
+    window = make_window(preset("sine"))
+    for plot in (window.fit_plot, window.loss_plot):
+        viewport = plot.plot_widget.viewport()
+        assert viewport.testAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        assert plot.plot_widget.backgroundBrush().isOpaque()
+
+
+def test_the_trainer_sends_about_one_snapshot_per_frame_drawn(qtbot, make_window):
+    window = make_window(preset("sine"))
+    news = []
+    window.session.snapshot_ready.connect(lambda snapshot: news.append(snapshot.epoch))
+    drawn = []
+    window.frame_ready.connect(lambda snapshot: drawn.append(snapshot.epoch))
+    frames_while_training(qtbot, window, 30)
+    # News comes at 0.9 of the time between frames (so that a frame never waits for it): at most
+    # a few more snapshots than frames, where a fixed 30 a second once sent half again as many.
+    assert len(news) <= 1.25 * len(drawn) + 3
+
+
+def test_a_new_range_of_the_fit_plot_does_not_file_its_points_again(make_window, monkeypatch):
+    window = make_window(preset("sine").with_data(n_points=5000))
+    filed = []
+    scatter = window.fit_plot.train_points.scatter
+    real_set_data = scatter.setData
+    monkeypatch.setattr(scatter, "setData", lambda *a, **k: (filed.append(1), real_set_data(*a, **k))[1])
+    window.fit_plot.plot_item.setYRange(-50, 50)
+    window.fit_plot.plot_item.setXRange(-20, 20)
+    window.fit_plot.auto_range()
+    assert filed == []  # pyqtgraph filed every symbol again at each new range: ~35 ms at 10,000 points
+    x, _ = window.fit_plot.train_points.getData()
+    assert len(x) == 5000  # still every point (no more than MAX_DRAWN_POINTS: none thinned out)
