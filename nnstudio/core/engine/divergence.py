@@ -20,6 +20,9 @@ import math
 
 DIVERGENCE_FACTOR = 1e4
 DIVERGENCE_FLOOR = 1.0
+# No epoch loss below this breaks the rule, whatever the first loss was: the trainer looks no further
+# (a comparison per epoch instead of the rule's arithmetic: the trainer's time is the student's).
+SURELY_NOT_DIVERGED = DIVERGENCE_FACTOR * DIVERGENCE_FLOOR
 RULE = (
     f"an epoch's loss is not finite, or more than {DIVERGENCE_FACTOR:,.0f} × the first epoch's loss "
     f"(a first loss below {DIVERGENCE_FLOOR:g} counts as {DIVERGENCE_FLOOR:g})"

@@ -21,7 +21,7 @@ from nnstudio.core.datasets.data import Dataset, prepare
 from nnstudio.core.engine import reporting, run_loop
 from nnstudio.core.engine.backends.base import Backend, TrainingState, create_backend
 from nnstudio.core.engine.classification import ClassificationMetrics, check_task, class_probabilities
-from nnstudio.core.engine.divergence import divergence
+from nnstudio.core.engine.divergence import SURELY_NOT_DIVERGED, divergence
 from nnstudio.core.engine.experiment import Experiment
 from nnstudio.core.engine.fit_quality import Metrics, fit_metrics, measure_fit
 from nnstudio.core.engine.history import LossHistory, StateHistory
@@ -316,9 +316,11 @@ class Trainer:
         self.batch_in_epoch += 1
         if not math.isfinite(loss):
             self._diverge(self.epoch + 1, loss)
-        elif self.batch_in_epoch == self.batches_per_epoch():
+        elif rows is None or self.batch_in_epoch == self.batches_per_epoch():  # full batch: every step ends an epoch
+            epoch_loss = self._epoch_loss
             self._finish_epoch()
-            self._diverge(self.epoch, self._epoch_loss_of(self.epoch))
+            if not epoch_loss < SURELY_NOT_DIVERGED:  # the rule needs the first loss only above this (or for NaN)
+                self._diverge(self.epoch, epoch_loss)
         return loss
 
     @property
