@@ -16,6 +16,7 @@ import pytest
 
 from nnstudio.bench import format_report
 from nnstudio.bench.loops import CONTENDERS
+from nnstudio.gui.plots.fit_plot import MAX_DRAWN_POINTS
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_scaling_and_memory(report):
     assert [row["points"] for row in rows] == [1_000, 10_000]  # the quick run stops at 10⁴
     for row in rows:
         assert row["epoch_ms"] > 0 and row["redraw_ms"] > 0 and row["show_data_ms"] > 0
-        assert row["points_drawn"] == min(row["points"], 10_000)
+        assert row["points_drawn"] == min(row["points"], MAX_DRAWN_POINTS)
     assert report["large_data"] is None
     loss_rows = report["loss_plot"]
     assert [row["epochs"] for row in loss_rows] == [1_000, 100_000]  # 10⁶ only in the full run

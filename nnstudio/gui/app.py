@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 import time
@@ -57,7 +58,20 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     window.show()
     fit_to_screen(window, available)  # again with the frame the window manager gave it, where known
     window.lessons.offer_on_first_start(set_up=reopen_last)  # a FILE or --preset asked for wins over the lesson
+    freeze_built_objects()
     return app.exec()
+
+
+def freeze_built_objects() -> None:
+    """Leave the objects built so far out of the garbage collector's full passes.
+
+    The window is built: its ~100,000 Python objects (widgets' wrappers, plots, modules) live as long
+    as it does. A full pass of the collector walks them all, ~30 ms with Python's GIL held, now and
+    then while a run trains: a frame missed, a key answered late. Frozen, they are skipped (objects
+    made from now on are collected as usual).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def wait_until(app, condition, timeout: float) -> bool:
