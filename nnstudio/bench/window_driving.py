@@ -47,7 +47,7 @@ def percentile(values: list[float], q: float) -> float:
 def open_window(experiment: Experiment, timeout: float = 120.0, pace: str | float | None = None):
     """The real main window, shown offscreen, once its first trainer is ready; training at `pace`
     (epochs a second; None: full speed; "auto": the default for the target)."""
-    from nnstudio.gui.app import freeze_built_objects
+    from nnstudio.gui.app import freeze_built_objects, leave_a_core_for_the_window
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(experiment)
@@ -58,6 +58,7 @@ def open_window(experiment: Experiment, timeout: float = 120.0, pace: str | floa
     if window.state is None:
         raise RuntimeError("the window did not load its experiment in time")
     freeze_built_objects()  # as the app does once its window is up
+    leave_a_core_for_the_window()
     return window
 
 

@@ -59,6 +59,7 @@ def run_app(experiment: Experiment, path: str | None = None, reopen_last: bool =
     fit_to_screen(window, available)  # again with the frame the window manager gave it, where known
     window.lessons.offer_on_first_start(set_up=reopen_last)  # a FILE or --preset asked for wins over the lesson
     freeze_built_objects()
+    leave_a_core_for_the_window()
     return app.exec()
 
 
@@ -72,6 +73,20 @@ def freeze_built_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def leave_a_core_for_the_window() -> None:
+    """NumPy's BLAS gets one core fewer than the machine has (the command line keeps them all).
+
+    On large data (10⁶ points) each product of a step is spread over every core, and the window's
+    thread then waits for one: a key or a frame answered up to 150 ms late on 2 cores. With a core
+    left to it, ~15 ms at worst; the products are bound by memory, and a step loses little.
+    """
+    from threadpoolctl import threadpool_limits
+
+    cores = os.cpu_count() or 1
+    if cores > 1:
+        threadpool_limits(limits=cores - 1, user_api="blas")
 
 
 def wait_until(app, condition, timeout: float) -> bool:
