@@ -439,3 +439,14 @@ def test_the_regularisation_combo_and_rate_emit_the_penalty_and_show_its_formula
         training_panel.set_spec(TrainingSpec(regularization="l1", regularization_rate=0.2))
     assert training_panel.regularization.currentText() == "l1"
     assert training_panel.regularization_rate.value() == 0.2
+
+
+def test_log_cuts_its_oldest_lines_in_one_edit_and_keeps_no_undo_history(qtbot):
+    panel = LogPanel(max_lines=100)
+    qtbot.addWidget(panel)
+    panel.append_lines([f"line {i}" for i in range(30)])
+    panel.append_lines([f"line {i}" for i in range(30, 130)])  # 130 lines: the first 30 go, at once
+    assert panel.lines() == [f"line {i}" for i in range(30, 130)]
+    panel.append_lines([f"line {i}" for i in range(130, 1130)])  # a burst longer than the log: its end
+    assert panel.lines() == [f"line {i}" for i in range(1030, 1130)]
+    assert not panel.text.document().isUndoAvailable()  # a long run's log holds no record of its edits
