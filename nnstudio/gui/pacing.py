@@ -43,7 +43,7 @@ class RedrawPacer:
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
     # share: a frame costs ~4–5 ms of GUI time at full speed: 30-odd frames a second, and training keeps
     # ~85 % of its speed or more (the GUI thread holds Python's GIL while it paints: its time is training's).
-    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.15) -> None:
+    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.17) -> None:
         self.shortest = 1.0 / fastest_hz
         self.shortest_at_full_speed = FULL_SPEED_FRAME_SECONDS
         self.longest = 1.0 / slowest_hz

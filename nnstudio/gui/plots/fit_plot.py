@@ -108,7 +108,8 @@ class FitPlot(LegendPlot):
         if not np.isfinite(values).all():
             values = np.where(np.isfinite(values), values, np.nan)
         self.prediction_curve.setData(self._grid_x, values)
-        self._update_legend()
+        if self.prediction_curve not in self._in_legend:  # a first prediction joins the legend (later ones: as is)
+            self._update_legend()
 
     def clear_prediction(self) -> None:
         self.prediction_curve.setData([], [])
