@@ -2,13 +2,14 @@
 
 The GUI thread holds Python's GIL while it draws and paints, and the training thread needs
 the GIL for every step, so every millisecond spent drawing is a millisecond not spent training.
-The trainer keeps its snapshots to ~1/8 of the time at the source; `RedrawPacer` does the same
-at the sink. It measures the GUI thread's own CPU time between frames (drawing, painting, layout,
+`RedrawPacer` measures the GUI thread's own CPU time between frames (drawing, painting, layout,
 events: everything the thread did) and, while training runs at full speed, spaces the frames so
-that this stays under `share` of the time, and draws at most 36 a second. A fast machine keeps
-30-odd frames a second; a slow one, a big screen or a very long loss curve gets fewer frames,
-and training keeps its speed. A run paced for a class to watch leaves the CPU free, and the
-window draws every frame that brings news (up to 60 a second).
+that this stays under `share` of the time, and ~34 a second at most; the trainer sends its news
+as often as that (and keeps making it to ~1/8 of its own time). A frame costs ~4 ms here: 34
+frames a second, and training keeps ~87 % of its speed; a slow machine, a big screen or a dear
+picture (the spiral's map) gets fewer frames, and training keeps its speed. A run paced for a
+class to watch leaves the CPU free, and the window draws every frame that brings news (up to 60
+a second).
 
 The pace: epochs a second on a 1-2-3-5 log scale up to full speed (`PACES`), by default the one
 at which a run to its target takes 5–10 seconds (`default_pace`); the worker paces the run, by
@@ -24,8 +25,9 @@ from collections import deque
 
 FRAME_SECONDS = 1 / 60  # a display frame: a paced run sends news at most this often, and each is drawn
 # At full speed a few more than 30 frames a second look as smooth, and each costs training (and so does
-# the news for it: the trainer sends no more than the window draws).
-FULL_SPEED_FRAME_SECONDS = 1 / 36
+# the news for it: the trainer sends no more than the window draws). News is drawn as it comes, up to a
+# quarter early (frame_drawer.EARLY_NEWS): ~34-35 frames a second at most.
+FULL_SPEED_FRAME_SECONDS = 1 / 34
 
 
 class RedrawPacer:
@@ -41,8 +43,8 @@ class RedrawPacer:
     RECENT_FRAMES = 15
 
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
-    # share: a frame costs ~4–5 ms of GUI time at full speed: 30-odd frames a second, and training keeps
-    # ~85 % of its speed or more (the GUI thread holds Python's GIL while it paints: its time is training's).
+    # share: a frame costs ~4 ms of GUI time at full speed (the spiral's ~5): ~34 frames a second (the cap
+    # binds first), and training keeps ~87 % of its speed; the spiral's frames are spaced by the share.
     def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.17) -> None:
         self.shortest = 1.0 / fastest_hz
         self.shortest_at_full_speed = FULL_SPEED_FRAME_SECONDS
