@@ -268,8 +268,10 @@ class MainWindow(WindowMenus, QMainWindow):
         self.controls.pace.set_target(e.training.epochs)
         for action in self.backend_actions.actions():
             action.setChecked(action.text() == state.backend)
-        problems, self._restore_problems = self._restore_problems, []  # told once, with the first model
         message = state.message + extra
+        if not message:
+            return  # a load another one replaces at once (the first start's model, before the lesson's page)
+        problems, self._restore_problems = self._restore_problems, []  # told once, with the first model
         if problems:
             message += f" {len(problems)} remembered setting(s) could not be used: defaults instead (see the Log)."
         self.frame_drawer.log_later([f"— {message}", *(f"   not restored: {problem}" for problem in problems)])

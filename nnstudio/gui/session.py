@@ -350,6 +350,8 @@ class TrainingSession(QObject):
             self._start_next()
             return
         self._trainer, state = end.trainer, end.state
+        if _is_load(job) and any(_is_load(waiting) for waiting in self._jobs):
+            state = replace(state, message="")  # another load replaces it at once: only that one has news
         changed = state.generation != self._generation
         self._generation = state.generation
         # Jobs asked for while the new state is handed round start once it is published: started
@@ -382,3 +384,8 @@ class TrainingSession(QObject):
             self.state_changed.emit(state)
         finally:
             self._announcing = False
+
+
+def _is_load(job: Job | None) -> bool:
+    """A job that replaces the whole run with a trainer it builds itself (an experiment, a file, a preset)."""
+    return isinstance(job, Change) and not job.needs_trainer

@@ -115,6 +115,11 @@ def test_the_first_start_shows_the_first_page_set_up(qtbot, tmp_path, monkeypatc
     qtbot.waitUntil(lambda: window.state.experiment == first.setup.experiment(), timeout=30000)
     assert len(window.state.dataset.x_train) == 50 and "50 points" in first.text  # what page 1 describes
     assert not window.file_actions.dirty and window.status.currentMessage().startswith(f"Lesson: {first.title}")
+    window.redraw()
+    # The log tells of the page set up, not of the model the window opened with a moment before it.
+    assert [line for line in window.log_panel.lines() if line.startswith("—")] == [
+        f"— {window.status.currentMessage()}"
+    ]
     window.session.shutdown()
 
 
