@@ -37,6 +37,12 @@ UNITS_NOTE = {
 }
 
 
+# The status bar keeps room for a message of this many characters ("Reached epoch 200."), hiding
+# its least needed fields where the window is too narrow for all of them (1024 px in presentation mode).
+MESSAGE_ROOM_CHARS = 24
+FIELD_GAP = 8  # pixels a status bar puts between its fields
+
+
 class ElidedLabel(QLabel):
     """One line that takes the room the status bar has and ends in "…" where it does not fit, the whole
     text in its tooltip: a long message must never make the window wider than the screen."""
@@ -68,6 +74,7 @@ class TrainingStatusBar(QStatusBar):
         super().__init__(parent)
         self._loss_name, self._units = "loss", ORIGINAL_UNITS
         self._epoch_loss = ""  # the last snapshot's epoch loss, as text ("" before any)
+        self._mini_batches = False  # does the run have them (then the last batch's loss has a field)
         self.epoch_label = self._field("epoch 0", "Completed epochs (and optimiser steps)")
         self.loss_label = self._field(f"loss {NO_LOSS}", "")
         self.batch_loss_label = self._field("", "")
@@ -104,10 +111,30 @@ class TrainingStatusBar(QStatusBar):
             batch = snapshot.last_step_loss
             batch_text = NO_LOSS if math.isnan(batch) and snapshot.step == 0 else f"{batch:.6g}"
             self.batch_loss_label.setText(f"last batch {batch_text}")
-        self.batch_loss_label.setVisible(mini_batches)
+        if mini_batches != self._mini_batches:
+            self._mini_batches = mini_batches
+            self._fit_fields()
         if snapshot.status == TRAINING or snapshot.steps_per_second:
             self.speed_label.setText(f"{snapshot.steps_per_second:,.0f} steps/s")
         self.backend_label.setText(snapshot.backend)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_fields()
+
+    def _fit_fields(self) -> None:
+        """Show the fields that leave a message room to be read: on a narrow window or in presentation
+        mode's large type the speed goes first, then the backend (the Train menu names it too)."""
+        fields = [self.epoch_label, self.loss_label, self.state_label]
+        if self._mini_batches:
+            fields.append(self.batch_loss_label)
+        room = self.width() - MESSAGE_ROOM_CHARS * self.fontMetrics().averageCharWidth()
+        used = sum(field.sizeHint().width() + FIELD_GAP for field in fields)
+        for optional in (self.backend_label, self.speed_label):  # the last to go first
+            fits = used + optional.sizeHint().width() + FIELD_GAP <= room
+            optional.setVisible(fits)
+            used += optional.sizeHint().width() + FIELD_GAP if fits else 0
+        self.batch_loss_label.setVisible(self._mini_batches)
 
     def show_state(self, state: str, detail: str = "") -> None:
         if state == TRAINING and self.state_label.text() != STATE_TEXT[TRAINING]:

@@ -9,8 +9,11 @@ room) and a new number repaints the label alone. A new font or style measures it
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QLabel, QWidget
+
+# Presentation mode's larger type, a new style sheet, new margins: the label's room is measured afresh.
+MEASURE_AFRESH = (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.ContentsRectChange)
 
 
 class SteadyLabel(QLabel):
@@ -30,10 +33,14 @@ class SteadyLabel(QLabel):
         super().setText(text)
         self._hold_size(grow_only=True)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._hold_size(grow_only=False)  # presentation mode's larger type, a new style sheet
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() in MEASURE_AFRESH:
+            self._hold_size(grow_only=False)
+            # Again once the change has settled: a word-wrapped label's text is laid out in the new font
+            # only after this event (measured now, a two-line caption got one line's height).
+            QTimer.singleShot(0, self, lambda: self._hold_size(grow_only=False))
+        return handled
 
     def _hold_size(self, grow_only: bool) -> None:
         width = self._width if self._width is not None else self.sizeHint().width()

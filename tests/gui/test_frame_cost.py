@@ -6,12 +6,12 @@ Each is GUI-thread time, and the GUI thread holds Python's GIL while it works: i
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui.steady_label import SteadyLabel
-from tests.gui.driving import wait_idle
+from tests.gui.driving import registered, wait_idle
 
 
 class EventCounter(QObject):
@@ -74,6 +74,16 @@ def test_a_label_for_numbers_grows_with_its_text_and_does_not_shrink_until_its_f
     label.setFont(font)  # presentation mode's larger type: measured afresh
     qtbot.waitUntil(lambda: label.height() > label.fontMetrics().height() * 0.9 and label.width() < wide * 2)
     assert label.minimumSize() == label.maximumSize()
+    label.setText("numpy")
+    label.setContentsMargins(6, 0, 6, 0)  # margins set after the text (as the status bar does): room for both
+    assert label.width() >= label.fontMetrics().horizontalAdvance("numpy") + 12
+
+
+def test_the_status_bar_shows_its_fields_whole(make_window):
+    window = make_window(preset("sine"))
+    for label in (window.status.epoch_label, window.status.loss_label, window.status.speed_label):
+        assert label.width() >= label.sizeHint().width()  # not "loss" for "loss –", "nump" for "numpy"
+    assert window.status.backend_label.width() >= window.status.backend_label.sizeHint().width()
 
 
 def test_the_plots_paint_every_pixel_of_their_views_themselves(make_window):
@@ -109,3 +119,19 @@ def test_a_new_range_of_the_fit_plot_does_not_file_its_points_again(make_window,
     assert filed == []  # pyqtgraph filed every symbol again at each new range: ~35 ms at 10,000 points
     x, _ = window.fit_plot.train_points.getData()
     assert len(x) == 5000  # still every point (no more than MAX_DRAWN_POINTS: none thinned out)
+
+
+def test_at_full_speed_the_status_bar_and_the_timeline_show_the_same_epoch(qtbot, make_window):
+    """Both change 10 times a second: on the same frames (they showed epochs 360,624 and 357,062 side by side)."""
+    window = make_window(preset("sine"))
+    timeline = registered(window, "timeline")
+    pairs = []
+
+    def look() -> None:
+        shown_by_status = window.status.epoch_label.text().split()[1]
+        shown_by_timeline = timeline.epoch_label.text().split()[1]
+        pairs.append((shown_by_status, shown_by_timeline))
+
+    window.frame_ready.connect(lambda _: QTimer.singleShot(0, look))  # once the frame is drawn
+    frames_while_training(qtbot, window, 40)
+    assert len(pairs) >= 40 and all(status == timeline for status, timeline in pairs)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication, QToolBar
 from nnstudio.core.engine.presets import preset
 from nnstudio.gui import style
 from nnstudio.gui.instruments.presentation import LINE_SCALE, SCALE
+from nnstudio.gui.steady_label import SteadyLabel
 from tests.gui.driving import registered
 from tests.gui.image_checks import pixels_near, rendered_pixels
 
@@ -136,3 +137,28 @@ def test_the_step_inspector_fits_beside_the_plots_in_presentation_mode(qtbot, ma
     assert window.width() == width
     assert window.centralWidget().width() >= window.centralWidget().minimumSizeHint().width()
     registered(window, "presentation").set_active(False)
+
+
+def test_numbers_that_hold_their_room_are_measured_afresh_in_presentation_mode(qtbot, make_presenting_window, app_font):
+    """The status bar's fields and the metrics caption keep a fixed size while training (gui/steady_label.py):
+    in larger type they must be measured again, or "original units" and "numpy" are cut off."""
+    window = make_presenting_window(preset("linear"), screen=(1024, 768))
+    caption, status = window.loss_plot.metrics.caption, window.status
+    window.run_to(200)  # "epoch 200  (step 200)", "loss 3.04190 (standardised units)": the longest texts
+    qtbot.waitUntil(lambda: not window.session.is_running, timeout=20000)
+    window.redraw()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    for label in (caption, status.epoch_label, status.loss_label, status.speed_label, status.backend_label):
+        qtbot.waitUntil(lambda label=label: label.height() >= label.heightForWidth(label.width()))
+        qtbot.waitUntil(lambda label=label: label.width() >= label.sizeHint().width() or label.wordWrap())
+    assert caption.height() > 1.5 * caption.fontMetrics().height()  # "epoch 200 (now) · original units": two lines
+    # The large type leaves no room for every field and a message ("Reached epoch 200." was "Rea"): the speed
+    # gives way, and the fields shown leave room for 24 characters of message.
+    window.resize(1024, 740)
+    qtbot.waitUntil(lambda: not status.speed_label.isVisible())
+    shown = [label for label in status.findChildren(SteadyLabel) if label.isVisible()]
+    room = status.width() - sum(label.width() for label in shown)
+    assert room >= status.fontMetrics().horizontalAdvance("Reached epoch 200.")
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: caption.height() < 1.5 * caption.fontMetrics().height())  # one line again
+    qtbot.waitUntil(status.speed_label.isVisible)  # back in ordinary type: every field
