@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import QPoint, Qt, QThreadPool
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QPushButton, QSlider
 
@@ -450,3 +450,18 @@ def test_log_cuts_its_oldest_lines_in_one_edit_and_keeps_no_undo_history(qtbot):
     panel.append_lines([f"line {i}" for i in range(130, 1130)])  # a burst longer than the log: its end
     assert panel.lines() == [f"line {i}" for i in range(1030, 1130)]
     assert not panel.text.document().isUndoAvailable()  # a long run's log holds no record of its edits
+
+
+def test_log_at_its_end_follows_new_lines_while_old_ones_are_cut(qtbot):
+    panel = LogPanel(max_lines=200)
+    qtbot.addWidget(panel)
+    panel.resize(300, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    for start in range(0, 2000, 150):  # as at full speed: a batch twice a second, the oldest cut each time
+        panel.append_lines([f"Epoch: {epoch} Loss: 0.79547" for epoch in range(start, start + 150)])
+        qtbot.wait(1)
+    viewport = panel.text.viewport()
+    last_shown = panel.text.cursorForPosition(QPoint(5, viewport.height() - 5)).block().text()
+    assert last_shown == "Epoch: 2099 Loss: 0.79547"  # the newest line is in view, not the oldest kept
+    assert panel.lines()[0] == "Epoch: 1900 Loss: 0.79547" and len(panel.lines()) == 200

@@ -36,19 +36,23 @@ class LogPanel(QWidget):
         lines = lines[-self.max_lines :]  # a burst longer than the log: only its end would stay
         scroll_bar = self.text.verticalScrollBar()
         at_end = scroll_bar.value() == scroll_bar.maximum()
+        self._drop_oldest(len(lines))
         # One call for the whole batch: one layout pass instead of one per line.
         self.text.appendPlainText("\n".join(lines))
-        self._drop_oldest()
         if at_end:
             scroll_bar.setValue(scroll_bar.maximum())
 
-    def _drop_oldest(self) -> None:
-        """Keep the last `max_lines` lines, cutting the older ones in one edit. (QPlainTextEdit's own
-        maximumBlockCount drops them one by one: at full speed, with ~1,000 new lines twice a second,
+    def _drop_oldest(self, coming: int) -> None:
+        """Make room for `coming` lines within `max_lines`, cutting the oldest in one edit. (QPlainTextEdit's
+        own maximumBlockCount drops them one by one: at full speed, with ~1,000 new lines twice a second,
         that took 5 of an append's 7 ms of the GUI thread, and so of training.)"""
         document = self.text.document()
-        extra = document.blockCount() - self.max_lines
+        held = 0 if document.isEmpty() else document.blockCount()
+        extra = held + coming - self.max_lines
         if extra <= 0:
+            return
+        if extra >= held:
+            self.text.clear()
             return
         cursor = QTextCursor(document)
         cursor.setPosition(document.findBlockByNumber(extra).position(), QTextCursor.MoveMode.KeepAnchor)
