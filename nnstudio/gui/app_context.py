@@ -22,7 +22,12 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 from nnstudio.core.engine.trainer import RunState
 from nnstudio.gui.actions import make_action
 from nnstudio.gui.dock_keys import raise_with_its_key
-from nnstudio.gui.pacing import FRAME_SECONDS, FULL_SPEED_FRAME_SECONDS
+from nnstudio.gui.pacing import (
+    FRAME_SECONDS,
+    FULL_SPEED_FRAME_SECONDS,
+    NUMBERS_SECONDS_AT_FULL_SPEED,
+    ReadableRate,
+)
 from nnstudio.gui.session import TrainingSession
 from nnstudio.gui.settings import Settings
 
@@ -58,6 +63,8 @@ class AppContext(QObject):
         self.session = session
         self.settings = settings
         self.pace: float | None = None  # epochs per second while training, None = full speed (the speed control's)
+        # At full speed the numbers on screen (status bar, metrics, timeline) change together, 10 times a second.
+        self.readable_numbers = ReadableRate(NUMBERS_SECONDS_AT_FULL_SPEED)
         self.stop_below: float | None = None  # stop when the epoch loss falls below it
         self._registry: dict[str, Any] = {}
         self._waiting: dict[str, list[Callable[[Any], None]]] = {}

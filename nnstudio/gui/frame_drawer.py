@@ -19,7 +19,6 @@ from nnstudio.gui.log_lines import LoggedEpochs, with_notes
 from nnstudio.gui.pacing import (
     FULL_SPEED_FRAME_SECONDS,
     LOG_SECONDS_AT_FULL_SPEED,
-    NUMBERS_SECONDS_AT_FULL_SPEED,
     ReadableRate,
     RedrawPacer,
 )
@@ -46,6 +45,7 @@ class FrameDrawer:
         prediction_plot: Callable[[], FitPlot | DecisionBoundaryPlot],
         log_panel: LogPanel,
         status: TrainingStatusBar,
+        numbers_rate: ReadableRate,
     ) -> None:
         self._frame_ready = frame_ready
         self._loss_plot = loss_plot
@@ -68,7 +68,7 @@ class FrameDrawer:
         self._next_frame_at = 0.0  # perf_counter seconds: not sooner (the pacer's interval after the last frame)
         self._frame_seconds = FULL_SPEED_FRAME_SECONDS  # the pacer's interval at full speed, for the trainer
         self._log_rate = ReadableRate(LOG_SECONDS_AT_FULL_SPEED)
-        self._numbers_rate = ReadableRate(NUMBERS_SECONDS_AT_FULL_SPEED)
+        self._numbers_rate = numbers_rate  # shared with the timeline: the numbers change together
 
     def log_later(self, lines: list[str]) -> None:
         """Lines for the log, after any log lines still waiting to be drawn."""
@@ -125,7 +125,7 @@ class FrameDrawer:
         self.frame = snapshot
         self._frame_ready.emit(snapshot)
         self._prediction_plot().set_prediction(snapshot.prediction)
-        if self._numbers_rate.due(full_speed):
+        if self._numbers_rate.due(full_speed, snapshot):
             self._loss_plot.set_metrics(snapshot.train_metrics, snapshot.test_metrics, snapshot.epoch)
             self._status.show_snapshot(snapshot)
         if snapshot.status == DIVERGED:

@@ -76,7 +76,13 @@ class MainWindow(WindowMenus, QMainWindow):
         self.status = TrainingStatusBar(self)
         self.setStatusBar(self.status)
         self.frame_drawer = FrameDrawer(
-            self, self.frame_ready, self.loss_plot, lambda: self.prediction_plot, self.log_panel, self.status
+            self,
+            self.frame_ready,
+            self.loss_plot,
+            lambda: self.prediction_plot,
+            self.log_panel,
+            self.status,
+            self.context.readable_numbers,
         )
         self.context.set_message_sink(self.status.showMessage, self.redraw, self.frame_drawer.seconds_between_frames)
         toolbar = self.context.register(ids.TRAINING_TOOLBAR, self.controls.build_toolbar(self))

@@ -83,19 +83,27 @@ LOG_SECONDS_AT_FULL_SPEED = 0.5
 
 class ReadableRate:
     """Numbers and text that change too fast to be read at full speed are shown at most every `seconds`
-    (each change repaints its widget, and the GUI thread's time is training's time); otherwise at once."""
+    (each change repaints its widget, and the GUI thread's time is training's time); otherwise at once.
+
+    One is shared by everything that shows the run's numbers (`AppContext.readable_numbers`): asked
+    about the same frame, it answers the same, so the status bar and the timeline show the same epoch."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._shown_at = -math.inf
+        self._frame: object | None = None  # the frame last asked about, and the answer
+        self._answer = True
 
-    def due(self, full_speed: bool) -> bool:
-        """Show now? (If so, the next one at full speed waits `seconds` from now.)"""
+    def due(self, full_speed: bool, frame: object | None = None) -> bool:
+        """Show `frame` now? (If so, the next one at full speed waits `seconds` from now.)"""
+        if frame is not None and frame is self._frame:
+            return self._answer
         now = time.perf_counter()
-        if full_speed and now - self._shown_at < self.seconds:
-            return False
-        self._shown_at = now
-        return True
+        answer = not (full_speed and now - self._shown_at < self.seconds)
+        if answer:
+            self._shown_at = now
+        self._frame, self._answer = frame, answer
+        return answer
 
 
 # --- the pace: how many epochs a second a run trains, so that a class can watch it -----------------

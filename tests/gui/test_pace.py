@@ -341,3 +341,14 @@ def test_numbers_at_full_speed_change_at_a_rate_that_can_be_read(monkeypatch):
         shown.append(rate.due(full_speed=True))
     assert 9 <= sum(shown) <= 10 and shown[0]  # ten a second (a frame may fall a hair short of 0.1 s)
     assert all(rate.due(full_speed=False) for _ in range(5))  # paced, or the run's end: every time
+
+
+def test_everything_asked_about_one_frame_gets_the_same_answer(monkeypatch):
+    """The status bar and the timeline share one rate: both show a frame's epoch, or neither does."""
+    clock = GuiClock(monkeypatch)
+    rate = ReadableRate(0.1)
+    for frame in range(12):
+        clock.wall = frame / 30
+        snapshot = object()
+        first = rate.due(full_speed=True, frame=snapshot)
+        assert rate.due(full_speed=True, frame=snapshot) == first  # the second asker: the same

@@ -53,7 +53,6 @@ from nnstudio.gui.app_context import (
     TRAINING_TOOLBAR,
 )
 from nnstudio.gui.instruments.branch_question import branch_question
-from nnstudio.gui.pacing import NUMBERS_SECONDS_AT_FULL_SPEED, ReadableRate
 from nnstudio.gui.session import RESTING
 from nnstudio.gui.steady_label import SteadyLabel
 
@@ -97,7 +96,6 @@ class Timeline(QWidget):
         self._resume_after_rewind = False  # ...asked for: the rewind itself has not happened yet
         self.branch_box: QMessageBox | None = None  # the open "Continue from epoch …?" question, if any
         self._metrics_request = 0  # the newest past moment's metrics asked for: older answers are dropped
-        self._readable = ReadableRate(NUMBERS_SECONDS_AT_FULL_SPEED)  # the slider and epoch at full speed
         self._build_actions()
         self._build_bar()
         self._build_plot_items()
@@ -365,7 +363,7 @@ class Timeline(QWidget):
             self.go_live()  # the model moved on: show it
         elif self.mode == PAST:  # the window draws this frame's prediction next: put the past back after it
             QTimer.singleShot(0, self._apply_past)
-        if not self._readable.due(snapshot.at_full_speed):
+        if not self.context.readable_numbers.due(snapshot.at_full_speed, snapshot):
             return  # the slider and the epoch follow at a rate that can be read
         if self.mode == LIVE:
             self._set_slider(self.now_epoch)
