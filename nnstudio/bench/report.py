@@ -132,7 +132,7 @@ def format_report(result: dict) -> str:
             lines.append(f"  WARNING: the contenders' first losses differ on {net}: they may not do the same work")
     lines.append("")
 
-    lines.append("The window (offscreen, live plots, frames paced to ~14 % of the GUI thread's time) vs headless")
+    lines.append("The window (offscreen, live plots, at most ~34 frames a second and 18 % of the time) vs headless")
     for backend, window in result["window"].items():
         lines.append(
             f"  {backend:<6} headless {_rate(window['headless']):>8} steps/s   window {_rate(window['window']):>8} "
@@ -142,7 +142,7 @@ def format_report(result: dict) -> str:
     if slow:
         lines.append(
             f"  not met here: {FRAMES_PER_SECOND:.0f} frames/s at full speed ({', '.join(slow)}). The redraw is "
-            "paced to ~14 % of the GUI thread's time: that needs a whole frame, every plot, in ~4.5 ms of CPU"
+            "paced to ≤ 18 % of the time: that needs a whole frame, every plot, in ~5 ms of the GUI thread's CPU"
         )
     lines += ["", "Frames drawn (news: the snapshots with new epochs; epochs that had a frame of their own)"]
     for key, title in (

@@ -118,7 +118,9 @@ class FrameDrawer:
         if self._pending_loss:
             epochs, train, test, penalty = (np.concatenate(parts) for parts in zip(*self._pending_loss, strict=True))
             self._pending_loss.clear()
-            self._loss_plot.append(epochs, train, test, penalty)
+            self._loss_plot.append(epochs, train, test, penalty, at_full_speed=full_speed)
+        if not full_speed:
+            self._loss_plot.catch_up()
         if self._pending_log and self._log_rate.due(full_speed):
             self._log_panel.append_lines(self._pending_log)
             self._pending_log = []

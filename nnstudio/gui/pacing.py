@@ -45,7 +45,7 @@ class RedrawPacer:
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
     # share: a frame costs ~4 ms of GUI time at full speed (the spiral's ~5): ~34 frames a second (the cap
     # binds first), and training keeps ~87 % of its speed; the spiral's frames are spaced by the share.
-    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.17) -> None:
+    def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.18) -> None:
         self.shortest = 1.0 / fastest_hz
         self.shortest_at_full_speed = FULL_SPEED_FRAME_SECONDS
         self.longest = 1.0 / slowest_hz

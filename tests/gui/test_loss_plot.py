@@ -326,3 +326,30 @@ def test_the_window_draws_the_trainer_s_penalty_of_each_epoch(qtbot, make_window
     window.reset()
     wait_idle(qtbot, window)
     assert not window.loss_plot.has_penalty_curve()
+
+
+def test_at_full_speed_the_view_moves_to_the_data_at_most_four_times_a_second(loss_plot, monkeypatch):
+    """A run's first second at full speed grows the epochs a thousandfold: a new range at every frame, each
+    frame ~2-5 ms dearer. The newest epochs may wait off the edge a quarter of a second; the last frame shows them."""
+    from nnstudio.gui.plots import loss_plot as module
+
+    clock = [100.0]
+    monkeypatch.setattr(module.time, "perf_counter", lambda: clock[0])
+    view_box = loss_plot.plot_item.getViewBox()
+    moves = []
+    view_box.sigRangeChanged.connect(lambda *_: moves.append(clock[0]))
+    epoch = 1
+    for frame in range(30):  # a second at 30 frames a second, 20 % more epochs a frame
+        clock[0] = 100.0 + frame / 30
+        new = np.arange(epoch, int(epoch * 1.2) + 2, dtype=np.float64)
+        epoch = int(new[-1]) + 1
+        loss_plot.append(new, 100 / new, no_test(len(new)), at_full_speed=True)
+    assert 2 <= len(set(moves)) <= 5  # at the first frame, then at most every quarter second
+    (_, right), _ = view_range(loss_plot)
+    assert right < epoch - 1  # the newest epochs are still off the edge...
+    loss_plot.catch_up()  # ...until the run's last frame (Pause, the target reached)
+    (_, right), _ = view_range(loss_plot)
+    assert right >= epoch - 1
+    loss_plot.append(np.array([epoch + 0.0]), np.array([0.5]), no_test(1))  # paced: the view follows every frame
+    (_, right), _ = view_range(loss_plot)
+    assert right >= epoch

@@ -11,6 +11,7 @@ never thinned away. Zoomed in, the curve is redrawn from the exact points in vie
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -35,6 +36,7 @@ __all__ = ["LossHistory", "LossPlot"]
 TRAIN_NAME = "train loss"
 TEST_NAME = "test loss"
 PENALTY_NAME = "penalty"
+VIEW_SECONDS_AT_FULL_SPEED = 0.25  # at full speed the view moves to the data at most this often
 SHOWN_LOSS_MAX = 1e300  # larger losses are left out of the view, like NaN and inf
 LOSS_CONVENTION = (
     "Each point is one epoch's training loss, measured on its batches before their updates, as the\n"
@@ -66,10 +68,17 @@ class LossPlot(QWidget):
     # --- public -----------------------------------------------------------------------------------
 
     def append(
-        self, epochs: np.ndarray, train: np.ndarray, test: np.ndarray, penalty: np.ndarray | None = None
+        self,
+        epochs: np.ndarray,
+        train: np.ndarray,
+        test: np.ndarray,
+        penalty: np.ndarray | None = None,
+        at_full_speed: bool = False,
     ) -> None:
         """Add new points; a NaN test loss means there is no test set, and its curve stays hidden.
-        `penalty`: the weights' penalty of a regularised run (None or NaN: none, and no penalty curve)."""
+        `penalty`: the weights' penalty of a regularised run (None or NaN: none, and no penalty curve).
+        `at_full_speed`: the view moves to the data at most 4 times a second (see `_follow`)."""
+        self._steady_view = at_full_speed
         penalty = np.full(len(epochs), np.nan) if penalty is None else penalty
         epochs, train, test, penalty = (np.asarray(a, dtype=np.float64).ravel() for a in (epochs, train, test, penalty))
         if not len(epochs):
@@ -91,6 +100,12 @@ class LossPlot(QWidget):
                 self._draw_view(left, right)
         else:
             self._draw_all()
+
+    def catch_up(self) -> None:
+        """The run no longer trains at full speed: the view moves to every point now (see `_follow`)."""
+        if self._steady_view:
+            self._steady_view = False
+            self._follow()
 
     def clear(self) -> None:
         """No points, and a view that fits the next ones: a long run's range must not outlive it."""
@@ -259,8 +274,15 @@ class LossPlot(QWidget):
         if not np.all(np.isfinite(wanted)):
             wanted = extent  # round edges beyond the largest float: the data's own edges
         target = tuple(wanted[axis] if self._following[axis] else None for axis in (0, 1))
+        if not force and target != self._shown_range and self._steady_view and self._shown_range is not None:
+            # At full speed the epochs grow tenfold and more in a run's first second: a new range at every
+            # frame (each costs a frame ~2-5 ms more: new ticks, a new grid, every curve again). The newest
+            # epochs may wait a quarter of a second off the right edge; the run's last frame shows them.
+            if time.perf_counter() - self._range_set_at < VIEW_SECONDS_AT_FULL_SPEED:
+                return
         if force or target != self._shown_range:
             self._shown_range = target
+            self._range_set_at = time.perf_counter()
             self.plot_item.getViewBox().setRange(xRange=target[0], yRange=target[1], padding=0.02)
 
     def _on_range_changed_by_user(self, axes: list[bool]) -> None:
@@ -287,6 +309,8 @@ class LossPlot(QWidget):
         # The view follows the data itself, in round steps (`_follow`), not by pyqtgraph's auto-range.
         self._following = [True, True]
         self._shown_range: tuple | None = None
+        self._range_set_at = -math.inf  # perf_counter seconds when the view last moved to the data
+        self._steady_view = False  # the run trains at full speed: the view moves at most 4 times a second
         view_box = self.plot_item.getViewBox()
         view_box.disableAutoRange()
         view_box.sigRangeChangedManually.connect(self._on_range_changed_by_user)
