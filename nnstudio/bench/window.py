@@ -57,10 +57,10 @@ def window_vs_headless(experiment: Experiment, rounds: int, seconds_per_turn: fl
     rate = headless_turn(50)
     rate = headless_turn(max(50, int(rate * seconds_per_turn / 4)))
     steps = max(20, int(rate * seconds_per_turn))
-    # Warm-up, a second of training: the first paint of every item, the worker pool's thread, and a
-    # run's first second, in which epochs grow tenfold and more and the loss plot's axis rescales at
-    # almost every frame (a range change costs a frame ~1 ms more): frames are dearer then (~20/s).
-    window_turn(max(20, steps * 5 // 3))
+    # Warm-up, half a second of training: the first paint of every item, the worker pool's thread, and
+    # a run's first moments, in which the epochs grow a hundredfold and the loss plot rescales its view
+    # 4 times a second (frames are dearer then: ~30 a second instead of ~34).
+    window_turn(max(20, steps * 5 // 6))
     frames.clear()  # frames are counted during the window's measured turns only
     loss_paints_in_warm_up, loss_paints.count = loss_paints.count, 0
     samples = {"headless": [], "window": []}
@@ -96,7 +96,7 @@ def frames_at_pace(experiment: Experiment, pace: str | float | None, seconds: fl
     window.frame_ready.connect(lambda snapshot: frames.append(snapshot.epoch))
     window.session.snapshot_ready.connect(lambda s: news.append(1) if s.status == TRAINING and len(s.new_epochs) else 0)
     window.run_to(10_000_000)
-    spin_for(1.0)  # the first frames: every item's first paint, the worker's first steps, a run's first second
+    spin_for(0.5)  # the first frames: every item's first paint, the worker's first steps, a run's first moments
     frames.clear()
     news.clear()
     started = time.perf_counter()
