@@ -132,7 +132,7 @@ def format_report(result: dict) -> str:
             lines.append(f"  WARNING: the contenders' first losses differ on {net}: they may not do the same work")
     lines.append("")
 
-    lines.append("The window (offscreen, live plots, at most ~34 frames a second and 18 % of the time) vs headless")
+    lines.append("The window (offscreen, live plots, at most ~33 frames a second and 18 % of the time) vs headless")
     for backend, window in result["window"].items():
         lines.append(
             f"  {backend:<6} headless {_rate(window['headless']):>8} steps/s   window {_rate(window['window']):>8} "

@@ -4,8 +4,8 @@ The GUI thread holds Python's GIL while it draws and paints, and the training th
 the GIL for every step, so every millisecond spent drawing is a millisecond not spent training.
 `RedrawPacer` measures the GUI thread's own CPU time between frames (drawing, painting, layout,
 events: everything the thread did) and, while training runs at full speed, spaces the frames so
-that this stays under `share` of the time, and ~34 a second at most; the trainer sends its news
-as often as that (and keeps making it to ~1/8 of its own time). A frame costs ~4 ms here: 34
+that this stays under `share` of the time, and ~32 a second at most; the trainer sends its news
+as often as that (and keeps making it to ~1/8 of its own time). A frame costs ~4 ms here: 32
 frames a second, and training keeps ~87 % of its speed; a slow machine, a big screen or a dear
 picture (the spiral's map) gets fewer frames, and training keeps its speed. A run paced for a
 class to watch leaves the CPU free, and the window draws every frame that brings news (up to 60
@@ -26,8 +26,8 @@ from collections import deque
 FRAME_SECONDS = 1 / 60  # a display frame: a paced run sends news at most this often, and each is drawn
 # At full speed a few more than 30 frames a second look as smooth, and each costs training (and so does
 # the news for it: the trainer sends no more than the window draws). News is drawn as it comes, up to a
-# quarter early (frame_drawer.EARLY_NEWS): ~34-35 frames a second at most.
-FULL_SPEED_FRAME_SECONDS = 1 / 34
+# quarter early (frame_drawer.EARLY_NEWS): ~33 frames a second at most.
+FULL_SPEED_FRAME_SECONDS = 1 / 32
 
 
 class RedrawPacer:
@@ -43,7 +43,7 @@ class RedrawPacer:
     RECENT_FRAMES = 15
 
     # fastest: a paced run sends news at most 60 times a second, each drawn as it comes (so more than 60 here).
-    # share: a frame costs ~4 ms of GUI time at full speed (the spiral's ~5): ~34 frames a second (the cap
+    # share: a frame costs ~4 ms of GUI time at full speed (the spiral's ~5): ~33 frames a second (the cap
     # binds first), and training keeps ~87 % of its speed; the spiral's frames are spaced by the share.
     def __init__(self, fastest_hz: float = 120.0, slowest_hz: float = 4.0, share: float = 0.18) -> None:
         self.shortest = 1.0 / fastest_hz

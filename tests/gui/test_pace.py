@@ -307,29 +307,29 @@ def frames(pacer: RedrawPacer, clock: GuiClock, costs_ms: list[float]) -> list[i
 def test_at_full_speed_frames_are_spaced_so_that_drawing_takes_its_share_of_the_time(monkeypatch):
     clock = GuiClock(monkeypatch)
     pacer = RedrawPacer(share=0.15)
-    intervals = frames(pacer, clock, [4.5] * 20)
+    intervals = frames(pacer, clock, [6.0] * 20)
     assert intervals[:3] == [round(1000 * FULL_SPEED_FRAME_SECONDS)] * 3  # unmeasured yet: as often as allowed
-    assert intervals[-1] == 30  # 4.5 ms a frame is 15 % of 30 ms: 33 frames a second
-    assert frames(pacer, clock, [1.0] * 20)[-1] == round(1000 * FULL_SPEED_FRAME_SECONDS)  # cheap: never above 34/s
+    assert intervals[-1] == 40  # 6 ms a frame is 15 % of 40 ms: 25 frames a second
+    assert frames(pacer, clock, [1.0] * 20)[-1] == round(1000 * FULL_SPEED_FRAME_SECONDS)  # cheap: never above 32/s
     assert frames(pacer, clock, [100.0] * 20)[-1] == 250  # very dear: never below 4 a second
 
 
 def test_one_dear_frame_does_not_halve_the_frame_rate_but_dear_frames_count(monkeypatch):
     clock = GuiClock(monkeypatch)
     pacer = RedrawPacer(share=0.15)
-    steady = frames(pacer, clock, [4.5] * 15)[-1]
-    after_a_dear_one = frames(pacer, clock, [60.0])[-1]  # a run's start, a new axis range: counted as 13.5 ms
-    assert steady == 30 and after_a_dear_one == 34  # the mean of 14 × 4.5 and 13.5 ms: 5.1 ms
-    assert frames(pacer, clock, [9.0] * 15)[-1] == 60  # frames that stay dear: half as many
+    steady = frames(pacer, clock, [6.0] * 15)[-1]
+    after_a_dear_one = frames(pacer, clock, [60.0])[-1]  # a run's start, a new axis range: counted as 18 ms
+    assert steady == 40 and after_a_dear_one == 45  # the mean of 14 × 6 and 18 ms: 6.8 ms
+    assert frames(pacer, clock, [12.0] * 15)[-1] == 80  # frames that stay dear: half as many
 
 
 def test_a_paced_run_draws_every_frame_and_forgets_the_time_in_between(monkeypatch):
     clock = GuiClock(monkeypatch)
     pacer = RedrawPacer(share=0.15)
-    frames(pacer, clock, [4.5] * 15)
+    frames(pacer, clock, [6.0] * 15)
     assert pacer.next_interval_ms(training=False) == round(1000 / 120)
     clock.cpu += 5.0  # five seconds of typing in a dialog, say: not a frame's cost
-    assert frames(pacer, clock, [4.5, 4.5])[-1] == 30
+    assert frames(pacer, clock, [6.0, 6.0])[-1] == 40
 
 
 def test_numbers_at_full_speed_change_at_a_rate_that_can_be_read(monkeypatch):
