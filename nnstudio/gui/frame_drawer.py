@@ -54,7 +54,9 @@ class FrameDrawer:
         self._status = status
         self.frame: Snapshot | None = None  # the last frame drawn
         self._pending_loss: list[tuple[np.ndarray, ...]] = []  # epochs, train, test, penalty (NaN: none)
-        self._pending_log: list[str] = []
+        # What the log prints next, in order: lines, or snapshots whose lines are formatted when the log is
+        # drawn (at full speed twice a second: ~70 epoch lines a frame need not be formatted 33 times a second).
+        self._pending_log: list[list[str] | tuple[Snapshot, list[tuple[int, str]]]] = []
         self._logged = LoggedEpochs()  # the epoch lines shown for the run on screen
         self._clear_loss = False
         self._latest: Snapshot | None = None
@@ -72,7 +74,7 @@ class FrameDrawer:
 
     def log_later(self, lines: list[str]) -> None:
         """Lines for the log, after any log lines still waiting to be drawn."""
-        self._pending_log.extend(lines)
+        self._pending_log.append(lines)
 
     def seconds_between_frames(self) -> float:
         """How often the trainer should send news at full speed: as often as frames may be drawn (asked
@@ -97,7 +99,8 @@ class FrameDrawer:
         if overfitting is not None:
             notes.append((overfitting.epoch, f"— {overfitting.message} {overfitting.advice}"))
             self._overfitting_note = overfitting.headline
-        self._pending_log.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
+        if len(snapshot.log_entries) or notes or snapshot.full_history:  # (a full history resets what was printed)
+            self._pending_log.append((snapshot, notes))
         self._latest = snapshot
         if not self._redraw_timer.isActive():
             wait = self._next_frame_at - time.perf_counter()
@@ -105,6 +108,18 @@ class FrameDrawer:
                 self.redraw()  # at once: a timer would wake the GUI thread a second time for this frame
                 return
             self._redraw_timer.start(max(0, round(1000 * wait)))
+
+    def _log_lines(self) -> list[str]:
+        """The lines waiting for the log, formatted now (each snapshot's epoch lines once, with its notes)."""
+        lines = []
+        for waiting in self._pending_log:
+            if isinstance(waiting, list):
+                lines.extend(waiting)
+            else:
+                snapshot, notes = waiting
+                lines.extend(with_notes(snapshot, notes, self._logged.new_entries(snapshot)))
+        self._pending_log = []
+        return lines
 
     def redraw(self) -> None:
         """Draw what is new (the redraw timer calls it when news has come; `draw_now` at once)."""
@@ -122,8 +137,7 @@ class FrameDrawer:
         if not full_speed:
             self._loss_plot.catch_up()
         if self._pending_log and self._log_rate.due(full_speed):
-            self._log_panel.append_lines(self._pending_log)
-            self._pending_log = []
+            self._log_panel.append_lines(self._log_lines())
         self.frame = snapshot
         self._frame_ready.emit(snapshot)
         self._prediction_plot().set_prediction(snapshot.prediction)
