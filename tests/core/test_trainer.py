@@ -325,6 +325,24 @@ def test_full_speed_news_goes_out_as_often_as_the_window_asks_after_each_snapsho
     assert asked == [0, 10, 20, 30, 80, 130, 180, 230, 280] and final.epoch == 300
 
 
+def test_full_speed_news_keeps_its_grid_when_one_goes_out_late(monkeypatch):
+    """A snapshot sent late (a long step; in the window, the GUI thread holding the GIL when it was due) does
+    not put the next one off: news stays on a grid of intervals, as many a second as the window draws."""
+    trainer = Trainer(PRESETS["sine"])
+    clock = FakeClock(monkeypatch)
+    train_one_step = trainer.step
+
+    def a_step() -> float:
+        clock.now += 0.005 if trainer.step_count == 19 else 0.001  # the 20th step takes 5 ms, the others 1
+        return train_one_step()
+
+    monkeypatch.setattr(trainer, "step", a_step)
+    snapshots, _ = exhaust(trainer.run(max_steps=40, snapshot_interval=0.01))
+    # News due every 10 ms: at 10 ms (epoch 10), at 20 ms (sent at 24 ms, after epoch 20), then at 30 ms
+    # (epoch 26), not 10 ms after the late one (epoch 30).
+    assert [snapshot.epoch for snapshot in snapshots[:-1]] == [10, 20, 26, 36]
+
+
 def test_a_slow_pace_sends_every_epoch_on_its_own_as_it_happens(monkeypatch):
     trainer = trainer_on(SMALL, "numpy")  # full batch: a step is an epoch
     snapshots, clock = paced_run(monkeypatch, trainer, 20.0, until_epoch=10)

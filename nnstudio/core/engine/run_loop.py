@@ -61,6 +61,9 @@ def run(
     start_steps, started = trainer.step_count, time.perf_counter()
     last_yield, last_steps = started, trainer.step_count
     next_step_at = next_news_at = started  # paced: the next step, and the next frame of news (on a grid)
+    # Full speed: the news is due on a grid of intervals, so that one sent late (the window held the GIL
+    # when it was due) does not put the next one off too: as many news a second as the window draws.
+    news_due = started
     last_step_at: float | None = None  # when the last paced step was due
     interval = news_interval()
     status, message = TRAINING, ""
@@ -92,7 +95,7 @@ def run(
             if now < next_step_at:  # ahead of the pace: show what is new, then wait for the next step
                 if trainer.step_count != last_steps:
                     rate = _rate(trainer.step_count - last_steps, now - last_yield)
-                    last_yield, last_steps = now, trainer.step_count
+                    last_yield, last_steps, news_due = now, trainer.step_count, now
                     next_news_at = max(next_news_at + paced_interval, now)
                     news = trainer.report(
                         TRAINING, steps_per_second=rate, with_parameters=with_parameters, waiting=True
@@ -111,7 +114,7 @@ def run(
         # Paced, the news goes out before each wait (a frame's worth of steps); this is for a pace
         # the machine cannot keep, where the run never waits, and for full speed.
         overdue = max(interval, 2 * paced_interval) if paced else interval
-        if now - last_yield >= overdue and not (paced and now < last_step_at + step_interval):
+        if now - news_due >= overdue and not (paced and now < last_step_at + step_interval):
             rate = _rate(trainer.step_count - last_steps, now - last_yield)
             snapshot = trainer.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
             if changed:
@@ -119,6 +122,7 @@ def run(
             # Keep drawing-side work to ~1/8 of the time, however big the data is (the interval runs
             # from one snapshot's start to the next, so that the news comes as often as it may).
             interval = max(news_interval(), 8 * (time.perf_counter() - now))
+            news_due = max(news_due + overdue, now - interval / 2)  # more than half an interval late: a new grid
             last_yield, last_steps = now, trainer.step_count
             yield snapshot
     rate = _rate(trainer.step_count - start_steps, time.perf_counter() - started)
