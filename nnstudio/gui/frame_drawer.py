@@ -86,7 +86,8 @@ class FrameDrawer:
         self._redraw_timer.stop()
 
     def on_snapshot(self, snapshot: Snapshot) -> None:
-        """Only collect here; the redraw timer draws (so a burst of snapshots costs one redraw)."""
+        """Collect what is new; the redraw timer draws it (so a burst of snapshots costs one redraw), or, at
+        full speed, this news itself when its frame is (nearly) due."""
         if snapshot.full_history:
             self._pending_loss.clear()
             self._clear_loss = True

@@ -111,12 +111,11 @@ class TrainingStatusBar(QStatusBar):
             batch = snapshot.last_step_loss
             batch_text = NO_LOSS if math.isnan(batch) and snapshot.step == 0 else f"{batch:.6g}"
             self.batch_loss_label.setText(f"last batch {batch_text}")
-        if mini_batches != self._mini_batches:
-            self._mini_batches = mini_batches
-            self._fit_fields()
+        self._mini_batches = mini_batches
         if snapshot.status == TRAINING or snapshot.steps_per_second:
             self.speed_label.setText(f"{snapshot.steps_per_second:,.0f} steps/s")
         self.backend_label.setText(snapshot.backend)
+        self._fit_fields()  # a longer number (the loss in standardised units) may leave a message no room
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -147,6 +146,7 @@ class TrainingStatusBar(QStatusBar):
         else:
             self.state_label.setStyleSheet("")
             self.alert_label.set_full_text("")
+        self._fit_fields()
 
     def _show_loss(self) -> None:
         units = " (standardised units)" if self._units == STANDARDISED_UNITS and self._epoch_loss else ""

@@ -116,10 +116,7 @@ class DecisionBoundaryPlot(MapPlot):
                 mine = y[:, 0] == k
                 items[k].setData(x[mine, 0], x[mine, 1])
                 items[k].setVisible(bool(mine.any()))  # an empty item is still asked for its bounds every frame
-        x1, x2 = dataset.grid_axes
-        step1, step2 = x1[1] - x1[0], x2[1] - x2[0]
-        # each cell centred on its grid point
-        self._rect = (x1[0] - step1 / 2, x2[0] - step2 / 2, step1 * len(x1), step2 * len(x2))
+        self._place_on_grid(dataset.grid_axes)
         self.map.setLookupTable(class_lookup_table(self._classes))
         for item in self.test_points:
             item.setVisible(self.test_shown)
@@ -154,11 +151,7 @@ class DecisionBoundaryPlot(MapPlot):
     def _draw(self) -> None:
         if self._prediction is None or self._grid_shape is None:
             return
-        image = boundary_image(self._prediction, self._grid_shape, self.discrete)
-        placed = self.map.image is not None  # after the first image, the map keeps its place (and the view its range)
-        self.map.setImage(image, autoLevels=False, levels=(0.0, float(self._classes)))
-        if not placed:
-            self.map.setRect(*self._rect)
+        self._show_image(boundary_image(self._prediction, self._grid_shape, self.discrete), (0.0, float(self._classes)))
 
     def auto_range(self) -> None:
         """Fit the view to the points, once (kept on, it would measure every item on every frame)."""

@@ -42,9 +42,25 @@ class MapPlot(LegendPlot):
     discrete = False  # "Discretize output": hard class colours, or the heat map in bands
     _prediction: np.ndarray | None = None  # what the map shows, kept to draw it again another way
 
+    _rect: tuple[float, float, float, float] | None = None  # where the map lies, in the inputs' units
+
     def clear_prediction(self) -> None:
         self._prediction = None
         self.map.clear()
+
+    def _place_on_grid(self, grid_axes: tuple[np.ndarray, np.ndarray]) -> None:
+        """The map's place for a dataset's grid: each cell centred on its grid point."""
+        x1, x2 = grid_axes
+        step1, step2 = x1[1] - x1[0], x2[1] - x2[0]
+        self._rect = (x1[0] - step1 / 2, x2[0] - step2 / 2, step1 * len(x1), step2 * len(x2))
+
+    def _show_image(self, image: np.ndarray, levels: tuple[float, float]) -> None:
+        """Paint `image` on the map; the first after new data also puts the map in its place (later ones
+        keep it, and the view keeps its range)."""
+        placed = self.map.image is not None
+        self.map.setImage(image, autoLevels=False, levels=levels)
+        if not placed:
+            self.map.setRect(*self._rect)
 
     def set_discrete(self, on: bool) -> None:
         """Hard class colours or a few bands (True), or smooth shades (False)."""

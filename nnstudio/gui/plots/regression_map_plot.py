@@ -130,9 +130,7 @@ class RegressionMapPlot(MapPlot):
             item.setData(x[:, 0], x[:, 1], symbolBrush=brushes)
         self.test_points.setVisible(self.test_shown)
         self.colour_bar.setLevels(values=self._levels)
-        x1, x2 = dataset.grid_axes
-        step1, step2 = x1[1] - x1[0], x2[1] - x2[0]
-        self._rect = (x1[0] - step1 / 2, x2[0] - step2 / 2, step1 * len(x1), step2 * len(x2))
+        self._place_on_grid(dataset.grid_axes)
         self.clear_prediction()
         self._update_legend()
         self.auto_range()
@@ -168,8 +166,7 @@ class RegressionMapPlot(MapPlot):
         if self._prediction is None or self._grid_shape is None:
             return
         image = regression_image(self._prediction, self._grid_shape, self._levels, self.discrete)
-        self.map.setImage(image, autoLevels=False, levels=self._levels)
-        self.map.setRect(*self._rect)
+        self._show_image(image, self._levels)
 
     def _update_legend(self) -> None:
         self.legend.clear()
