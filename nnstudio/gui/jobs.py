@@ -16,6 +16,7 @@ from nnstudio.core.engine.classification import fit_to_data
 from nnstudio.core.engine.experiment import DataSpec
 from nnstudio.core.engine.hand_edit import set_parameter
 from nnstudio.core.engine.live_changes import RESTARTING_SETTINGS, LiveChanges, describe_changes
+from nnstudio.core.engine.run_state import NewsReceipt
 from nnstudio.core.engine.trainer import TRAINING, CancelToken, RunEnd, RunState, RunStatus, Snapshot, Trainer
 from nnstudio.core.storage.archive import points_to_keep
 
@@ -53,6 +54,7 @@ class Run(Job):
     checkpoint: bool = False  # remember the moment before the run, so Back can return to it
     to_target: bool = False  # until the experiment's epochs, if not yet reached (decided in the worker)
     live: LiveChanges = field(default_factory=LiveChanges)  # settings changed while it trains
+    news: NewsReceipt = field(default_factory=NewsReceipt)  # the GUI thread takes each snapshot: then the next
 
 
 @dataclass
@@ -151,7 +153,7 @@ def _train(trainer: Trainer, job: Run) -> Generator[object, None, None]:
         trainer.push_checkpoint()
     last = None
     if not trainer.diverged_message:
-        for snapshot in trainer.run(cancel=job.cancel, live=job.live, **goals):
+        for snapshot in trainer.run(cancel=job.cancel, live=job.live, news_receipt=job.news, **goals):
             if snapshot.status == TRAINING:
                 yield snapshot
             else:

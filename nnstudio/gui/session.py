@@ -318,6 +318,8 @@ class TrainingSession(QObject):
         if isinstance(item, Snapshot) and item.settings_changes:
             self._changed_live(item)
         self.snapshot_ready.emit(item)
+        if isinstance(self._current, Run):
+            self._current.news.take()  # drawn (or due): the run may make the next
 
     def _changed_live(self, snapshot: Snapshot) -> None:
         """The run took on new settings and trains on: the state and the generation say so at once."""

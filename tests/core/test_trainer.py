@@ -16,6 +16,7 @@ from nnstudio.core.engine.experiment import DataSpec, Experiment, LayerSpec, Mod
 from nnstudio.core.engine.history import StateHistory
 from nnstudio.core.engine.losses import describe_loss, loss_units
 from nnstudio.core.engine.presets import PRESETS
+from nnstudio.core.engine.run_state import NewsReceipt
 from nnstudio.core.engine.trainer import (
     DIVERGED,
     FINISHED,
@@ -341,6 +342,40 @@ def test_full_speed_news_keeps_its_grid_when_one_goes_out_late(monkeypatch):
     # News due every 10 ms: at 10 ms (epoch 10), at 20 ms (sent at 24 ms, after epoch 20), then at 30 ms
     # (epoch 26), not 10 ms after the late one (epoch 30).
     assert [snapshot.epoch for snapshot in snapshots[:-1]] == [10, 20, 26, 36]
+
+
+def test_full_speed_news_waits_until_the_window_has_taken_the_last(monkeypatch):
+    """A window busy for a while (a first paint on a slow machine) gets one snapshot with everything new
+    when it is free, not a queue of them sent on the grid that it would only read to throw away."""
+    clock = FakeClock(monkeypatch)
+
+    def trainer_with_steps_of_a_millisecond() -> Trainer:
+        trainer = Trainer(PRESETS["sine"])
+        train_one_step = trainer.step
+
+        def a_step() -> float:
+            clock.now += 0.001
+            return train_one_step()
+
+        monkeypatch.setattr(trainer, "step", a_step)
+        return trainer
+
+    receipt = NewsReceipt()
+    run = trainer_with_steps_of_a_millisecond().run(max_steps=100, snapshot_interval=0.01, news_receipt=receipt)
+    first = next(run)
+    assert first.epoch == 10 and not receipt.taken
+    last = next(run)  # nothing taken: no news until the run's end, which is always sent
+    assert last.status == FINISHED and last.epoch == 100
+    np.testing.assert_array_equal(last.new_epochs, np.arange(11, 101))  # every epoch since the first news
+
+    receipt, epochs = NewsReceipt(), []
+    for snapshot in trainer_with_steps_of_a_millisecond().run(
+        max_steps=100, snapshot_interval=0.01, news_receipt=receipt
+    ):
+        epochs.append(snapshot.epoch)
+        if snapshot.epoch < 50:
+            receipt.take()  # taken at once up to epoch 50, then the window is busy
+    assert epochs == [10, 20, 30, 40, 50, 100]
 
 
 def test_a_slow_pace_sends_every_epoch_on_its_own_as_it_happens(monkeypatch):

@@ -22,6 +22,7 @@ from nnstudio.core.engine.run_state import (
     TARGET_REACHED,
     TRAINING,
     CancelToken,
+    NewsReceipt,
     Snapshot,
 )
 
@@ -42,6 +43,7 @@ def run(
     with_parameters: bool = False,
     cancel: CancelToken | None = None,
     live: LiveChanges | None = None,
+    news_receipt: NewsReceipt | None = None,
 ) -> Generator[Snapshot, None, Snapshot]:
     """Train until a goal is met, yielding a snapshot at most every `snapshot_interval` s (a number,
     or a function asked after each snapshot: the window's time between frames).
@@ -53,6 +55,7 @@ def run(
     yields what is new (at most every `paced_interval` s: a display frame), so every epoch
     reaches the window. Waiting wakes at once on `cancel`.
     Settings posted to `live` take effect before the next step; the next snapshot lists them.
+    With a `news_receipt`, a run that does not wait sends no news until the last one has been taken.
     The last snapshot yielded says why it ended, and is also the return value.
     """
     cancel = cancel or CancelToken()
@@ -114,7 +117,8 @@ def run(
         # Paced, the news goes out before each wait (a frame's worth of steps); this is for a pace
         # the machine cannot keep, where the run never waits, and for full speed.
         overdue = max(interval, 2 * paced_interval) if paced else interval
-        if now - news_due >= overdue and not (paced and now < last_step_at + step_interval):
+        taken = news_receipt is None or news_receipt.taken
+        if taken and now - news_due >= overdue and not (paced and now < last_step_at + step_interval):
             rate = _rate(trainer.step_count - last_steps, now - last_yield)
             snapshot = trainer.report(TRAINING, steps_per_second=rate, with_parameters=with_parameters)
             if changed:
@@ -124,6 +128,8 @@ def run(
             interval = max(news_interval(), 8 * (time.perf_counter() - now))
             news_due = max(news_due + overdue, now - interval / 2)  # more than half an interval late: a new grid
             last_yield, last_steps = now, trainer.step_count
+            if news_receipt is not None:
+                news_receipt.sent()
             yield snapshot
     rate = _rate(trainer.step_count - start_steps, time.perf_counter() - started)
     final = trainer.report(status, message, steps_per_second=rate, with_parameters=with_parameters)

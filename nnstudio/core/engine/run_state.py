@@ -46,6 +46,24 @@ class CancelToken:
         return self._event.wait(max(0.0, seconds))
 
 
+class NewsReceipt:
+    """Whether the window has taken a run's last news (a snapshot): a full-speed run makes no more until
+    it has. A window busy for a moment (a first paint, a dialog) then gets one snapshot with everything
+    new when it is free, not a queue of them that it would only read to throw away.
+
+    Written by the training thread (`sent`) and the GUI thread (`taken`): one bool, set whole.
+    """
+
+    def __init__(self) -> None:
+        self.taken = True
+
+    def sent(self) -> None:
+        self.taken = False
+
+    def take(self) -> None:
+        self.taken = True
+
+
 class RunEnd(StrEnum):
     """A snapshot's status: TRAINING while a run goes on, then why it ended (or CHANGED: a change's picture)."""
 
