@@ -58,6 +58,12 @@ STOPPED_NOTE = " Training stopped: press Space to train."
 DATA_CHANGED = "Data changed: the model was re-initialised."
 
 
+# A run holds one thread of Qt's pool for as long as it trains; computations (a landscape map) and
+# background reads (a CSV) need others. Qt sizes the pool by the cores it sees: one on a one-core
+# machine (or a container limited to one), where they would wait for the run's end.
+POOL_THREADS = 4
+
+
 class TrainingSession(QObject):
     """The trainer, the queue of jobs for it, and the state the window shows."""
 
@@ -70,6 +76,8 @@ class TrainingSession(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(pool.maxThreadCount(), POOL_THREADS))
         self._trainer: Trainer | None = None  # handed to each job; read on the GUI thread by no one
         self.state: RunState | None = None  # the last state published
         self._generation = 0

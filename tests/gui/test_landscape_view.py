@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
 from nnstudio.core.engine.presets import preset
@@ -225,7 +225,20 @@ def test_a_closed_landscape_computes_nothing(qtbot, make_window):
     assert len(computations) == 1 and registered(window, "loss_landscape").view.map.kind == SLICE
 
 
-def test_the_plane_is_drawn_while_training_runs(qtbot, make_window):
+@pytest.fixture
+def one_thread_pool():
+    """Qt's thread pool as Qt sizes it on a one-core machine."""
+    pool = QThreadPool.globalInstance()
+    before = pool.maxThreadCount()
+    pool.setMaxThreadCount(1)
+    yield
+    pool.setMaxThreadCount(before)
+
+
+@pytest.mark.parametrize("cores", [None, 1])
+def test_the_plane_is_drawn_while_training_runs(qtbot, make_window, request, cores):
+    if cores == 1:
+        request.getfixturevalue("one_thread_pool")  # the run held the only thread: no map until it ended
     window = make_window(preset("linear"))
     window.controls.pace.choose(50)  # a 4-second run: the map must not wait for its end
     window.run_to(200)
